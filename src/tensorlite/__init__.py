@@ -1,0 +1,37 @@
+"""tensorlite: a small, fast, honest deep-learning engine with C++/OpenMP kernels and a PyTorch-shaped API."""
+
+__version__ = "0.1.0"
+
+from tensorlite._dtype import bool_ as bool  # noqa: A001  (tl.bool, like torch.bool)
+from tensorlite._dtype import float32, float64, int64
+from tensorlite.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from tensorlite.config import get_num_threads, set_num_threads, show_config
+from tensorlite.creation import (
+    arange,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from tensorlite.ops import *  # noqa: F403  (every op as tl.<name>)
+from tensorlite.random import Generator, manual_seed
+from tensorlite.tensor import Tensor
+
+from tensorlite import autograd, nn, optim  # noqa: E402,I001
+
+float = float32  # noqa: A001  (torch.float)
+double = float64
+long = int64

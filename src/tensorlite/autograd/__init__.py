@@ -1,0 +1,17 @@
+"""Define-by-run automatic differentiation."""
+
+from tensorlite.autograd.engine import backward
+from tensorlite.autograd.function import Function
+from tensorlite.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from tensorlite.autograd.gradcheck import GradcheckError, gradcheck
+
+__all__ = [
+    "Function",
+    "GradcheckError",
+    "backward",
+    "enable_grad",
+    "gradcheck",
+    "is_grad_enabled",
+    "no_grad",
+    "set_grad_enabled",
+]

@@ -1,0 +1,93 @@
+"""Reverse-mode differentiation: topological sort of the graph, then gradients in reverse order."""
+
+import numpy as np
+
+from tensorlite.autograd.grad_mode import no_grad
+
+
+def _topological_order(root):
+    """Tensors reachable from root through their creating ops, inputs before outputs (iterative DFS)."""
+    order, visited = [], set()
+    stack = [(root, False)]
+    while stack:
+        tensor, children_done = stack.pop()
+        if children_done:
+            order.append(tensor)
+            continue
+        if id(tensor) in visited:
+            continue
+        visited.add(id(tensor))
+        stack.append((tensor, True))
+        node = tensor._node
+        if node is None:
+            continue
+        if node.freed:
+            raise RuntimeError(
+                f"Trying to backward through the graph a second time (op {node.name}): its saved values "
+                "were freed by the first backward. Call backward(retain_graph=True) the first time."
+            )
+        for inp in node.inputs:
+            if inp.requires_grad and id(inp) not in visited:
+                stack.append((inp, False))
+    return order
+
+
+def _accumulate(grads, tensor, grad):
+    key = id(tensor)
+    if key in grads:
+        grads[key] = grads[key] + grad
+    else:
+        grads[key] = grad
+
+
+def backward(root, gradient=None, retain_graph=False):
+    """Accumulate d(root)/d(leaf) into the .grad of every leaf that requires grad.
+
+    ``gradient`` is d(loss)/d(root) for a non-scalar root (vector-Jacobian product).
+    """
+    from tensorlite.tensor import Tensor
+
+    if not root.requires_grad:
+        raise RuntimeError("backward: the tensor does not require grad and has no grad_fn")
+    if gradient is None:
+        if root.size != 1:
+            raise RuntimeError(
+                f"backward: grad can be implicitly created only for scalar outputs, got shape {root.shape}; "
+                "pass gradient= with the same shape"
+            )
+        seed = np.ones_like(root.data)
+    else:
+        seed = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=root.dtype)
+        if seed.shape != root.shape:
+            raise ValueError(f"backward: gradient has shape {seed.shape} but the tensor has shape {root.shape}")
+
+    order = _topological_order(root)
+    grads = {id(root): seed}
+    with no_grad():
+        for tensor in reversed(order):
+            grad = grads.pop(id(tensor), None)
+            if grad is None:
+                continue
+            for hook in tensor._hooks:
+                replaced = hook(Tensor._wrap(grad))
+                if replaced is not None:
+                    grad = np.asarray(replaced.data if isinstance(replaced, Tensor) else replaced)
+            node = tensor._node
+            if node is None:
+                tensor._accumulate_grad(grad)
+                continue
+            input_grads = node.backward(grad)
+            if not isinstance(input_grads, tuple):
+                input_grads = (input_grads,)
+            for inp, input_grad in zip(node.inputs, input_grads):
+                if input_grad is None or not inp.requires_grad:
+                    continue
+                if input_grad.shape != inp.shape:
+                    raise RuntimeError(
+                        f"{node.name}.backward returned a gradient of shape {input_grad.shape} "
+                        f"for an input of shape {inp.shape}"
+                    )
+                _accumulate(grads, inp, input_grad.astype(inp.dtype, copy=False))
+            if not retain_graph:
+                node.inputs = ()
+                node.freed = True

@@ -1,0 +1,51 @@
+"""The Function base class: one differentiable op, its forward and backward side by side."""
+
+import numpy as np
+
+from tensorlite.autograd.grad_mode import is_grad_enabled
+
+
+class Function:
+    """Base class of every differentiable op.
+
+    Subclasses implement ``forward(*arrays) -> array`` on NumPy arrays and
+    ``backward(grad) -> tuple`` returning one gradient (array or None) per input, and may save
+    whatever backward needs on ``self``. Non-tensor parameters are passed to ``apply`` as keywords
+    and become attributes. Use ``MyOp.apply(*tensors, **params)``.
+    """
+
+    def __init__(self, **params):
+        for name, value in params.items():
+            setattr(self, name, value)
+        self.inputs = None
+        self.freed = False
+
+    def forward(self, *arrays):
+        raise NotImplementedError
+
+    def backward(self, grad):
+        raise NotImplementedError
+
+    @property
+    def name(self):
+        """The op's name as shown in error messages."""
+        return type(self).__name__
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        """Run the op on tensors, recording it in the graph when any input requires grad."""
+        from tensorlite.tensor import Tensor
+
+        fn = cls(**params)
+        out = fn.forward(*(t.data for t in inputs))
+        needs_grad = is_grad_enabled() and any(t.requires_grad for t in inputs)
+        result = Tensor._wrap(np.asarray(out), requires_grad=needs_grad, node=fn if needs_grad else None)
+        if needs_grad:
+            fn.inputs = inputs
+        for hook in _apply_hooks:
+            hook(fn, inputs, result)
+        return result
+
+
+# Callables (fn, inputs, output) run after each op; anomaly detection registers here.
+_apply_hooks = []

@@ -1,0 +1,80 @@
+"""The CPU backend: shapes the NumPy arrays for the C++ kernels in tensorlite._C."""
+
+import numpy as np
+
+from tensorlite import _C
+
+_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def gemm(a, b, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, out=None):
+    """C = alpha * op(a) @ op(b) + beta * out for 2-D (or equally batched 3-D) float arrays."""
+    return _C.gemm(a, b, trans_a, trans_b, alpha, beta, out)
+
+
+def matmul(a, b):
+    """NumPy-semantics matmul (1-D, 2-D, broadcast batches) computed by the C++ GEMM for float data."""
+    if a.dtype not in _FLOAT_DTYPES or a.dtype != b.dtype or a.ndim == 0 or b.ndim == 0:
+        return np.matmul(a, b)
+    a2 = a[None, :] if a.ndim == 1 else a
+    b2 = b[:, None] if b.ndim == 1 else b
+    if a2.shape[-1] != b2.shape[-2]:
+        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned ({a2.shape[-1]} != {b2.shape[-2]})")
+    if b2.ndim == 2:
+        # Batched a times one matrix: fold the batch into the rows, one GEMM.
+        rows = a2.reshape(-1, a2.shape[-1]) if a2.flags.c_contiguous or a2.ndim == 2 else None
+        if rows is None:
+            rows = np.ascontiguousarray(a2).reshape(-1, a2.shape[-1])
+        out = gemm(rows, b2).reshape(a2.shape[:-1] + (b2.shape[-1],))
+    else:
+        batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
+        m, k, n = a2.shape[-2], a2.shape[-1], b2.shape[-1]
+        a3 = _as_batch3(a2, batch, (m, k))
+        b3 = _as_batch3(b2, batch, (k, n))
+        out = gemm(a3, b3).reshape(batch + (m, n))
+    if a.ndim == 1:
+        out = out[..., 0, :]
+    if b.ndim == 1:
+        out = out[..., 0]
+    return out
+
+
+def _as_batch3(x, batch, mat_shape):
+    """View x broadcast to batch + mat_shape as a 3-D (batch, rows, cols) array (stride 0 where broadcast)."""
+    full = np.broadcast_to(x, batch + mat_shape)
+    if len(batch) == 1:
+        return full
+    if len(batch) == 0:
+        return full[None]
+    return full.reshape((-1,) + mat_shape) if full.flags.c_contiguous else np.ascontiguousarray(full).reshape((-1,) + mat_shape)
+
+
+def softmax(x, axis, log=False):
+    """Numerically stable (log-)softmax of x along `axis`."""
+    moved = np.moveaxis(x, axis, -1)
+    flat = moved.reshape(-1, moved.shape[-1]) if moved.size else moved.reshape(0, max(moved.shape[-1], 0))
+    if flat.size == 0:
+        return np.empty_like(x)
+    y = _C.softmax_forward(flat, log)
+    return np.moveaxis(y.reshape(moved.shape), -1, axis)
+
+
+def softmax_backward(y, dy, axis, log=False):
+    """Gradient of (log-)softmax along `axis` from its output y and upstream gradient dy."""
+    if y.size == 0:
+        return np.zeros_like(y)
+    moved_y = np.moveaxis(y, axis, -1)
+    moved_dy = np.moveaxis(dy, axis, -1)
+    shape = moved_y.shape
+    dx = _C.softmax_backward(moved_y.reshape(-1, shape[-1]), moved_dy.reshape(-1, shape[-1]), log)
+    return np.moveaxis(dx.reshape(shape), -1, axis)
+
+
+def activation(x, kind):
+    """relu / sigmoid / tanh of a float array."""
+    return _C.activation_forward(x, kind)
+
+
+def activation_backward(saved, dy, kind):
+    """Fused activation gradient; saved is x for relu, y for sigmoid and tanh."""
+    return _C.activation_backward(saved, dy, kind)

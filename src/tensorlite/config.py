@@ -1,0 +1,45 @@
+"""Build and runtime configuration: threads and show_config()."""
+
+import os
+import platform
+
+from tensorlite import _C
+
+
+def get_num_threads():
+    """Number of threads the C++ kernels use."""
+    return _C.get_num_threads()
+
+
+def set_num_threads(n):
+    """Set the number of threads the C++ kernels use (n >= 1). OMP_NUM_THREADS sets the initial value."""
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise TypeError(f"set_num_threads: n must be an int, got {type(n).__name__}")
+    _C.set_num_threads(n)
+
+
+def config():
+    """The build and runtime configuration as a dict."""
+    from tensorlite import __version__
+
+    return {
+        "version": __version__,
+        "compiler": _C.compiler,
+        "openmp": _C.openmp_enabled(),
+        "threads": _C.get_num_threads(),
+        "cpu_isa": _C.cpu_isa(),
+        "gemm_isa": getattr(_C, "gemm_isa", lambda: _C.cpu_isa())(),
+        "cuda": bool(_C.cuda_enabled),
+        "machine": platform.machine(),
+        "omp_num_threads_env": os.environ.get("OMP_NUM_THREADS"),
+    }
+
+
+def show_config():
+    """Print the compiler, OpenMP state and thread count, detected CPU ISA and CUDA state."""
+    cfg = config()
+    print(f"tensorlite {cfg['version']}")
+    print(f"  compiler:   {cfg['compiler']}")
+    print(f"  OpenMP:     {'on' if cfg['openmp'] else 'off'} ({cfg['threads']} threads)")
+    print(f"  CPU ISA:    {cfg['cpu_isa']} (GEMM kernel: {cfg['gemm_isa']}, {cfg['machine']})")
+    print(f"  CUDA:       {'on' if cfg['cuda'] else 'off'}")

@@ -1,0 +1,131 @@
+"""Tensor factories: tensor, from_numpy, zeros, ones, full, empty, arange, linspace, eye, rand, randn,
+randint and the *_like variants."""
+
+import numpy as np
+
+from tensorlite import _dtype
+from tensorlite.random import rng
+from tensorlite.tensor import Tensor
+
+
+def _shape(size):
+    """Shape given as varargs or a single tuple/list."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    shape = tuple(int(s) for s in size)
+    if any(s < 0 for s in shape):
+        raise ValueError(f"negative dimension in shape {shape}")
+    return shape
+
+
+def _make(array, requires_grad):
+    return Tensor._wrap(array).requires_grad_(requires_grad) if requires_grad else Tensor._wrap(array)
+
+
+def _float_dtype(dtype):
+    dtype = _dtype.as_dtype(dtype)
+    return _dtype.float32 if dtype is None else dtype
+
+
+def tensor(data, dtype=None, requires_grad=False):
+    """A new tensor holding a copy of `data` (nested lists, scalars, arrays). Floats default to float32."""
+    return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+
+
+def from_numpy(array):
+    """A tensor sharing memory with a NumPy array (its dtype must be float32/64, int64 or bool)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    _dtype.as_dtype(array.dtype)
+    return Tensor._wrap(array)
+
+
+def zeros(*size, dtype=None, requires_grad=False):
+    """A tensor of zeros."""
+    return _make(np.zeros(_shape(size), dtype=_float_dtype(dtype)), requires_grad)
+
+
+def ones(*size, dtype=None, requires_grad=False):
+    """A tensor of ones."""
+    return _make(np.ones(_shape(size), dtype=_float_dtype(dtype)), requires_grad)
+
+
+def full(size, fill_value, dtype=None, requires_grad=False):
+    """A tensor filled with `fill_value` (dtype inferred from it when not given)."""
+    dtype = _dtype.as_dtype(dtype)
+    if dtype is None:
+        dtype = _dtype.default_dtype_for(np.asarray(fill_value))
+        if isinstance(fill_value, float):
+            dtype = _dtype.float32
+    return _make(np.full(_shape((size,)), fill_value, dtype=dtype), requires_grad)
+
+
+def empty(*size, dtype=None, requires_grad=False):
+    """An uninitialized tensor."""
+    return _make(np.empty(_shape(size), dtype=_float_dtype(dtype)), requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, requires_grad=False):
+    """Values from start (inclusive) to end (exclusive) by step; int64 for integer arguments."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise ValueError("arange: step must be non-zero")
+    dtype = _dtype.as_dtype(dtype)
+    if dtype is None:
+        is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+        dtype = _dtype.int64 if is_int else _dtype.float32
+    return _make(np.arange(start, end, step).astype(dtype), requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, requires_grad=False):
+    """`steps` evenly spaced values from start to end, both included."""
+    if steps < 0:
+        raise ValueError(f"linspace: steps must be non-negative, got {steps}")
+    return _make(np.linspace(start, end, steps).astype(_float_dtype(dtype)), requires_grad)
+
+
+def eye(n, m=None, dtype=None, requires_grad=False):
+    """An n x m identity matrix."""
+    return _make(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
+
+
+def rand(*size, generator=None, dtype=None, requires_grad=False):
+    """Uniform samples from [0, 1)."""
+    return _make(rng(generator).random(_shape(size)).astype(_float_dtype(dtype)), requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, requires_grad=False):
+    """Standard normal samples."""
+    return _make(rng(generator).standard_normal(_shape(size)).astype(_float_dtype(dtype)), requires_grad)
+
+
+def randint(low, high=None, size=(), generator=None, dtype=None):
+    """Integers drawn uniformly from [low, high) (int64 by default)."""
+    if high is None:
+        low, high = 0, low
+    if high <= low:
+        raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
+    dtype = _dtype.as_dtype(dtype) or _dtype.int64
+    return Tensor._wrap(rng(generator).integers(low, high, size=_shape((size,))).astype(dtype))
+
+
+def _like(factory):
+    def like(t, *args, dtype=None, requires_grad=False, **kwargs):
+        return factory(t.shape, *args, dtype=dtype or t.dtype, requires_grad=requires_grad, **kwargs)
+
+    like.__name__ = factory.__name__ + "_like"
+    like.__doc__ = f"Same as {factory.__name__} with the shape (and by default the dtype) of `t`."
+    return like
+
+
+zeros_like = _like(zeros)
+ones_like = _like(ones)
+empty_like = _like(empty)
+rand_like = _like(rand)
+randn_like = _like(randn)
+
+
+def full_like(t, fill_value, dtype=None, requires_grad=False):
+    """A tensor shaped like `t` filled with `fill_value`."""
+    return full(t.shape, fill_value, dtype=dtype or t.dtype, requires_grad=requires_grad)

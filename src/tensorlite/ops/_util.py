@@ -1,0 +1,101 @@
+"""Helpers shared by the ops: argument coercion, broadcasting and dimension handling."""
+
+import numbers
+
+import numpy as np
+
+from tensorlite import _dtype
+from tensorlite.tensor import Tensor
+
+
+def as_tensor(x, like=None):
+    """x as a Tensor; Python scalars take `like`'s dtype so they never upcast a float32 tensor."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, numbers.Number) and not isinstance(x, np.ndarray):
+        if like is not None:
+            dtype = like.dtype
+            if isinstance(x, float) and not _dtype.is_floating(dtype):
+                dtype = _dtype.float32
+            elif isinstance(x, numbers.Integral) and dtype == _dtype.bool_ and not isinstance(x, bool):
+                dtype = _dtype.int64
+            return Tensor._wrap(np.asarray(x, dtype=dtype))
+    return Tensor(x)
+
+
+def binary_operands(op_name, a, b):
+    """Coerce two operands to tensors of one dtype and check that they broadcast."""
+    a_is_tensor, b_is_tensor = isinstance(a, Tensor), isinstance(b, Tensor)
+    if not a_is_tensor and not b_is_tensor:
+        a = Tensor(a)
+    a = as_tensor(a, like=b if b_is_tensor and not a_is_tensor else None)
+    b = as_tensor(b, like=a)
+    if a.dtype != b.dtype:
+        target = promote(a.dtype, b.dtype)
+        a = a if a.dtype == target else cast(a, target)
+        b = b if b.dtype == target else cast(b, target)
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"{op_name}: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
+    return a, b
+
+
+def promote(x, y):
+    """Result dtype for mixed operands: a float dtype wins over integers and bools (PyTorch's rule)."""
+    x_float, y_float = _dtype.is_floating(x), _dtype.is_floating(y)
+    if x_float and not y_float:
+        return x
+    if y_float and not x_float:
+        return y
+    return np.promote_types(x, y)
+
+
+def unbroadcast(grad, shape):
+    """Sum `grad` over the dimensions that broadcasting added or stretched to reach `shape`."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra > 0:
+        grad = grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad
+
+
+def normalize_dims(dim, ndim, op_name):
+    """dim (None, int or tuple of ints, negatives allowed) as a sorted tuple of non-negative axes."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    out = []
+    for d in dims:
+        if not isinstance(d, (int, np.integer)) or isinstance(d, bool):
+            raise TypeError(f"{op_name}: dim must be an int or a tuple of ints, got {dim!r}")
+        if not -max(ndim, 1) <= d < max(ndim, 1):
+            raise ValueError(f"{op_name}: dim {d} is out of range for a tensor with {ndim} dimensions")
+        out.append(int(d) % max(ndim, 1))
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op_name}: dim {dim!r} repeats a dimension")
+    return tuple(sorted(out))
+
+
+def resolve_dim_aliases(op_name, dim, keepdim, axis, keepdims):
+    """Accept NumPy's axis=/keepdims= as aliases of dim=/keepdim=."""
+    if axis is not None:
+        if dim is not None:
+            raise TypeError(f"{op_name}: give dim or axis, not both")
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    return dim, bool(keepdim)
+
+
+def require_float(op_name, t):
+    """Raise TypeError unless t is a floating-point tensor."""
+    if not _dtype.is_floating(t.dtype):
+        raise TypeError(f"{op_name}: expected a float32 or float64 tensor, got dtype {t.dtype}")
+
+
+from tensorlite.ops.elementwise import cast  # noqa: E402
