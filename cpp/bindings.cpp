@@ -14,7 +14,7 @@
 #include "kernels/activation.h"
 #include "kernels/gemm.h"
 #include "kernels/softmax.h"
-#include "kernels/threads.h"
+#include "kernels/runtime.h"
 
 namespace py = pybind11;
 
@@ -276,6 +276,7 @@ PYBIND11_MODULE(_C, m) {
     });
     m.def("openmp_enabled", &tl::openmp_enabled);
     m.def("cpu_isa", &tl::detect_cpu_isa);
+    m.def("measure_clock_ghz", &tl::measure_clock_ghz, "Core clock in GHz from a dependent-add chain (0 if unknown).");
     m.attr("compiler") = TENSORLITE_COMPILER;
 #ifdef TENSORLITE_CUDA
     m.attr("cuda_enabled") = true;

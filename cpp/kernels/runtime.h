@@ -1,4 +1,4 @@
-// Thread-count control and CPU feature detection shared by every kernel.
+// Runtime facts shared by every kernel: thread count, CPU ISA detection, measured core clock.
 #pragma once
 #include <string>
 
@@ -12,5 +12,8 @@ void set_num_threads(int n);
 bool openmp_enabled();
 // The best SIMD instruction set this CPU supports: "avx512", "avx2" or "generic".
 std::string detect_cpu_isa();
+// The core clock in GHz, measured by timing a chain of dependent integer adds (one per cycle);
+// 0 where that measurement is not implemented (non-x86).
+double measure_clock_ghz();
 
 }  // namespace tl
