@@ -26,6 +26,9 @@ namespace {
 
 // Column buffer size per tile; about half of a Zen core's 512 KiB L2.
 constexpr int64_t kColumnBufferBytes = 256 * 1024;
+// Below this many multiply-adds per call the loops stay on one thread: waking a team costs more than it
+// saves (and much more on a busy machine).
+constexpr int64_t kParallelMinWork = 1 << 17;
 
 int thread_index() {
 #ifdef TENSORLITE_OPENMP
@@ -45,6 +48,7 @@ struct ConvPlan {
     int64_t group_out;     // K / groups
     int64_t out_plane;     // out_h * out_w
     int64_t in_plane;      // in_h * in_w
+    bool worth_threads;    // enough multiply-adds to pay for waking an OpenMP team
 };
 
 template <typename T>
@@ -57,6 +61,7 @@ ConvPlan make_plan(const ConvGeometry& g) {
     p.group_out = g.out_channels / g.groups;
     p.out_plane = g.out_h * g.out_w;
     p.in_plane = g.in_h * g.in_w;
+    p.worth_threads = get_num_threads() > 1 && g.batch * g.out_channels * p.out_plane * p.group_depth >= kParallelMinWork;
     const int64_t row_bytes = std::max<int64_t>(1, p.col_rows * g.out_w * static_cast<int64_t>(sizeof(T)));
     p.tile_rows = p.direct ? g.out_h : std::clamp<int64_t>(kColumnBufferBytes / row_bytes, 1, std::max<int64_t>(g.out_h, 1));
     p.tiles = g.out_h > 0 ? (g.out_h + p.tile_rows - 1) / p.tile_rows : 0;
@@ -130,7 +135,7 @@ template <typename T>
 void conv2d_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeometry& g) {
     const ConvPlan p = make_plan<T>(g);
     const int64_t items = g.batch * p.tiles;
-    const bool over_items = items >= get_num_threads() && get_num_threads() > 1;
+    const bool over_items = p.worth_threads && items >= get_num_threads();
 #pragma omp parallel if (over_items)
     {
         std::unique_ptr<T[]> cols = column_buffer<T>(p, g);
@@ -171,7 +176,7 @@ template <typename T>
 void conv2d_backward(const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, const ConvGeometry& g) {
     const ConvPlan p = make_plan<T>(g);
     if (db) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (p.worth_threads)
         for (int64_t k = 0; k < g.out_channels; ++k) {
             double sum = 0.0;
             for (int64_t n = 0; n < g.batch; ++n) {
@@ -185,7 +190,7 @@ void conv2d_backward(const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, c
     const int64_t weight_size = g.out_channels * p.group_depth;
     if (dw) std::fill(dw, dw + weight_size, T(0));
     const int threads = get_num_threads();
-    const bool over_images = g.batch >= threads && threads > 1;
+    const bool over_images = p.worth_threads && g.batch >= threads;
     // Each thread accumulates dW over its images in its own buffer; the buffers are summed at the end.
     std::unique_ptr<T[]> partials;
     if (dw && over_images) partials.reset(new T[threads * weight_size]());  // zeroed: a thread may get no image
@@ -232,7 +237,7 @@ void conv2d_backward(const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, c
         }
     }
     if (partials) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (weight_size > 65536)
         for (int64_t e = 0; e < weight_size; ++e) {
             T sum = T(0);
             for (int t = 0; t < threads; ++t) sum += partials[t * weight_size + e];

@@ -10,6 +10,10 @@
 namespace tl {
 namespace {
 
+// Below this many input elements per call the pooling loops stay on one thread: waking a team costs
+// more than it saves (and much more on a busy machine).
+constexpr int64_t kParallelMinElements = 32768;
+
 // One plane of max pooling. Taps are visited in row-major window order and only a strictly larger
 // value (or the first NaN) replaces the running maximum, so ties keep the first maximum. The inner
 // loop runs over a row of outputs for one tap (contiguous when stride is 1, vectorizable).
@@ -71,7 +75,7 @@ inline int64_t adaptive_end(int64_t o, int64_t in, int64_t out) { return ((o + 1
 template <typename T>
 void max_pool2d_forward(const T* x, T* y, int64_t* indices, const PoolGeometry& g) {
     const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (g.planes * (in_plane + out_plane) > kParallelMinElements)
     for (int64_t p = 0; p < g.planes; ++p) {
         if (indices) {
             max_pool_plane<T, true>(x + p * in_plane, y + p * out_plane, indices + p * out_plane, g);
@@ -85,13 +89,14 @@ template <typename T>
 int64_t max_pool2d_backward(const T* dy, const int64_t* indices, T* dx, const PoolGeometry& g) {
     const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
     int64_t invalid = 0;
-#pragma omp parallel for schedule(static) reduction(+ : invalid)
+#pragma omp parallel for schedule(static) reduction(+ : invalid) if (g.planes * (in_plane + out_plane) > kParallelMinElements)
     for (int64_t p = 0; p < g.planes; ++p) {
         T* dxp = dx + p * in_plane;
         std::fill(dxp, dxp + in_plane, T(0));
         const T* dyp = dy + p * out_plane;
         const int64_t* ip = indices + p * out_plane;
         for (int64_t q = 0; q < out_plane; ++q) {
+            if (ip[q] == -1) continue;  // a window of padding only: no input gets its gradient
             if (ip[q] < 0 || ip[q] >= in_plane) {
                 ++invalid;
                 continue;
@@ -105,7 +110,7 @@ int64_t max_pool2d_backward(const T* dy, const int64_t* indices, T* dx, const Po
 template <typename T>
 void avg_pool2d_forward(const T* x, T* y, const PoolGeometry& g, bool count_include_pad, int64_t divisor_override) {
     const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (g.planes * (in_plane + out_plane) > kParallelMinElements)
     for (int64_t p = 0; p < g.planes; ++p) {
         const T* xp = x + p * in_plane;
         T* yp = y + p * out_plane;
@@ -124,7 +129,7 @@ void avg_pool2d_forward(const T* x, T* y, const PoolGeometry& g, bool count_incl
 template <typename T>
 void avg_pool2d_backward(const T* dy, T* dx, const PoolGeometry& g, bool count_include_pad, int64_t divisor_override) {
     const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (g.planes * (in_plane + out_plane) > kParallelMinElements)
     for (int64_t p = 0; p < g.planes; ++p) {
         T* dxp = dx + p * in_plane;
         std::fill(dxp, dxp + in_plane, T(0));
@@ -144,7 +149,7 @@ void avg_pool2d_backward(const T* dy, T* dx, const PoolGeometry& g, bool count_i
 template <typename T>
 void adaptive_avg_pool2d_forward(const T* x, T* y, int64_t planes, int64_t in_h, int64_t in_w, int64_t out_h,
                                  int64_t out_w) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (planes * (in_h * in_w + out_h * out_w) > kParallelMinElements)
     for (int64_t p = 0; p < planes; ++p) {
         const T* xp = x + p * in_h * in_w;
         T* yp = y + p * out_h * out_w;
@@ -164,7 +169,7 @@ void adaptive_avg_pool2d_forward(const T* x, T* y, int64_t planes, int64_t in_h,
 template <typename T>
 void adaptive_avg_pool2d_backward(const T* dy, T* dx, int64_t planes, int64_t in_h, int64_t in_w, int64_t out_h,
                                   int64_t out_w) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (planes * (in_h * in_w + out_h * out_w) > kParallelMinElements)
     for (int64_t p = 0; p < planes; ++p) {
         T* dxp = dx + p * in_h * in_w;
         std::fill(dxp, dxp + in_h * in_w, T(0));

@@ -22,7 +22,8 @@ struct PoolGeometry {
 template <typename T>
 void max_pool2d_forward(const T* x, T* y, int64_t* indices, const PoolGeometry& g);
 
-// dx := 0, then dx[plane][indices] += dy. Returns the number of indices outside the plane (skipped).
+// dx := 0, then dx[plane][indices] += dy; index -1 (a window of padding only) is skipped. Returns the
+// number of other indices outside the plane (also skipped).
 template <typename T>
 int64_t max_pool2d_backward(const T* dy, const int64_t* indices, T* dx, const PoolGeometry& g);
 
