@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <type_traits>
 
 #include "kernels/window.h"
 
@@ -18,7 +19,8 @@ constexpr int64_t kParallelMinElements = 32768;
 // value (or the first NaN) replaces the running maximum, so ties keep the first maximum. The inner
 // loop runs over a row of outputs for one tap (contiguous when stride is 1, vectorizable).
 template <typename T, bool kIndices>
-void max_pool_plane(const T* x, T* y, int64_t* idx, const PoolGeometry& g) {
+void max_pool_plane(const T* x, T* y, int64_t* idx, const PoolGeometry& geometry) {
+    const PoolGeometry g = geometry;  // a local copy: the int64 index stores cannot alias it
     for (int64_t oh = 0; oh < g.out_h; ++oh) {
         T* yr = y + oh * g.out_w;
         int64_t* ir = kIndices ? idx + oh * g.out_w : nullptr;
@@ -43,6 +45,36 @@ void max_pool_plane(const T* x, T* y, int64_t* idx, const PoolGeometry& g) {
                         yr[ow] = v;
                     }
                 }
+            }
+        }
+    }
+}
+
+// The common 2x2 / stride 2 / unpadded case: each output reads a, b (row 2oh) and c, d (row 2oh+1). The
+// maximum comes first (NaN wins), then the index of the first tap equal to it (or the first NaN); written
+// as selects so the loop vectorizes. Same first-maximum rule as max_pool_plane.
+template <typename T, bool kIndices>
+void max_pool_plane_2x2(const T* x, T* y, int64_t* idx, const PoolGeometry& g) {
+    using Offset = std::conditional_t<sizeof(T) == 4, int32_t, int64_t>;  // as wide as T: vectorizes with it
+    // Sizes in locals: the int64 index stores could otherwise alias g and block vectorization.
+    const int64_t out_h = g.out_h, out_w = g.out_w, width = g.in_w;
+    const Offset in_w = static_cast<Offset>(width);
+    auto larger = [](T u, T v) { return v > u || (v != v && u == u) ? v : u; };  // u unless v wins
+    for (int64_t oh = 0; oh < out_h; ++oh) {
+        const T* r0 = x + 2 * oh * width;
+        const T* r1 = r0 + width;
+        T* yr = y + oh * out_w;
+        int64_t* ir = kIndices ? idx + oh * out_w : nullptr;
+        const int64_t base = 2 * oh * width;
+        for (int64_t ow = 0; ow < out_w; ++ow) {
+            const T a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
+            const T m = larger(larger(a, b), larger(c, d));
+            yr[ow] = m;
+            if (kIndices) {
+                Offset k = (c == m || c != c) ? in_w : in_w + 1;
+                k = (b == m || b != b) ? 1 : k;
+                k = (a == m || a != a) ? 0 : k;
+                ir[ow] = base + 2 * ow + k;
             }
         }
     }
@@ -75,12 +107,22 @@ inline int64_t adaptive_end(int64_t o, int64_t in, int64_t out) { return ((o + 1
 template <typename T>
 void max_pool2d_forward(const T* x, T* y, int64_t* indices, const PoolGeometry& g) {
     const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
+    // Every 2x2 window inside the input (out_h <= in_h / 2 also holds with ceil_mode's dropped window).
+    const bool two_by_two = g.kernel_h == 2 && g.kernel_w == 2 && g.stride_h == 2 && g.stride_w == 2 && g.pad_h == 0 &&
+                            g.pad_w == 0 && 2 * g.out_h <= g.in_h && 2 * g.out_w <= g.in_w;
 #pragma omp parallel for schedule(static) if (g.planes * (in_plane + out_plane) > kParallelMinElements)
     for (int64_t p = 0; p < g.planes; ++p) {
-        if (indices) {
-            max_pool_plane<T, true>(x + p * in_plane, y + p * out_plane, indices + p * out_plane, g);
+        const T* xp = x + p * in_plane;
+        T* yp = y + p * out_plane;
+        int64_t* ip = indices ? indices + p * out_plane : nullptr;
+        if (two_by_two && ip) {
+            max_pool_plane_2x2<T, true>(xp, yp, ip, g);
+        } else if (two_by_two) {
+            max_pool_plane_2x2<T, false>(xp, yp, nullptr, g);
+        } else if (ip) {
+            max_pool_plane<T, true>(xp, yp, ip, g);
         } else {
-            max_pool_plane<T, false>(x + p * in_plane, y + p * out_plane, nullptr, g);
+            max_pool_plane<T, false>(xp, yp, nullptr, g);
         }
     }
 }

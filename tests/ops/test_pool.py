@@ -97,6 +97,22 @@ def test_max_pool_ties_send_the_gradient_to_the_first_maximum():
     np.testing.assert_array_equal(argmax.ravel(), [1, 1, 3, 5])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(2, 3, 8, 8), (1, 2, 7, 9), (3, 1, 2, 2)])
+def test_max_pool_2x2_fast_path_ties_and_nan_match_the_reference(dtype, shape):
+    x = np.random.default_rng(0).integers(0, 3, size=shape).astype(dtype)  # many ties
+    x[0, 0, 0, 1] = np.nan
+    xt = tl.tensor(x, requires_grad=True)
+    y = F.max_pool2d(xt, 2)
+    expected, argmax = max_pool2d_reference(x.astype(np.float64), (2, 2), (2, 2), (0, 0))
+    np.testing.assert_array_equal(y.numpy(), expected.astype(dtype))
+    y.backward(tl.ones(*y.shape, dtype=y.dtype))
+    expected_dx = np.zeros(x.size)
+    planes = np.arange(shape[0] * shape[1])[:, None] * (shape[2] * shape[3])
+    np.add.at(expected_dx, (argmax.reshape(len(planes), -1) + planes).ravel(), 1.0)
+    np.testing.assert_array_equal(xt.grad.numpy().ravel(), expected_dx)
+
+
 def test_max_pool_all_equal_plane_with_padding():
     x = np.full((1, 1, 4, 4), 2.0)
     y, dx = pooled_with_grad(F.max_pool2d, x, kernel_size=3, stride=2, padding=1)
