@@ -109,7 +109,8 @@ void max_pool2d_forward(const T* x, T* y, int64_t* indices, const PoolGeometry& 
     const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
     // Every 2x2 window inside the input (out_h <= in_h / 2 also holds with ceil_mode's dropped window).
     const bool two_by_two = g.kernel_h == 2 && g.kernel_w == 2 && g.stride_h == 2 && g.stride_w == 2 && g.pad_h == 0 &&
-                            g.pad_w == 0 && 2 * g.out_h <= g.in_h && 2 * g.out_w <= g.in_w;
+                            g.pad_w == 0 && g.dilation_h == 1 && g.dilation_w == 1 && 2 * g.out_h <= g.in_h &&
+                            2 * g.out_w <= g.in_w;
 #pragma omp parallel for schedule(static) if (g.planes * (in_plane + out_plane) > kParallelMinElements)
     for (int64_t p = 0; p < g.planes; ++p) {
         const T* xp = x + p * in_plane;

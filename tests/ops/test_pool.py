@@ -113,6 +113,12 @@ def test_max_pool_2x2_fast_path_ties_and_nan_match_the_reference(dtype, shape):
     np.testing.assert_array_equal(xt.grad.numpy().ravel(), expected_dx)
 
 
+def test_max_pool_2x2_stride_2_with_dilation_is_not_the_plain_2x2_case():
+    x = np.random.default_rng(4).standard_normal((2, 2, 5, 3))
+    y = F.max_pool2d(tl.tensor(x), 2, dilation=2, ceil_mode=True)
+    assert_close(y, max_pool2d_reference(x, (2, 2), (2, 2), (0, 0), (2, 2), ceil_mode=True)[0], np.float64)
+
+
 def test_max_pool_all_equal_plane_with_padding():
     x = np.full((1, 1, 4, 4), 2.0)
     y, dx = pooled_with_grad(F.max_pool2d, x, kernel_size=3, stride=2, padding=1)
