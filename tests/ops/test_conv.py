@@ -120,11 +120,11 @@ def test_result_does_not_depend_on_thread_count(batch):
 
 
 def test_large_image_uses_column_tiles_and_stays_correct():
-    """A column matrix of 288 rows x 118 columns per output row exceeds the tile budget, so each image is
-    processed a few output rows at a time; forward against the reference, backward by the adjoint
-    identities <dy, y(x, W)> = <dx, x> = <dW, W> of the bilinear map."""
+    """The column matrix of one image (576 rows x 38*128 columns in float64, 22 MiB) exceeds the 4 MiB tile
+    budget, so the image is processed 7 output rows at a time; forward against the reference, backward by
+    the adjoint identities <dy, y(x, W)> = <dx, x> = <dW, W> of the bilinear map."""
     rng = np.random.default_rng(2)
-    x, w = rng.standard_normal((2, 32, 12, 120)), rng.standard_normal((3, 32, 3, 3))
+    x, w = rng.standard_normal((1, 64, 40, 130)), rng.standard_normal((2, 64, 3, 3))
     xt, wt = tl.tensor(x, requires_grad=True), tl.tensor(w, requires_grad=True)
     y = F.conv2d(xt, wt, stride=(1, 1), padding=(0, 0))
     assert_close(y, conv2d_reference(x, w), np.float64)
