@@ -35,12 +35,12 @@ class Mean(Function):
 
     def forward(self, x):
         self.shape = x.shape
-        self.count = builtins.max(int(np.prod([x.shape[d] for d in self.dims])), 1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.mean(x, axis=self.dims, keepdims=self.keepdim)
+        self.count = int(np.prod([x.shape[d] for d in self.dims]))
+        with np.errstate(invalid="ignore", divide="ignore"):  # an empty mean is nan, like PyTorch
+            return np.sum(x, axis=self.dims, keepdims=self.keepdim) / x.dtype.type(self.count)
 
     def backward(self, grad):
-        return (_expand_back(grad / self.count, self.shape, self.dims, self.keepdim),)
+        return (_expand_back(grad / builtins.max(self.count, 1), self.shape, self.dims, self.keepdim),)
 
 
 class Var(Function):
@@ -50,8 +50,8 @@ class Var(Function):
         self.shape = x.shape
         n = int(np.prod([x.shape[d] for d in self.dims]))
         self.denominator = builtins.max(n - self.correction, 0)
-        self.centered = x - x.mean(axis=self.dims, keepdims=True)
         with np.errstate(invalid="ignore", divide="ignore"):
+            self.centered = x - np.sum(x, axis=self.dims, keepdims=True) / x.dtype.type(n)
             return np.sum(self.centered**2, axis=self.dims, keepdims=self.keepdim) / self.denominator
 
     def backward(self, grad):
