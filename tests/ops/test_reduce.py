@@ -26,9 +26,10 @@ class ReductionCase(OpTestCase):
     """A reduction over random dims with random keepdim; every dimension has at least `min_size`."""
 
     min_size = 0
+    min_ndim = 0
 
     def generate_inputs(self, rng):
-        shape = random_shape(rng, max_ndim=4, max_size=4)
+        shape = random_shape(rng, max_ndim=4, max_size=4, min_ndim=self.min_ndim)
         x = rng.standard_normal(tuple(max(s, self.min_size) for s in shape))
         self.dim, self.keepdim = random_dims(rng, x.ndim), bool(rng.integers(0, 2))
         return (x,)
@@ -71,7 +72,7 @@ class TestVarBiased(ReductionCase):
 
 
 class TestStd(ReductionCase):
-    min_size = 2  # std > 0 (sqrt has no derivative at 0)
+    min_size = min_ndim = 2  # std > 0 (sqrt has no derivative at 0)
 
     def generate_inputs(self, rng):
         (x,) = super().generate_inputs(rng)
