@@ -21,8 +21,7 @@ class MatMul(Function):
             da = unbroadcast(backend.matmul(grad, np.swapaxes(b, -1, -2)), a.shape)
         if self.inputs[1].requires_grad:
             if b.ndim == 2:
-                k, n = b.shape
-                db = backend.gemm(a.reshape(-1, k), grad.reshape(-1, n), trans_a=True)
+                db = backend.gemm(backend.rows(a), backend.rows(grad), trans_a=True)
             else:
                 db = unbroadcast(backend.matmul(np.swapaxes(a, -1, -2), grad), b.shape)
         return da, db
@@ -92,7 +91,7 @@ def linear(x, weight, bias=None):
             raise ValueError(f"linear: bias has shape {bias.shape} but weight {weight.shape} needs ({weight.shape[0]},)")
         bias = bias if bias.dtype == weight.dtype else bias.astype(weight.dtype)
     lead = x.shape[:-1]
-    rows = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+    rows = x.reshape(int(np.prod(lead)), x.shape[-1]) if x.ndim != 2 else x
     operands = (rows, weight) if bias is None else (rows, weight, bias)
     out = Linear.apply(*operands)
     return out if x.ndim == 2 else out.reshape(lead + (weight.shape[0],))
