@@ -87,7 +87,7 @@ def backward(root, gradient=None, retain_graph=False):
                         f"{node.name}.backward returned a gradient of shape {input_grad.shape} "
                         f"for an input of shape {inp.shape}"
                     )
-                _accumulate(grads, inp, input_grad.astype(inp.dtype, copy=False))
+                _accumulate(grads, inp, np.asarray(input_grad, dtype=inp.dtype))  # never a NumPy scalar
             if not retain_graph:
                 node.inputs = ()
                 node.freed = True
