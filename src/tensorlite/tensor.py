@@ -13,8 +13,8 @@ def _to_array(data, dtype=None):
     if isinstance(data, Tensor):
         data = data.data
     dtype = _dtype.as_dtype(dtype)
-    if isinstance(data, np.ndarray):
-        array = data
+    if isinstance(data, (np.ndarray, np.generic)):  # NumPy data keeps its dtype (float64 stays float64)
+        array = np.asarray(data)
     else:
         array = np.asarray(data)
         if dtype is None and array.dtype == np.float64:
@@ -198,7 +198,10 @@ class Tensor:
     def __repr__(self):
         body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
         extras = []
-        if self.dtype not in (_dtype.float32, _dtype.int64, _dtype.bool_) or self.data.size == 0:
+        if self.data.size == 0 and self.ndim != 1:
+            extras.append(f"size={self.shape}")
+        inferred = (_dtype.float32,) if self.data.size == 0 else (_dtype.float32, _dtype.int64, _dtype.bool_)
+        if self.dtype not in inferred:
             extras.append(f"dtype=tensorlite.{self.dtype}")
         if self._node is not None:
             extras.append(f"grad_fn=<{self._node.name}>")
@@ -240,9 +243,13 @@ class Tensor:
     def _inplace(self, op, other):
         self._check_inplace()
         other = other.data if isinstance(other, Tensor) else other
-        result = op(self.data, other)
+        result = np.asarray(op(self.data, other))
         if result.shape != self.shape:
             raise ValueError(f"in-place operation: result shape {result.shape} does not match {self.shape}")
+        if not np.can_cast(result.dtype, self.dtype, casting="same_kind"):
+            raise TypeError(
+                f"in-place operation: the result (dtype {result.dtype}) cannot be stored in a tensor of dtype {self.dtype}"
+            )
         self.data[...] = result
         return self
 

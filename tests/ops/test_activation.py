@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import tensorlite as tl
+
 from harness import OpTestCase, assert_close, random_shape
 from reference import activation as ref
 
@@ -76,8 +77,11 @@ def test_extreme_inputs_stay_finite(dtype):
     probs = tl.softmax(x, dim=1)
     log_probs = tl.log_softmax(x, dim=1)
     assert_close(probs, [[0, 0, 1], [0.5, 0.5, 0], [1 / 3, 1 / 3, 1 / 3]], np.dtype(dtype).type)
-    assert_close(log_probs, [[-2e4, -1e4, 0], [-np.log(2), -np.log(2), -2e4 - np.log(2)], [-np.log(3)] * 3],
-                 np.dtype(dtype).type)
+    assert_close(
+        log_probs,
+        [[-2e4, -1e4, 0], [-np.log(2), -np.log(2), -2e4 - np.log(2)], [-np.log(3)] * 3],
+        np.dtype(dtype).type,
+    )
     sig = tl.sigmoid(x)
     assert_close(sig, [[0, 0.5, 1], [1, 1, 0], [0, 0, 0]], np.dtype(dtype).type)
     (probs.sum() + log_probs.sum() + sig.sum() + tl.tanh(x).sum()).backward()

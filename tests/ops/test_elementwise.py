@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import tensorlite as tl
+
 from harness import OpTestCase, assert_close, broadcast_partner, random_shape
 
 
@@ -240,9 +241,20 @@ def test_comparisons_match_numpy_and_carry_no_grad(name):
     b = rng.integers(-2, 3, (3,)).astype(np.float32)
     ta = tl.tensor(a, requires_grad=True)
     result = getattr(tl, name)(ta, tl.tensor(b))
-    np.testing.assert_array_equal(result.numpy(), getattr(np, {"eq": "equal", "ne": "not_equal", "lt": "less",
-                                                                "le": "less_equal", "gt": "greater",
-                                                                "ge": "greater_equal"}[name])(a, b))
+    np.testing.assert_array_equal(
+        result.numpy(),
+        getattr(
+            np,
+            {
+                "eq": "equal",
+                "ne": "not_equal",
+                "lt": "less",
+                "le": "less_equal",
+                "gt": "greater",
+                "ge": "greater_equal",
+            }[name],
+        )(a, b),
+    )
     assert result.dtype == tl.bool and not result.requires_grad
 
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import tensorlite as tl
+
 from harness import OpTestCase, assert_close
 
 
@@ -47,7 +48,11 @@ class TestLinear(OpTestCase):
     def generate_inputs(self, rng):
         lead = tuple(int(s) for s in rng.integers(0, 4, int(rng.integers(1, 3))))
         fan_in, fan_out = (int(s) for s in rng.integers(0, 6, 2))
-        return rng.standard_normal(lead + (fan_in,)), rng.standard_normal((fan_out, fan_in)), rng.standard_normal(fan_out)
+        return (
+            rng.standard_normal(lead + (fan_in,)),
+            rng.standard_normal((fan_out, fan_in)),
+            rng.standard_normal(fan_out),
+        )
 
     def forward(self, x, weight, bias):
         return tl.linear(x, weight, bias) + tl.nn.functional.linear(x, weight)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import tensorlite as tl
+
 from harness import OpTestCase, assert_close, random_shape
 
 
@@ -111,7 +112,9 @@ class TestMaxMinValues(ReductionCase):
         return x.max(dim=self.dim, keepdim=self.keepdim).values + tl.min(x, self.dim, self.keepdim)[0]
 
     def forward_expected(self, x):
-        return np.max(x, axis=self.dim, keepdims=self.keepdim) + np.min(x, axis=self.dim, keepdims=self.keepdim)
+        return np.max(x, axis=self.dim, keepdims=self.keepdim) + np.min(
+            x, axis=self.dim, keepdims=self.keepdim
+        )
 
 
 class TestMaxMinAll(ReductionCase):
@@ -138,7 +141,8 @@ def test_arg_extremes_match_numpy(name):
         np.testing.assert_array_equal(result.numpy(), getattr(np, name)(x, axis=dim))
         assert result.dtype == tl.int64
         np.testing.assert_array_equal(
-            getattr(tl.tensor(x), name)(dim, keepdim=True).numpy(), getattr(np, name)(x, axis=dim, keepdims=True)
+            getattr(tl.tensor(x), name)(dim, keepdim=True).numpy(),
+            getattr(np, name)(x, axis=dim, keepdims=True),
         )
         assert getattr(tl, name)(tl.tensor(x)).item() == getattr(np, name)(x)
 
@@ -161,7 +165,9 @@ def test_axis_and_keepdims_aliases():
     x = tl.tensor(np.arange(24.0).reshape(2, 3, 4))
     for name in ["sum", "mean", "var", "std", "argmax", "argmin"]:
         fn = getattr(tl, name)
-        np.testing.assert_array_equal(fn(x, axis=1, keepdims=True).numpy(), fn(x, dim=1, keepdim=True).numpy())
+        np.testing.assert_array_equal(
+            fn(x, axis=1, keepdims=True).numpy(), fn(x, dim=1, keepdim=True).numpy()
+        )
     assert tl.max(x, axis=(0, 2), keepdims=True).shape == (1, 3, 1)
     with pytest.raises(TypeError, match="dim or axis"):
         tl.sum(x, dim=0, axis=1)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import tensorlite as tl
+
 from harness import OpTestCase, assert_close, random_shape
 
 
@@ -146,7 +147,9 @@ def test_indexing_forward_and_gradient(key):
     x = rng.standard_normal((4, 3, 5))
     tx = tl.tensor(x, requires_grad=True)
     assert_close(tx[key], x[key], np.float64)
-    assert_close(tl.tensor(x.astype(np.float32))[key], x.astype(np.float32)[key].astype(np.float64), np.float32)
+    assert_close(
+        tl.tensor(x.astype(np.float32))[key], x.astype(np.float32)[key].astype(np.float64), np.float32
+    )
     assert tl.autograd.gradcheck(lambda t: t[key], [tx])
 
 
@@ -195,7 +198,10 @@ def test_setitem_and_inplace_fill_without_grad():
         (lambda x: x.unsqueeze(3), r"dim 3 is out of range for shape \(2, 3\)"),
         (lambda x: x.expand(4, 3, 2), r"cannot expand shape \(2, 3\) to \(4, 3, 2\)"),
         (lambda x: x.flatten(2), r"dim 2 is out of range for shape \(2, 3\)"),
-        (lambda x: tl.concat([x, tl.ones(3, 3)], dim=1), r"shapes \(2, 3\) and \(3, 3\) differ outside dimension 1"),
+        (
+            lambda x: tl.concat([x, tl.ones(3, 3)], dim=1),
+            r"shapes \(2, 3\) and \(3, 3\) differ outside dimension 1",
+        ),
         (lambda x: tl.stack([x, tl.ones(3, 2)]), r"\(2, 3\) and \(3, 2\)"),
     ],
 )

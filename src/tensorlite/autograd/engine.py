@@ -59,7 +59,9 @@ def backward(root, gradient=None, retain_graph=False):
     else:
         seed = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=root.dtype)
         if seed.shape != root.shape:
-            raise ValueError(f"backward: gradient has shape {seed.shape} but the tensor has shape {root.shape}")
+            raise ValueError(
+                f"backward: gradient has shape {seed.shape} but the tensor has shape {root.shape}"
+            )
 
     order = _topological_order(root)
     grads = {id(root): seed}

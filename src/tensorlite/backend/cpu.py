@@ -19,7 +19,9 @@ def matmul(a, b):
     a2 = a[None, :] if a.ndim == 1 else a
     b2 = b[:, None] if b.ndim == 1 else b
     if a2.shape[-1] != b2.shape[-2]:
-        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned ({a2.shape[-1]} != {b2.shape[-2]})")
+        raise ValueError(
+            f"matmul: shapes {a.shape} and {b.shape} are not aligned ({a2.shape[-1]} != {b2.shape[-2]})"
+        )
     if b2.ndim == 2:
         # Batched a times one matrix: fold the batch into the rows, one GEMM.
         out = gemm(rows(a2), b2).reshape(a2.shape[:-1] + (b2.shape[-1],))

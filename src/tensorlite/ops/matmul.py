@@ -31,7 +31,9 @@ def matmul(a, b):
     """Matrix product a @ b with NumPy's rules: 1-D operands are promoted and the added dim removed."""
     a, b = _matmul_operands(a, b)
     if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and {b.shape}")
+        raise ValueError(
+            f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and {b.shape}"
+        )
     k_a = a.shape[-1]
     k_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
     if k_a != k_b:
@@ -88,7 +90,9 @@ def linear(x, weight, bias=None):
     if bias is not None:
         bias = as_tensor(bias)
         if bias.shape != (weight.shape[0],):
-            raise ValueError(f"linear: bias has shape {bias.shape} but weight {weight.shape} needs ({weight.shape[0]},)")
+            raise ValueError(
+                f"linear: bias has shape {bias.shape} but weight {weight.shape} needs ({weight.shape[0]},)"
+            )
         bias = bias if bias.dtype == weight.dtype else bias.astype(weight.dtype)
     lead = x.shape[:-1]
     rows = x.reshape(int(np.prod(lead)), x.shape[-1]) if x.ndim != 2 else x
