@@ -74,6 +74,10 @@ def backward(root, gradient=None, retain_graph=False):
                 replaced = hook(Tensor._wrap(grad))
                 if replaced is not None:
                     grad = np.asarray(replaced.data if isinstance(replaced, Tensor) else replaced)
+                    if grad.shape != tensor.shape:
+                        raise ValueError(
+                            f"hook returned a gradient of shape {grad.shape} for a tensor of shape {tensor.shape}"
+                        )
             node = tensor._node
             if node is None:
                 tensor._accumulate_grad(grad)
