@@ -150,7 +150,9 @@ def test_hooks_observe_and_replace_gradients():
     with pytest.raises(RuntimeError, match="does not require grad"):
         tl.ones(2).register_hook(print)
     x.register_hook(lambda g: tl.ones(3))
-    with pytest.raises(ValueError, match=r"hook returned a gradient of shape \(3,\) for a tensor of shape \(2,\)"):
+    with pytest.raises(
+        ValueError, match=r"hook returned a gradient of shape \(3,\) for a tensor of shape \(2,\)"
+    ):
         (x * 1).sum().backward()
 
 
