@@ -172,7 +172,9 @@ def test_linear_forward_and_gradients():
     layer = nn.Linear(3, 2).double()
     x = tl.tensor(np.random.default_rng(0).standard_normal((4, 3)), requires_grad=True)
     np.testing.assert_allclose(layer(x).numpy(), x.numpy() @ layer.weight.numpy().T + layer.bias.numpy())
-    assert tl.autograd.gradcheck(lambda x, w, b: tl.nn.functional.linear(x, w, b), [x, layer.weight, layer.bias])
+    assert tl.autograd.gradcheck(
+        lambda x, w, b: tl.nn.functional.linear(x, w, b), [x, layer.weight, layer.bias]
+    )
     assert nn.Linear(3, 2, bias=False).bias is None
     assert nn.Linear(0, 2)(tl.zeros(4, 0)).tolist() == [[0.0, 0.0]] * 4
     with pytest.raises(ValueError, match="in_features must be a non-negative int, got -1"):
