@@ -1,4 +1,4 @@
-"""Module registration and traversal, modes, dtypes, state dicts, repr; Sequential, Linear and simple layers."""
+"""Module registration, traversal, modes, dtypes, state dicts, repr; Sequential, Linear, simple layers."""
 
 import math
 

@@ -118,7 +118,8 @@ def permute(x, *dims):
     """x with its dimensions in the order `dims`."""
     x = as_tensor(x)
     dims = _shape_arg(dims)
-    if sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
+    in_range = all(-x.ndim <= d < x.ndim for d in dims)
+    if not in_range or sorted(d % x.ndim for d in dims) != list(range(x.ndim)):
         raise ValueError(f"permute: {dims} is not a permutation of the {x.ndim} dimensions of shape {x.shape}")
     return Permute.apply(x, order=tuple(d % x.ndim for d in dims))
 
