@@ -166,6 +166,10 @@ class Tensor:
         """Converted to int64."""
         return self.astype(_dtype.int64)
 
+    def where(self, condition, other):
+        """self where condition is true, else other (torch.Tensor.where)."""
+        return _ops.where(condition, self, other)
+
     def __array__(self, dtype=None, copy=None):
         return self.data if dtype is None else self.data.astype(dtype)
 

@@ -213,10 +213,10 @@ class TestWhere(OpTestCase):
         return condition, rng.standard_normal(sa), rng.standard_normal(sb)
 
     def forward(self, condition, a, b):
-        return tl.where(condition > 0, a, b)
+        return tl.where(condition > 0, a, b) + a.where(condition > 0, b) * 2
 
     def forward_expected(self, condition, a, b):
-        return np.where(condition > 0, a, b)
+        return 3 * np.where(condition > 0, a, b)
 
 
 def test_maximum_ties_split_the_gradient():
