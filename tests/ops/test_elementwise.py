@@ -288,3 +288,18 @@ def test_reflected_operators_with_numpy_arrays():
     result = np.array([10.0, 20.0]) - t
     assert isinstance(result, tl.Tensor)
     assert result.tolist() == [9.0, 18.0]
+
+
+def test_ieee_special_values_without_warnings():
+    x = tl.tensor([1.0, -1.0, 0.0], requires_grad=True)
+    assert (x / 0).tolist()[:2] == [np.inf, -np.inf] and np.isnan((x / 0).tolist()[2])
+    assert tl.exp(tl.tensor([100.0])).tolist() == [np.inf]  # float32 overflow
+    assert np.isnan(tl.log(tl.tensor([-1.0])).item()) and tl.log(tl.tensor([0.0])).item() == -np.inf
+    tl.sqrt(x).sum().backward()
+    assert x.grad.tolist()[2] == np.inf
+
+
+def test_clip_integer_tensor_to_float_bounds_gives_float32():
+    clipped = tl.clip(tl.tensor([0, 1, 3]), 0.5, 2.5)
+    assert clipped.dtype == tl.float32 and clipped.tolist() == [0.5, 1.0, 2.5]
+    assert tl.clip(tl.tensor([0, 5]), 1, 3).tolist() == [1, 3]

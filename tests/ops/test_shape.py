@@ -208,3 +208,8 @@ def test_setitem_and_inplace_fill_without_grad():
 def test_shape_errors_name_the_shapes(call, message):
     with pytest.raises(ValueError, match=message):
         call(tl.ones(2, 3))
+
+
+def test_concat_promotes_like_pytorch():
+    assert tl.concat([tl.tensor([1]), tl.tensor([2.0])]).dtype == tl.float32
+    assert tl.stack([tl.tensor([1.0]), tl.tensor([2.0], dtype=tl.float64)]).dtype == tl.float64

@@ -65,7 +65,7 @@ def backward(root, gradient=None, retain_graph=False):
 
     order = _topological_order(root)
     grads = {id(root): seed}
-    with no_grad():
+    with no_grad(), np.errstate(all="ignore"):  # IEEE inf/nan in gradients, no warnings (like PyTorch)
         for tensor in reversed(order):
             grad = grads.pop(id(tensor), None)
             if grad is None:

@@ -36,8 +36,7 @@ class Mean(Function):
     def forward(self, x):
         self.shape = x.shape
         self.count = int(np.prod([x.shape[d] for d in self.dims]))
-        with np.errstate(invalid="ignore", divide="ignore"):  # an empty mean is nan, like PyTorch
-            return np.sum(x, axis=self.dims, keepdims=self.keepdim) / x.dtype.type(self.count)
+        return np.sum(x, axis=self.dims, keepdims=self.keepdim) / x.dtype.type(self.count)  # empty: nan
 
     def backward(self, grad):
         return (_expand_back(grad / builtins.max(self.count, 1), self.shape, self.dims, self.keepdim),)
@@ -50,14 +49,12 @@ class Var(Function):
         self.shape = x.shape
         n = int(np.prod([x.shape[d] for d in self.dims]))
         self.denominator = builtins.max(n - self.correction, 0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            self.centered = x - np.sum(x, axis=self.dims, keepdims=True) / x.dtype.type(n)
-            return np.sum(self.centered**2, axis=self.dims, keepdims=self.keepdim) / self.denominator
+        self.centered = x - np.sum(x, axis=self.dims, keepdims=True) / x.dtype.type(n)
+        return np.sum(self.centered**2, axis=self.dims, keepdims=self.keepdim) / self.denominator
 
     def backward(self, grad):
-        with np.errstate(invalid="ignore", divide="ignore"):
-            g = _expand_back(grad, self.shape, self.dims, self.keepdim)
-            return (2 * g * self.centered / self.denominator,)
+        g = _expand_back(grad, self.shape, self.dims, self.keepdim)
+        return (2 * g * self.centered / self.denominator,)
 
 
 class ReduceExtreme(Function):

@@ -1,10 +1,12 @@
 """Shape ops: reshape/view, flatten, transpose, permute, squeeze, unsqueeze, expand, concat, stack,
 split and indexing. Their gradients move values back to where they came from."""
 
+import functools
+
 import numpy as np
 
 from tensorlite.autograd.function import Function
-from tensorlite.ops._util import as_tensor, normalize_dims
+from tensorlite.ops._util import as_tensor, normalize_dims, promote
 from tensorlite.tensor import Tensor
 
 
@@ -84,7 +86,9 @@ def _resolve_shape(x, shape):
         if not bad:
             shape = shape[: unknown[0]] + (x.size // known,) + shape[unknown[0] + 1 :]
     if bad or int(np.prod(shape)) != x.size:
-        raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) to {shape}")
+        raise ValueError(
+            f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) to {shape}"
+        )
     return shape
 
 
@@ -120,7 +124,9 @@ def permute(x, *dims):
     dims = _shape_arg(dims)
     in_range = all(-x.ndim <= d < x.ndim for d in dims)
     if not in_range or sorted(d % x.ndim for d in dims) != list(range(x.ndim)):
-        raise ValueError(f"permute: {dims} is not a permutation of the {x.ndim} dimensions of shape {x.shape}")
+        raise ValueError(
+            f"permute: {dims} is not a permutation of the {x.ndim} dimensions of shape {x.shape}"
+        )
     return Permute.apply(x, order=tuple(d % x.ndim for d in dims))
 
 
@@ -183,7 +189,7 @@ def concat(tensors, dim=0):
     for t in tensors[1:]:
         if t.ndim != ref.ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, ref.shape)) if i != d):
             raise ValueError(f"concat: shapes {ref.shape} and {t.shape} differ outside dimension {d}")
-    dtype = np.result_type(*[t.dtype for t in tensors])
+    dtype = functools.reduce(promote, [t.dtype for t in tensors])
     tensors = [t if t.dtype == dtype else t.astype(dtype) for t in tensors]
     return Concat.apply(*tensors, dim=d)
 
