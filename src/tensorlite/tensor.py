@@ -34,6 +34,7 @@ class Tensor:
         self.data = np.array(_to_array(data, dtype), copy=True)
         self._node = None
         self._hooks = []
+        self._version = 0
         self.grad = None
         self.requires_grad = requires_grad
 
@@ -44,6 +45,7 @@ class Tensor:
         t.data = array
         t._node = node
         t._hooks = []
+        t._version = 0
         t._grad = None
         t._requires_grad = bool(requires_grad)
         return t
@@ -240,9 +242,12 @@ class Tensor:
 
     # ------------------------------------------------------------------ in-place updates
     def _check_inplace(self):
+        """Refuse in-place writes that autograd cannot follow; count the others in _version, which
+        backward compares with the version an op saw (so a changed op input raises, never misleads)."""
         if self.requires_grad and is_grad_enabled():
             kind = "a leaf tensor that requires grad" if self.is_leaf else "a tensor that is part of a graph"
             raise RuntimeError(f"in-place operation on {kind}; wrap it in tl.no_grad() or use detach()")
+        self._version += 1
 
     def _inplace(self, op, other):
         self._check_inplace()

@@ -200,3 +200,17 @@ def test_custom_function_with_keyword_parameters():
     Scale.apply(x, factor=4.0).sum().backward()
     assert x.grad.tolist() == [4.0, 4.0]
     assert gradcheck(lambda t: Scale.apply(t, factor=-2.0), [x])
+
+
+def test_inplace_change_of_a_used_input_is_detected():
+    w = leaf([1.0, 2.0])
+    x = tl.tensor([3.0, 4.0], dtype=tl.float64)
+    y = (w * x).sum()
+    x += 1  # Mul saved x for w's gradient
+    with pytest.raises(
+        RuntimeError, match=r"Mul: input 1 \(shape \(2,\)\) was modified by an in-place operation"
+    ):
+        y.backward()
+    z = (w * x).sum()
+    z.backward()  # a fresh graph sees the new values
+    assert w.grad.tolist() == [4.0, 5.0]

@@ -32,6 +32,16 @@ def _topological_order(root):
     return order
 
 
+def _check_versions(node):
+    """Raise if an input of `node` was modified in place after the op used it (its saved values are stale)."""
+    for i, (inp, seen) in enumerate(zip(node.inputs, node.input_versions)):
+        if inp._version != seen:
+            raise RuntimeError(
+                f"{node.name}: input {i} (shape {inp.shape}) was modified by an in-place operation after the op "
+                f"used it (version {inp._version}, expected {seen}); its gradient would be wrong"
+            )
+
+
 def _accumulate(grads, tensor, grad):
     key = id(tensor)
     if key in grads:
@@ -82,6 +92,7 @@ def backward(root, gradient=None, retain_graph=False):
             if node is None:
                 tensor._accumulate_grad(grad)
                 continue
+            _check_versions(node)
             input_grads = node.backward(grad)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)

@@ -43,6 +43,7 @@ class Function:
         result = Tensor._wrap(np.asarray(out), requires_grad=needs_grad, node=fn if needs_grad else None)
         if needs_grad:
             fn.inputs = inputs
+            fn.input_versions = tuple(t._version for t in inputs)
         for hook in _apply_hooks:
             hook(fn, inputs, result)
         return result
