@@ -202,3 +202,15 @@ def test_reduced_gradient_broadcasts_back():
     x = tl.tensor(np.ones((2, 3)), requires_grad=True)
     x.mean(dim=0).sum().backward()
     assert_close(x.grad, np.full((2, 3), 0.5), np.float64)
+
+
+def test_zero_dimensional_tensors_accept_dim_0_and_minus_1():
+    x = tl.tensor(3.0, requires_grad=True)
+    assert x.sum(dim=0).item() == 3.0 and x.mean(dim=-1, keepdim=True).shape == ()
+    values, indices = x.max(dim=0)
+    assert values.item() == 3.0 and indices.item() == 0
+    assert tl.argmin(x, dim=0).item() == 0
+    x.sum(dim=0).backward()
+    assert x.grad.item() == 1.0
+    with pytest.raises(ValueError, match="dim 1 is out of range for a tensor with 0 dimensions"):
+        x.sum(dim=1)

@@ -213,3 +213,11 @@ def test_shape_errors_name_the_shapes(call, message):
 def test_concat_promotes_like_pytorch():
     assert tl.concat([tl.tensor([1]), tl.tensor([2.0])]).dtype == tl.float32
     assert tl.stack([tl.tensor([1.0]), tl.tensor([2.0], dtype=tl.float64)]).dtype == tl.float64
+
+
+def test_zero_dimensional_concat_and_split_errors():
+    with pytest.raises(ValueError, match=r"zero-dimensional tensors \(shape \(\)\) cannot be concatenated"):
+        tl.concat([tl.tensor(1.0), tl.tensor(2.0)])
+    with pytest.raises(ValueError, match="cannot be split"):
+        tl.tensor(1.0).split(1)
+    assert tl.stack([tl.tensor(1.0), tl.tensor(2.0)]).tolist() == [1.0, 2.0]

@@ -127,11 +127,11 @@ def _extreme(x, dim, keepdim, axis, keepdims, largest):
     if x.size == 0:
         raise ValueError(f"{name}: cannot reduce an empty tensor of shape {x.shape}")
     if isinstance(dim, (int, np.integer)):
+        if not normalize_dims(dim, x.ndim, name):  # a 0-d tensor is its own maximum, at index 0
+            return MaxMin(x, Tensor._wrap(np.zeros((), np.int64)))
         (d,) = normalize_dims(dim, x.ndim, name)
         pick = np.argmax if largest else np.argmin
-        indices = np.expand_dims(pick(x.data, axis=d), d) if x.ndim else np.zeros((), np.int64)
-        if x.ndim == 0:
-            return MaxMin(x, Tensor._wrap(indices))
+        indices = np.expand_dims(pick(x.data, axis=d), d)
         values = TakeAlongDim.apply(x, indices=indices, dim=d)
         if not keepdim:
             values, indices = values.squeeze(d), np.squeeze(indices, d)
@@ -176,8 +176,8 @@ def _arg_extreme(x, dim, keepdim, axis, keepdims, largest):
         if keepdim:
             out = out.reshape((1,) * x.ndim)
     else:
-        (d,) = normalize_dims(dim, x.ndim, name)
-        out = pick(x.data, axis=d, keepdims=keepdim) if x.ndim else np.asarray(0)
+        dims = normalize_dims(dim, x.ndim, name)
+        out = pick(x.data, axis=dims[0], keepdims=keepdim) if dims else np.asarray(0)
     return Tensor._wrap(np.asarray(out, dtype=np.int64))
 
 

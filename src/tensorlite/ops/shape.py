@@ -185,6 +185,8 @@ def concat(tensors, dim=0):
     if not tensors:
         raise ValueError("concat: expected a non-empty sequence of tensors")
     ref = tensors[0]
+    if ref.ndim == 0:
+        raise ValueError("concat: zero-dimensional tensors (shape ()) cannot be concatenated; use stack")
     (d,) = normalize_dims(dim, ref.ndim, "concat")
     for t in tensors[1:]:
         if t.ndim != ref.ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, ref.shape)) if i != d):
@@ -211,6 +213,8 @@ def stack(tensors, dim=0):
 def split(x, split_size_or_sections, dim=0):
     """Split into chunks of size `split_size_or_sections` (an int) or of the listed sizes."""
     x = as_tensor(x)
+    if x.ndim == 0:
+        raise ValueError("split: a zero-dimensional tensor (shape ()) cannot be split")
     (d,) = normalize_dims(dim, x.ndim, "split")
     length = x.shape[d]
     if isinstance(split_size_or_sections, (int, np.integer)):
