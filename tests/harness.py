@@ -12,6 +12,7 @@ reference, and inherits forward checks (float32 and float64) and a float64 gradc
 
 import contextlib
 import warnings
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 
 import tensorlite as tl
 
-TOLERANCES = {np.float32: dict(rtol=2e-4, atol=2e-5), np.float64: dict(rtol=1e-10, atol=1e-12)}
+TOLERANCES = {np.float32: {"rtol": 2e-4, "atol": 2e-5}, np.float64: {"rtol": 1e-10, "atol": 1e-12}}
 
 
 def random_shape(rng, max_ndim=3, max_size=5, min_ndim=0):
@@ -61,7 +62,7 @@ class OpTestCase:
 
     dtypes = (np.float32, np.float64)
     differentiable = True
-    gradcheck_tolerances = dict(eps=1e-6, atol=1e-6, rtol=1e-5)
+    gradcheck_tolerances: ClassVar[dict] = {"eps": 1e-6, "atol": 1e-6, "rtol": 1e-5}
 
     def generate_inputs(self, rng):
         raise NotImplementedError

@@ -28,7 +28,9 @@ def test_generators_are_independent_of_the_default():
     g = tl.Generator(1)
     tl.manual_seed(1)
     tl.randn(3)  # advancing the default generator does not move g
-    np.testing.assert_array_equal(tl.randn(3, generator=g).numpy(), tl.randn(3, generator=tl.Generator(1)).numpy())
+    np.testing.assert_array_equal(
+        tl.randn(3, generator=g).numpy(), tl.randn(3, generator=tl.Generator(1)).numpy()
+    )
 
 
 def test_bad_seed_and_generator_types():

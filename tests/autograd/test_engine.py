@@ -41,15 +41,15 @@ def test_leaf_gradients_accumulate_across_backward_calls():
     assert x.grad.tolist() == [5.0, 5.0]
 
 
-def test_deep_chain_has_no_recursion_limit():
+def test_deep_chain_has_no_recursion_limit():  # 12,000 nodes each
     x = leaf(1.0)
     y = x
-    for _ in range(20_000):
+    for _ in range(6_000):
         y = y * 1.0 + 0.0
     y.backward()
     assert x.grad.item() == 1.0
     z = x
-    for _ in range(20_000):
+    for _ in range(12_000):
         z = z + 1.0
     del z  # dropping a deep unbackwarded graph must not overflow the C stack either
 
@@ -98,8 +98,8 @@ def test_grad_modes_as_decorators():
 
 
 def test_grad_mode_restored_after_exception():
-    with pytest.raises(ZeroDivisionError), tl.no_grad():
-        1 / 0
+    with pytest.raises(KeyError), tl.no_grad():
+        raise KeyError("inside no_grad")
     assert tl.is_grad_enabled()
 
 

@@ -65,7 +65,7 @@ def test_reassignment_and_deletion_update_registries():
     del block.act
     assert "act" not in dict(block.named_children())
     with pytest.raises(AttributeError, match="'Block' object has no attribute 'missing'"):
-        block.missing
+        _ = block.missing
     with pytest.raises(TypeError, match="must be a Tensor or None, got list"):
         block.register_buffer("bad", [1.0])
 
