@@ -5,8 +5,9 @@ from tensorlite.backend.cpu import (
     activation_backward,
     gemm,
     matmul,
+    rows,
     softmax,
     softmax_backward,
 )
 
-__all__ = ["activation", "activation_backward", "gemm", "matmul", "softmax", "softmax_backward"]
+__all__ = ["activation", "activation_backward", "gemm", "matmul", "rows", "softmax", "softmax_backward"]

@@ -74,12 +74,16 @@ def _fan(tensor, mode):
 
 
 def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
-    """He uniform: U(-bound, bound) with bound = gain * sqrt(3 / fan)."""
+    """He uniform: U(-bound, bound) with bound = gain * sqrt(3 / fan). A zero-element tensor is left as is."""
+    if tensor.size == 0:
+        return tensor
     bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / _fan(tensor, mode))
     return uniform_(tensor, -bound, bound, generator)
 
 
 def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
-    """He normal: N(0, std^2) with std = gain / sqrt(fan) (sqrt(2 / fan_in) for ReLU)."""
+    """He normal: N(0, std^2) with std = gain / sqrt(fan) (sqrt(2 / fan_in) for ReLU). Zero-element: as is."""
+    if tensor.size == 0:
+        return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     return normal_(tensor, 0.0, std, generator)
