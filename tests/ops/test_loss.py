@@ -148,7 +148,9 @@ class TestBCEWithLogitsLoss(OpTestCase):
         return (rng.standard_normal(shape) * 4,)
 
     def forward(self, x):
-        return F.binary_cross_entropy_with_logits(x, self.target, self.weight, self.reduction, self.pos_weight)
+        return F.binary_cross_entropy_with_logits(
+            x, self.target, self.weight, self.reduction, self.pos_weight
+        )
 
     def forward_expected(self, x):
         return ref.bce_with_logits(x, self.target, self.weight, self.reduction, self.pos_weight)
@@ -236,13 +238,17 @@ def test_smooth_l1_with_beta_zero_is_l1_and_huber_relation_holds():
     rng = np.random.default_rng(3)
     x, y = tl.tensor(rng.standard_normal(10)), tl.tensor(rng.standard_normal(10))
     assert F.smooth_l1_loss(x, y, beta=0.0).item() == pytest.approx(F.l1_loss(x, y).item())
-    assert F.smooth_l1_loss(x, y, beta=0.5).item() == pytest.approx(F.huber_loss(x, y, delta=0.5).item() / 0.5)
+    assert F.smooth_l1_loss(x, y, beta=0.5).item() == pytest.approx(
+        F.huber_loss(x, y, delta=0.5).item() / 0.5
+    )
 
 
 def test_cross_entropy_float32_matches_float64_reference_on_images():
     rng = np.random.default_rng(4)
     x, y = rng.standard_normal((3, 5, 4, 4)), rng.integers(0, 5, (3, 4, 4))
-    assert_close(F.cross_entropy(tl.tensor(x.astype(np.float32)), y), ref.cross_entropy_labels(x, y), np.float32)
+    assert_close(
+        F.cross_entropy(tl.tensor(x.astype(np.float32)), y), ref.cross_entropy_labels(x, y), np.float32
+    )
 
 
 def test_unbatched_input():
@@ -269,7 +275,11 @@ def test_out_of_range_label_is_named(fn):
         (lambda: F.cross_entropy(tl.zeros(2, 3), np.zeros((2, 4))), ValueError, "probability target shape"),
         (lambda: F.cross_entropy(tl.zeros(2, 3), np.array([0, 1]), weight=np.ones(2)), ValueError, "weight"),
         (lambda: F.cross_entropy(tl.zeros(2, 3), np.array([0, 1]), reduction="avg"), ValueError, "reduction"),
-        (lambda: F.cross_entropy(tl.zeros(2, 3), np.array([0, 1]), label_smoothing=1.5), ValueError, "smoothing"),
+        (
+            lambda: F.cross_entropy(tl.zeros(2, 3), np.array([0, 1]), label_smoothing=1.5),
+            ValueError,
+            "smoothing",
+        ),
         (lambda: F.binary_cross_entropy(tl.tensor([1.5]), np.array([1.0])), ValueError, r"\[0, 1\]"),
         (lambda: F.binary_cross_entropy(tl.tensor([0.5]), np.ones(2)), ValueError, "target shape"),
         (lambda: F.mse_loss(tl.zeros(3), tl.zeros(4)), ValueError, "shape"),

@@ -73,8 +73,13 @@ def test_backward_matches_step_by_step_reference(seed):
         wt = tl.tensor(weight.astype(dtype), requires_grad=True)
         bt = tl.tensor(bias.astype(dtype), requires_grad=True)
         tl.batch_norm(xt, None, None, wt, bt, training=True).backward(tl.tensor(dy.astype(dtype)))
-        dx, dw, db = batch_norm_backward(x.astype(dtype).astype(np.float64), dy.astype(dtype).astype(np.float64), weight.astype(dtype).astype(np.float64), 1e-5)
-        tol = dict(rtol=1e-3, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-9, atol=1e-10)
+        dx, dw, db = batch_norm_backward(
+            x.astype(dtype).astype(np.float64),
+            dy.astype(dtype).astype(np.float64),
+            weight.astype(dtype).astype(np.float64),
+            1e-5,
+        )
+        tol = {"rtol": 1e-3, "atol": 1e-4} if dtype == np.float32 else {"rtol": 1e-9, "atol": 1e-10}
         np.testing.assert_allclose(xt.grad.numpy(), dx, **tol)
         np.testing.assert_allclose(wt.grad.numpy(), dw, **tol)
         np.testing.assert_allclose(bt.grad.numpy(), db, **tol)
@@ -96,10 +101,12 @@ def test_running_statistics_follow_momentum_with_unbiased_variance():
     for _ in range(5):
         x = rng.standard_normal((6, 4, 3)) * 2 + 3
         tl.batch_norm(tl.tensor(x), mean, var, training=True, momentum=0.3)
-        _, ref_mean, ref_var = batch_norm_forward(x, np.ones(4), np.zeros(4), 1e-5, ref_mean, ref_var, momentum=0.3)
+        _, ref_mean, ref_var = batch_norm_forward(
+            x, np.ones(4), np.zeros(4), 1e-5, ref_mean, ref_var, momentum=0.3
+        )
     np.testing.assert_allclose(mean.numpy(), ref_mean, rtol=1e-12)
     np.testing.assert_allclose(var.numpy(), ref_var, rtol=1e-12)
-    assert np.all(ref_mean > 2)  # the statistics moved towards the data's mean 3
+    assert np.all(ref_mean > 1.5)  # the statistics moved from 0 towards the data mean 3
 
 
 def test_result_does_not_depend_on_thread_count():
@@ -128,10 +135,10 @@ def test_eval_on_empty_batch_gives_empty_output():
 @pytest.mark.parametrize(
     "args, message",
     [
-        (dict(input=tl.zeros(1, 3), training=True), "more than 1 value per channel"),
-        (dict(input=tl.zeros(4), training=True), "expected input of shape"),
-        (dict(input=tl.zeros(4, 3), weight=tl.ones(2), training=True), r"weight has shape \(2,\)"),
-        (dict(input=tl.zeros(4, 3), training=False), "required when training=False"),
+        ({"input": tl.zeros(1, 3), "training": True}, "more than 1 value per channel"),
+        ({"input": tl.zeros(4), "training": True}, "expected input of shape"),
+        ({"input": tl.zeros(4, 3), "weight": tl.ones(2), "training": True}, r"weight has shape \(2,\)"),
+        ({"input": tl.zeros(4, 3), "training": False}, "required when training=False"),
     ],
 )
 def test_bad_arguments_raise_value_error(args, message):

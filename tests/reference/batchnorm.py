@@ -11,7 +11,9 @@ def _per_channel(v, x):
     return v.reshape((1, -1) + (1,) * (x.ndim - 2))
 
 
-def batch_norm_forward(x, weight, bias, eps, running_mean=None, running_var=None, training=True, momentum=0.1):
+def batch_norm_forward(
+    x, weight, bias, eps, running_mean=None, running_var=None, training=True, momentum=0.1
+):
     """Returns (y, new_running_mean, new_running_var); statistics over every axis but 1."""
     axes = _channel_axes(x)
     if training:
@@ -39,6 +41,8 @@ def batch_norm_backward(x, dy, weight, eps):
     xhat = xc * invstd
     dxhat = dy * _per_channel(weight, x)
     dvar = (dxhat * xc * -0.5 * invstd**3).sum(axis=axes, keepdims=True)
-    dmean = (-dxhat * invstd).sum(axis=axes, keepdims=True) + dvar * (-2 * xc).sum(axis=axes, keepdims=True) / m
+    dmean = (-dxhat * invstd).sum(axis=axes, keepdims=True) + dvar * (-2 * xc).sum(
+        axis=axes, keepdims=True
+    ) / m
     dx = dxhat * invstd + dvar * 2 * xc / m + dmean / m
     return dx, (dy * xhat).sum(axis=axes), dy.sum(axis=axes)

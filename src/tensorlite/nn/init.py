@@ -58,7 +58,9 @@ TRUNCATED_NORMAL_STD = 0.87962566103423978
 def _calculate_fan_in_and_fan_out(tensor):
     """fan_in = in_features (Linear) or in_channels/groups * kh * kw (Conv); fan_out likewise."""
     if tensor.ndim < 2:
-        raise ValueError(f"fan in and fan out need a tensor with at least 2 dimensions, got shape {tensor.shape}")
+        raise ValueError(
+            f"fan in and fan out need a tensor with at least 2 dimensions, got shape {tensor.shape}"
+        )
     receptive = int(np.prod(tensor.shape[2:])) if tensor.ndim > 2 else 1
     return tensor.shape[1] * receptive, tensor.shape[0] * receptive
 
@@ -324,14 +326,18 @@ def resolve_initializer(spec, what="init"):
     if isinstance(spec, str):
         fill = _NAMED_INITIALIZERS.get(spec.lower())
         if fill is None:
-            raise ValueError(f"{what}: unknown initializer {spec!r}; known names: {', '.join(INITIALIZER_NAMES)}")
+            raise ValueError(
+                f"{what}: unknown initializer {spec!r}; known names: {', '.join(INITIALIZER_NAMES)}"
+            )
         return fill
     if isinstance(spec, numbers.Real) and not isinstance(spec, bool):
         value = float(spec)
         return lambda tensor, generator=None: constant_(tensor, value)
     if callable(spec):
         return lambda tensor, generator=None: spec(tensor)
-    raise TypeError(f"{what}: expected an initializer name, a number or a callable, got {type(spec).__name__}")
+    raise TypeError(
+        f"{what}: expected an initializer name, a number or a callable, got {type(spec).__name__}"
+    )
 
 
 def apply_init(tensor, spec, generator=None, what="init"):

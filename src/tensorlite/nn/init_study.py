@@ -55,13 +55,17 @@ def layer_activations(weight_init, activation, num_layers=5, width=100, num_samp
     'relu'. Returns a list of (num_samples, width) float64 arrays, one per layer.
     """
     if activation not in _ACTIVATIONS:
-        raise ValueError(f"layer_activations: activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}")
+        raise ValueError(
+            f"layer_activations: activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}"
+        )
     generator = generator if generator is not None else Generator(0)
     x = Tensor._wrap(generator.numpy.standard_normal((num_samples, width)))
     outputs = []
     with no_grad():
         for _ in range(num_layers):
-            layer = Linear(width, width, bias=False, dtype="float64", weight_init=lambda w: weight_init(w, generator))
+            layer = Linear(
+                width, width, bias=False, dtype="float64", weight_init=lambda w: weight_init(w, generator)
+            )
             x = _ACTIVATIONS[activation](layer(x))
             outputs.append(x.numpy())
     return outputs
