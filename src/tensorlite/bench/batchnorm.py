@@ -61,6 +61,50 @@ def _torch_rows(torch, case, shape_str, x, weight, bias, dy, tl_ms, work):
     ]
 
 
+def _shape_rows(shape, rng, torch):
+    x = rng.standard_normal(shape).astype(np.float32)
+    dy = rng.standard_normal(shape).astype(np.float32)
+    weight, bias = (
+        rng.standard_normal(shape[1]).astype(np.float32),
+        rng.standard_normal(shape[1]).astype(np.float32),
+    )
+    tx = tl.tensor(x, requires_grad=True)
+    tw, tb, tdy = tl.tensor(weight, requires_grad=True), tl.tensor(bias, requires_grad=True), tl.tensor(dy)
+
+    def tl_forward():
+        with tl.no_grad():
+            tl.batch_norm(tx, None, None, tw, tb, training=True)
+
+    def tl_backward():
+        tx.grad = tw.grad = tb.grad = None
+        tl.batch_norm(tx, None, None, tw, tb, training=True).backward(tdy)
+
+    def np_backward():
+        _, mean, var = numpy_forward(x, weight, bias)
+        numpy_backward(x, dy, mean, var, weight)
+
+    shape_str = "x".join(map(str, shape))
+    case = f"batch_norm {len(shape)}-D f32"
+    tl_ms = (median_seconds(tl_forward) * 1e3, median_seconds(tl_backward) * 1e3)
+    work = (3 * x.nbytes, 3 * x.nbytes + 5 * x.nbytes)
+    np_fwd = median_seconds(lambda: numpy_forward(x, weight, bias)) * 1e3
+    rows = [
+        Row(f"{case} forward", shape_str, tl_ms[0], "numpy", np_fwd, work[0], "GB/s"),
+        Row(
+            f"{case} fwd+bwd",
+            shape_str,
+            tl_ms[1],
+            "numpy",
+            median_seconds(np_backward) * 1e3,
+            work[1],
+            "GB/s",
+        ),
+    ]
+    if torch is not None:
+        rows.extend(_torch_rows(torch, case, shape_str, x, weight, bias, dy, tl_ms, work))
+    return rows
+
+
 def run(quick=False, threads=None):
     """Time training-mode forward, and forward + backward, per shape; returns Rows (GB/s = minimal
     traffic: forward reads x twice and writes y; backward reads x and dy twice and writes dx)."""
@@ -69,45 +113,8 @@ def run(quick=False, threads=None):
     torch = torch_or_none()
     if torch is not None and threads is not None:
         torch.set_num_threads(threads)
-    rows = []
     rng = np.random.default_rng(0)
-    for shape in QUICK_SHAPES if quick else SHAPES:
-        x = rng.standard_normal(shape).astype(np.float32)
-        dy = rng.standard_normal(shape).astype(np.float32)
-        weight, bias = (
-            rng.standard_normal(shape[1]).astype(np.float32),
-            rng.standard_normal(shape[1]).astype(np.float32),
-        )
-        tx = tl.tensor(x, requires_grad=True)
-        tw, tb, tdy = (
-            tl.tensor(weight, requires_grad=True),
-            tl.tensor(bias, requires_grad=True),
-            tl.tensor(dy),
-        )
-
-        def tl_forward():
-            with tl.no_grad():
-                tl.batch_norm(tx, None, None, tw, tb, training=True)
-
-        def tl_backward():
-            tx.grad = tw.grad = tb.grad = None
-            tl.batch_norm(tx, None, None, tw, tb, training=True).backward(tdy)
-
-        def np_backward():
-            _, mean, var = numpy_forward(x, weight, bias)
-            numpy_backward(x, dy, mean, var, weight)
-
-        shape_str = "x".join(map(str, shape))
-        case = f"batch_norm {len(shape)}-D f32"
-        tl_ms = (median_seconds(tl_forward) * 1e3, median_seconds(tl_backward) * 1e3)
-        work = (3 * x.nbytes, 3 * x.nbytes + 5 * x.nbytes)
-        np_fwd = median_seconds(lambda: numpy_forward(x, weight, bias)) * 1e3
-        rows.append(Row(f"{case} forward", shape_str, tl_ms[0], "numpy", np_fwd, work[0], "GB/s"))
-        np_bwd = median_seconds(np_backward) * 1e3
-        rows.append(Row(f"{case} forward+backward", shape_str, tl_ms[1], "numpy", np_bwd, work[1], "GB/s"))
-        if torch is not None:
-            rows.extend(_torch_rows(torch, case, shape_str, x, weight, bias, dy, tl_ms, work))
-    return rows
+    return [row for shape in (QUICK_SHAPES if quick else SHAPES) for row in _shape_rows(shape, rng, torch)]
 
 
 def main(argv=None):
