@@ -50,7 +50,7 @@ def _torch_rows(torch, case, shape_str, x, weight, bias, dy, tl_ms, work):
     return [
         Row(f"{case} forward", shape_str, tl_ms[0], "torch", median_seconds(forward) * 1e3, work[0], "GB/s"),
         Row(
-            f"{case} forward+backward",
+            f"{case} fwd+bwd",
             shape_str,
             tl_ms[1],
             "torch",
