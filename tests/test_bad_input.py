@@ -42,7 +42,7 @@ SHAPE_CASES = {
     "max": (lambda: tl.zeros(0, 2).max(), r"empty tensor of shape \(0, 2\)"),
     "cross_entropy": (
         lambda: F.cross_entropy(A23, I3),
-        r"logits of shape \(2, 3\) need labels of shape \(2,\)",
+        r"input of shape \(2, 3\) needs a target of shape \(2,\), got \(3,\)",
     ),
     "mse_loss": (lambda: F.mse_loss(A23, A32), r"input shape \(2, 3\) and target shape \(3, 2\)"),
     "backward": (lambda: (A23.requires_grad_() * 1).backward(tl.ones(3)), r"gradient has shape \(3,\)"),
@@ -76,7 +76,10 @@ DTYPE_CASES = {
         lambda: F.cross_entropy(tl.ones(3, 2, dtype=tl.int64), I3 - 1),
         "got dtype int64",
     ),
-    "cross_entropy labels": (lambda: F.cross_entropy(A32, tl.ones(3)), "labels, got dtype float32"),
+    "cross_entropy labels": (
+        lambda: F.cross_entropy(A32, tl.tensor([True, False, True])),
+        "integer class labels, got dtype bool",
+    ),
     "zeros": (lambda: tl.zeros(2, dtype="complex64"), "unsupported dtype complex64"),
     "Module.to": (lambda: tl.nn.Linear(1, 1).to(tl.bool), "got bool"),
     "_C.gemm": (lambda: _C.gemm(np.ones((2, 2), np.int32), np.ones((2, 2), np.int32)), "got dtype int32"),
