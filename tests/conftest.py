@@ -1,4 +1,8 @@
-"""Shared pytest configuration: a bounded hypothesis profile with no deadline (kernels vary in time)."""
+"""Shared pytest configuration: a bounded hypothesis profile with no deadline (kernels vary in time).
+
+differing_executors is suppressed because OpTestCase's @given tests are inherited by every op class on
+purpose (each subclass is its own deterministic test).
+"""
 
 import os
 
