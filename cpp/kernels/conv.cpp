@@ -182,10 +182,13 @@ void conv2d_backward(const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, c
     if (db) {
 #pragma omp parallel for schedule(static) if (p.worth_threads)
         for (int64_t k = 0; k < g.out_channels; ++k) {
-            double sum = 0.0;
+            double sum = 0.0;  // across images; each plane is summed in T with SIMD partial sums
             for (int64_t n = 0; n < g.batch; ++n) {
                 const T* row = dy + (n * g.out_channels + k) * p.out_plane;
-                for (int64_t q = 0; q < p.out_plane; ++q) sum += row[q];
+                T plane_sum = T(0);
+#pragma omp simd reduction(+ : plane_sum)
+                for (int64_t q = 0; q < p.out_plane; ++q) plane_sum += row[q];
+                sum += plane_sum;
             }
             db[k] = static_cast<T>(sum);
         }
