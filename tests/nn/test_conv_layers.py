@@ -53,13 +53,13 @@ def test_conv2d_layer_matches_functional_and_keeps_dtype():
 @pytest.mark.parametrize(
     "args, kwargs, match",
     [
-        ((3, 4, 3), dict(groups=2), r"groups=2 must divide in_channels=3 and out_channels=4"),
-        ((4, 3, 3), dict(groups=2), r"groups=2 must divide in_channels=4 and out_channels=3"),
-        ((4, 4, 3), dict(groups=0), r"groups must be a positive int, got 0"),
+        ((3, 4, 3), {"groups": 2}, r"groups=2 must divide in_channels=3 and out_channels=4"),
+        ((4, 3, 3), {"groups": 2}, r"groups=2 must divide in_channels=4 and out_channels=3"),
+        ((4, 4, 3), {"groups": 0}, r"groups must be a positive int, got 0"),
         ((4, 4, 0), {}, r"kernel_size must be >= 1, got 0"),
-        ((4, 4, 3), dict(stride=0), r"stride must be >= 1, got 0"),
-        ((4, 4, 3), dict(padding="same", stride=2), r"padding='same' needs stride 1"),
-        ((4, 4, 3), dict(padding="half"), r"got 'half'"),
+        ((4, 4, 3), {"stride": 0}, r"stride must be >= 1, got 0"),
+        ((4, 4, 3), {"padding": "same", "stride": 2}, r"padding='same' needs stride 1"),
+        ((4, 4, 3), {"padding": "half"}, r"got 'half'"),
         ((-1, 4, 3), {}, r"in_channels must be a non-negative int, got -1"),
     ],
 )  # fmt: skip
@@ -78,7 +78,9 @@ def test_pooling_layers_match_functional():
         nn.AvgPool2d(3, 2, 1, count_include_pad=False)(x).numpy(),
         F.avg_pool2d(x, 3, 2, 1, count_include_pad=False).numpy(),
     )
-    np.testing.assert_array_equal(nn.AdaptiveAvgPool2d((2, 3))(x).numpy(), F.adaptive_avg_pool2d(x, (2, 3)).numpy())
+    np.testing.assert_array_equal(
+        nn.AdaptiveAvgPool2d((2, 3))(x).numpy(), F.adaptive_avg_pool2d(x, (2, 3)).numpy()
+    )
     assert nn.MaxPool2d(2).stride == 2 and nn.AvgPool2d(3).stride == 3
     assert repr(nn.AdaptiveAvgPool2d(1)) == "AdaptiveAvgPool2d(output_size=1)"
     assert list(nn.MaxPool2d(2).parameters()) == []

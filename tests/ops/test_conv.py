@@ -3,11 +3,12 @@ independence, the column-tiling path, and every invalid configuration."""
 
 import numpy as np
 import pytest
-from harness import OpTestCase, assert_close
-from reference.conv import conv2d_reference
 
 import tensorlite as tl
 import tensorlite.nn.functional as F
+
+from harness import OpTestCase, assert_close
+from reference.conv import conv2d_reference
 
 
 def explicit_padding(padding, kernel, dilation):
@@ -44,12 +45,12 @@ def random_conv_config(rng):
         smallest = max(1, d * (k - 1) + 1 - lo - hi)
         size.append(int(rng.integers(smallest, smallest + 6)))
     batch = 0 if rng.random() < 0.1 else int(rng.integers(1, 4))
-    return dict(
-        x_shape=(batch, channels, *size),
-        w_shape=(out_channels, channels // groups, *kernel),
-        bias=rng.random() < 0.7,
-        params=dict(stride=stride, padding=padding, dilation=dilation, groups=groups),
-    )
+    return {
+        "x_shape": (batch, channels, *size),
+        "w_shape": (out_channels, channels // groups, *kernel),
+        "bias": rng.random() < 0.7,
+        "params": {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups},
+    }
 
 
 class TestConv2d(OpTestCase):
@@ -150,18 +151,18 @@ def test_gradients_only_for_inputs_that_require_them():
     "x_shape, w_shape, kwargs, error, match",
     [
         ((1, 3, 5, 5), (4, 4, 3, 3), {}, ValueError, r"input has 3 channels but weight expects 4 \(weight shape \(4, 4, 3, 3\)"),
-        ((1, 3, 5, 5), (4, 1, 3, 3), dict(groups=2), ValueError, r"groups=2 does not divide the 3 input channels"),
-        ((1, 4, 5, 5), (3, 2, 3, 3), dict(groups=2), ValueError, r"groups=2 does not divide the 3 output channels"),
-        ((1, 4, 5, 5), (4, 4, 3, 3), dict(groups=0), ValueError, r"groups must be a positive int, got 0"),
-        ((1, 1, 2, 2), (1, 1, 5, 5), dict(padding=1), ValueError, r"kernel size 5 .* larger than the padded input size 4"),
-        ((1, 1, 4, 4), (1, 1, 3, 3), dict(dilation=2), ValueError, r"kernel size 3 \(dilated 5\) is larger than the padded input size 4"),
-        ((1, 1, 5, 5), (1, 1, 3, 3), dict(stride=0), ValueError, r"stride must be >= 1, got 0"),
-        ((1, 1, 5, 5), (1, 1, 3, 3), dict(stride=(1, -2)), ValueError, r"stride must be >= 1, got \(1, -2\)"),
-        ((1, 1, 5, 5), (1, 1, 3, 3), dict(padding=-1), ValueError, r"padding must be >= 0, got -1"),
-        ((1, 1, 5, 5), (1, 1, 3, 3), dict(dilation=0), ValueError, r"dilation must be >= 1, got 0"),
-        ((1, 1, 5, 5), (1, 1, 3, 3), dict(padding=(1, 2, 3)), ValueError, r"padding must be an int or a pair"),
-        ((1, 1, 5, 5), (1, 1, 3, 3), dict(padding="same", stride=2), ValueError, r"padding='same' needs stride 1"),
-        ((1, 1, 5, 5), (1, 1, 3, 3), dict(padding="full"), ValueError, r"got 'full'"),
+        ((1, 3, 5, 5), (4, 1, 3, 3), {"groups": 2}, ValueError, r"groups=2 does not divide the 3 input channels"),
+        ((1, 4, 5, 5), (3, 2, 3, 3), {"groups": 2}, ValueError, r"groups=2 does not divide the 3 output channels"),
+        ((1, 4, 5, 5), (4, 4, 3, 3), {"groups": 0}, ValueError, r"groups must be a positive int, got 0"),
+        ((1, 1, 2, 2), (1, 1, 5, 5), {"padding": 1}, ValueError, r"kernel size 5 .* larger than the padded input size 4"),
+        ((1, 1, 4, 4), (1, 1, 3, 3), {"dilation": 2}, ValueError, r"kernel size 3 \(dilated 5\) is larger than the padded input size 4"),
+        ((1, 1, 5, 5), (1, 1, 3, 3), {"stride": 0}, ValueError, r"stride must be >= 1, got 0"),
+        ((1, 1, 5, 5), (1, 1, 3, 3), {"stride": (1, -2)}, ValueError, r"stride must be >= 1, got \(1, -2\)"),
+        ((1, 1, 5, 5), (1, 1, 3, 3), {"padding": -1}, ValueError, r"padding must be >= 0, got -1"),
+        ((1, 1, 5, 5), (1, 1, 3, 3), {"dilation": 0}, ValueError, r"dilation must be >= 1, got 0"),
+        ((1, 1, 5, 5), (1, 1, 3, 3), {"padding": (1, 2, 3)}, ValueError, r"padding must be an int or a pair"),
+        ((1, 1, 5, 5), (1, 1, 3, 3), {"padding": "same", "stride": 2}, ValueError, r"padding='same' needs stride 1"),
+        ((1, 1, 5, 5), (1, 1, 3, 3), {"padding": "full"}, ValueError, r"got 'full'"),
         ((3, 5, 5), (1, 3, 3, 3), {}, ValueError, r"expected a 4-D input \(N, C, H, W\), got shape \(3, 5, 5\)"),
         ((1, 3, 5, 5), (1, 3, 3), {}, ValueError, r"expected a 4-D weight .* got shape \(1, 3, 3\)"),
         ((1, 3, 5, 5), (2, 3, 0, 3), {}, ValueError, r"empty kernel"),
@@ -193,4 +194,6 @@ def test_binding_rejects_inconsistent_arrays():
     with pytest.raises(TypeError, match=r"weight has dtype float64"):
         _C.conv2d_forward(x, w.astype(np.float64), None, (1, 1), (0, 0), (1, 1), 1, (2, 2))
     with pytest.raises(ValueError, match=r"grad_output shape \(1, 4, 2, 2\) does not match"):
-        _C.conv2d_backward(x, w, np.zeros((1, 4, 2, 2), np.float32), (1, 1), (0, 0), (1, 1), 1, True, True, True)
+        _C.conv2d_backward(
+            x, w, np.zeros((1, 4, 2, 2), np.float32), (1, 1), (0, 0), (1, 1), 1, True, True, True
+        )

@@ -4,11 +4,12 @@ and every invalid configuration."""
 
 import numpy as np
 import pytest
-from harness import OpTestCase, assert_close
-from reference.pool import adaptive_avg_pool2d_reference, avg_pool2d_reference, max_pool2d_reference
 
 import tensorlite as tl
 import tensorlite.nn.functional as F
+
+from harness import OpTestCase, assert_close
+from reference.pool import adaptive_avg_pool2d_reference, avg_pool2d_reference, max_pool2d_reference
 
 
 def random_pool_config(rng, with_dilation):
@@ -22,8 +23,17 @@ def random_pool_config(rng, with_dilation):
     for e, p in zip(effective, padding):
         smallest = max(1, e - 2 * p)
         size.append(int(rng.integers(smallest, smallest + 6)))
-    shape = (int(rng.integers(0, 3)) if rng.random() < 0.1 else int(rng.integers(1, 3)), int(rng.integers(1, 4)), *size)
-    params = dict(kernel_size=kernel, stride=stride, padding=padding, ceil_mode=bool(rng.random() < 0.5))
+    shape = (
+        int(rng.integers(0, 3)) if rng.random() < 0.1 else int(rng.integers(1, 3)),
+        int(rng.integers(1, 4)),
+        *size,
+    )
+    params = {
+        "kernel_size": kernel,
+        "stride": stride,
+        "padding": padding,
+        "ceil_mode": bool(rng.random() < 0.5),
+    }
     if with_dilation:
         params["dilation"] = dilation
     return shape, params
@@ -47,7 +57,9 @@ class TestMaxPool2d(OpTestCase):
 
     def forward_expected(self, x):
         kernel, stride, padding = window_args(self.params)
-        y, _ = max_pool2d_reference(x, kernel, stride, padding, self.params["dilation"], self.params["ceil_mode"])
+        y, _ = max_pool2d_reference(
+            x, kernel, stride, padding, self.params["dilation"], self.params["ceil_mode"]
+        )
         return y
 
 
@@ -64,12 +76,19 @@ class TestAvgPool2d(OpTestCase):
     def forward_expected(self, x):
         kernel, stride, padding = window_args(self.params)
         p = self.params
-        return avg_pool2d_reference(x, kernel, stride, padding, p["ceil_mode"], p["count_include_pad"], p["divisor_override"])
+        return avg_pool2d_reference(
+            x, kernel, stride, padding, p["ceil_mode"], p["count_include_pad"], p["divisor_override"]
+        )
 
 
 class TestAdaptiveAvgPool2d(OpTestCase):
     def generate_inputs(self, rng):
-        shape = (int(rng.integers(1, 3)), int(rng.integers(1, 4)), int(rng.integers(1, 9)), int(rng.integers(1, 9)))
+        shape = (
+            int(rng.integers(1, 3)),
+            int(rng.integers(1, 4)),
+            int(rng.integers(1, 9)),
+            int(rng.integers(1, 9)),
+        )
         self.output_size = (int(rng.integers(1, 6)), int(rng.integers(1, 6)))
         return (rng.standard_normal(shape),)
 
@@ -124,7 +143,9 @@ def test_max_pool_all_equal_plane_with_padding():
     y, dx = pooled_with_grad(F.max_pool2d, x, kernel_size=3, stride=2, padding=1)
     np.testing.assert_array_equal(y, np.full((1, 1, 2, 2), 2.0))
     expected = np.zeros((4, 4))
-    expected[0, 0] = expected[0, 1] = expected[1, 0] = expected[1, 1] = 1.0  # first in-bounds tap of each window
+    expected[0, 0] = expected[0, 1] = expected[1, 0] = expected[1, 1] = (
+        1.0  # first in-bounds tap of each window
+    )
     np.testing.assert_array_equal(dx[0, 0], expected)
 
 
@@ -170,7 +191,9 @@ def test_avg_pool_divisors():
     x = np.ones((1, 1, 2, 2))
     include, _ = pooled_with_grad(F.avg_pool2d, x, kernel_size=2, stride=1, padding=1)
     np.testing.assert_allclose(include[0, 0], np.full((3, 3), 0.25) * [[1, 2, 1], [2, 4, 2], [1, 2, 1]])
-    exclude, dx = pooled_with_grad(F.avg_pool2d, x, kernel_size=2, stride=1, padding=1, count_include_pad=False)
+    exclude, dx = pooled_with_grad(
+        F.avg_pool2d, x, kernel_size=2, stride=1, padding=1, count_include_pad=False
+    )
     np.testing.assert_allclose(exclude, np.ones((1, 1, 3, 3)))
     np.testing.assert_allclose(dx[0, 0], [[1 + 0.5 + 0.5 + 0.25] * 2] * 2)
     override, _ = pooled_with_grad(F.avg_pool2d, x, kernel_size=2, divisor_override=3)
@@ -188,21 +211,21 @@ def test_adaptive_global_pooling_is_the_mean():
 @pytest.mark.parametrize(
     "fn, shape, kwargs, match",
     [
-        (F.max_pool2d, (1, 1, 4, 4), dict(kernel_size=2, padding=2), r"padding \(2, 2\) must be at most half the kernel size \(2, 2\)"),
-        (F.max_pool2d, (1, 1, 4, 4), dict(kernel_size=2, dilation=2, padding=2), r"at most half .*\(dilated 3\)"),
-        (F.avg_pool2d, (1, 1, 4, 4), dict(kernel_size=3, padding=2), r"padding \(2, 2\) must be at most half"),
-        (F.max_pool2d, (1, 1, 3, 3), dict(kernel_size=5), r"output size 0x0 is too small for input shape \(1, 1, 3, 3\) \(kernel \(5, 5\), stride \(5, 5\)"),
-        (F.avg_pool2d, (1, 1, 3, 8), dict(kernel_size=(4, 2)), r"output size 0x4 is too small"),
-        (F.max_pool2d, (1, 1, 4, 4), dict(kernel_size=0), r"kernel_size must be >= 1, got 0"),
-        (F.max_pool2d, (1, 1, 4, 4), dict(kernel_size=2, stride=0), r"stride must be >= 1, got 0"),
-        (F.avg_pool2d, (1, 1, 4, 4), dict(kernel_size=2, padding=-1), r"padding must be >= 0, got -1"),
-        (F.max_pool2d, (1, 1, 4, 4), dict(kernel_size=2, dilation=0), r"dilation must be >= 1, got 0"),
-        (F.avg_pool2d, (1, 1, 4, 4), dict(kernel_size=2, divisor_override=0), r"divisor_override must be a positive int, got 0"),
-        (F.max_pool2d, (4, 4), dict(kernel_size=2), r"expected a 4-D input \(N, C, H, W\), got shape \(4, 4\)"),
-        (F.avg_pool2d, (1, 4, 4), dict(kernel_size=2), r"expected a 4-D input"),
-        (F.adaptive_avg_pool2d, (1, 4, 4), dict(output_size=2), r"expected a 4-D input"),
-        (F.adaptive_avg_pool2d, (1, 1, 4, 4), dict(output_size=0), r"output_size must be >= 1, got 0"),
-        (F.adaptive_avg_pool2d, (1, 1, 0, 4), dict(output_size=2), r"input of shape \(1, 1, 0, 4\) has an empty spatial"),
+        (F.max_pool2d, (1, 1, 4, 4), {"kernel_size": 2, "padding": 2}, r"padding \(2, 2\) must be at most half the kernel size \(2, 2\)"),
+        (F.max_pool2d, (1, 1, 4, 4), {"kernel_size": 2, "dilation": 2, "padding": 2}, r"at most half .*\(dilated 3\)"),
+        (F.avg_pool2d, (1, 1, 4, 4), {"kernel_size": 3, "padding": 2}, r"padding \(2, 2\) must be at most half"),
+        (F.max_pool2d, (1, 1, 3, 3), {"kernel_size": 5}, r"output size 0x0 is too small for input shape \(1, 1, 3, 3\) \(kernel \(5, 5\), stride \(5, 5\)"),
+        (F.avg_pool2d, (1, 1, 3, 8), {"kernel_size": (4, 2)}, r"output size 0x4 is too small"),
+        (F.max_pool2d, (1, 1, 4, 4), {"kernel_size": 0}, r"kernel_size must be >= 1, got 0"),
+        (F.max_pool2d, (1, 1, 4, 4), {"kernel_size": 2, "stride": 0}, r"stride must be >= 1, got 0"),
+        (F.avg_pool2d, (1, 1, 4, 4), {"kernel_size": 2, "padding": -1}, r"padding must be >= 0, got -1"),
+        (F.max_pool2d, (1, 1, 4, 4), {"kernel_size": 2, "dilation": 0}, r"dilation must be >= 1, got 0"),
+        (F.avg_pool2d, (1, 1, 4, 4), {"kernel_size": 2, "divisor_override": 0}, r"divisor_override must be a positive int, got 0"),
+        (F.max_pool2d, (4, 4), {"kernel_size": 2}, r"expected a 4-D input \(N, C, H, W\), got shape \(4, 4\)"),
+        (F.avg_pool2d, (1, 4, 4), {"kernel_size": 2}, r"expected a 4-D input"),
+        (F.adaptive_avg_pool2d, (1, 4, 4), {"output_size": 2}, r"expected a 4-D input"),
+        (F.adaptive_avg_pool2d, (1, 1, 4, 4), {"output_size": 0}, r"output_size must be >= 1, got 0"),
+        (F.adaptive_avg_pool2d, (1, 1, 0, 4), {"output_size": 2}, r"input of shape \(1, 1, 0, 4\) has an empty spatial"),
     ],
 )  # fmt: skip
 def test_invalid_configuration_raises_naming_the_numbers(fn, shape, kwargs, match):

@@ -3,7 +3,9 @@
 import numpy as np
 
 
-def conv2d_reference(x, weight, bias=None, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1):
+def conv2d_reference(
+    x, weight, bias=None, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1
+):
     """y[n, k, oh, ow] = bias[k] + sum_{c, i, j} weight[k, c, i, j] * x_pad[n, g*Cg + c, oh*sh + i*dh, ow*sw + j*dw]
     with x_pad = x zero-padded by padding = ((top, bottom), (left, right)) and g = k // (K / groups)."""
     x_pad = np.pad(np.asarray(x, np.float64), ((0, 0), (0, 0)) + tuple(tuple(p) for p in padding))

@@ -41,7 +41,9 @@ def max_pool2d_reference(x, kernel, stride, padding, dilation=(1, 1), ceil_mode=
     return y, argmax
 
 
-def avg_pool2d_reference(x, kernel, stride, padding, ceil_mode=False, count_include_pad=True, divisor_override=None):
+def avg_pool2d_reference(
+    x, kernel, stride, padding, ceil_mode=False, count_include_pad=True, divisor_override=None
+):
     """y = (sum of the window over x zero-padded by `padding`) / divisor; the window is cut at the end of the
     padded input; divisor = divisor_override, else the window's size within the padded input
     (count_include_pad) or within x."""

@@ -174,7 +174,17 @@ def run(quick=False, threads=None):
                 continue
             base_s = median_seconds(base_calls[phase], repeats, warmup)
             case = f"max_pool2d 2x2 {'fwd' if phase == 0 else 'fwd+bwd'}"
-            rows.append(Row(case, str(POOL_SHAPE), ours_s * 1e3, base_name, base_s * 1e3, moved if phase == 0 else 0.0, "GB/s"))
+            rows.append(
+                Row(
+                    case,
+                    str(POOL_SHAPE),
+                    ours_s * 1e3,
+                    base_name,
+                    base_s * 1e3,
+                    moved if phase == 0 else 0.0,
+                    "GB/s",
+                )
+            )
     return rows
 
 
@@ -185,7 +195,10 @@ def main(argv=None):
     parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
     args = parser.parse_args(argv)
     rows = run(quick=args.quick, threads=args.threads)
-    print_table(rows, title=f"conv2d / max_pool2d, float32, {tl.get_num_threads()} threads (ratio = baseline / tensorlite)")
+    print_table(
+        rows,
+        title=f"conv2d / max_pool2d, float32, {tl.get_num_threads()} threads (ratio = baseline / tensorlite)",
+    )
     if args.json:
         write_json(rows, args.json)
 

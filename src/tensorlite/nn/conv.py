@@ -21,8 +21,14 @@ class Conv2d(Module):
                  bias=True, dtype=None):  # fmt: skip
         super().__init__()
         for name, value in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < (1 if name == "groups" else 0):
-                raise ValueError(f"Conv2d: {name} must be a {'positive' if name == 'groups' else 'non-negative'} int, got {value!r}")
+            if (
+                not isinstance(value, int)
+                or isinstance(value, bool)
+                or value < (1 if name == "groups" else 0)
+            ):
+                raise ValueError(
+                    f"Conv2d: {name} must be a {'positive' if name == 'groups' else 'non-negative'} int, got {value!r}"
+                )
         if in_channels % groups or out_channels % groups:
             raise ValueError(
                 f"Conv2d: groups={groups} must divide in_channels={in_channels} and out_channels={out_channels}"
@@ -33,13 +39,17 @@ class Conv2d(Module):
         self.dilation = int_pair("Conv2d", "dilation", dilation, 1)
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
-                raise ValueError(f"Conv2d: padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
+                raise ValueError(
+                    f"Conv2d: padding must be an int, a pair, 'valid' or 'same', got {padding!r}"
+                )
             if padding == "same" and self.stride != (1, 1):
                 raise ValueError(f"Conv2d: padding='same' needs stride 1, got stride {self.stride}")
             self.padding = padding
         else:
             self.padding = int_pair("Conv2d", "padding", padding, 0)
-        self.weight = Parameter(creation.empty(out_channels, in_channels // groups, *self.kernel_size, dtype=dtype))
+        self.weight = Parameter(
+            creation.empty(out_channels, in_channels // groups, *self.kernel_size, dtype=dtype)
+        )
         self.bias = Parameter(creation.empty(out_channels, dtype=dtype)) if bias else None
         self.reset_parameters()
 

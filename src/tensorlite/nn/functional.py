@@ -32,11 +32,11 @@ from tensorlite.ops import (
 )
 
 __all__ = [
-    "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "dropout",
-    "dropout2d", "elu", "gelu", "huber_loss", "l1_loss", "l1_penalty", "l2_penalty", "leaky_relu", "linear",
-    "log_softmax", "mse_loss", "nll_loss", "relu", "selu", "sigmoid", "smooth_l1_loss", "softmax", "softplus",
-    "tanh",
-    "adaptive_avg_pool2d", "avg_pool2d", "conv2d", "max_pool2d",
+    "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "conv2d", "cross_entropy", "dropout", "dropout2d", "elu", "gelu",
+    "huber_loss", "l1_loss", "l1_penalty", "l2_penalty", "leaky_relu", "linear", "log_softmax",
+    "max_pool2d", "mse_loss", "nll_loss", "relu", "selu", "sigmoid", "smooth_l1_loss", "softmax",
+    "softplus", "tanh",
 ]  # fmt: skip
 
 

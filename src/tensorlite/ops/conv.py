@@ -12,13 +12,24 @@ class Conv2d(Function):
     def forward(self, x, weight, *bias):
         self.x, self.weight = x, weight
         b = bias[0] if bias else None
-        return backend.conv2d(x, weight, b, self.stride, self.padding, self.dilation, self.groups, self.out_size)
+        return backend.conv2d(
+            x, weight, b, self.stride, self.padding, self.dilation, self.groups, self.out_size
+        )
 
     def backward(self, grad):
         need_dx, need_dw = self.inputs[0].requires_grad, self.inputs[1].requires_grad
         need_db = len(self.inputs) == 3 and self.inputs[2].requires_grad
         grads = backend.conv2d_backward(
-            self.x, self.weight, grad, self.stride, self.padding, self.dilation, self.groups, need_dx, need_dw, need_db
+            self.x,
+            self.weight,
+            grad,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.groups,
+            need_dx,
+            need_dw,
+            need_db,
         )
         return grads[: len(self.inputs)]
 
@@ -37,16 +48,22 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if x.ndim != 4:
         raise ValueError(f"conv2d: expected a 4-D input (N, C, H, W), got shape {x.shape}")
     if weight.ndim != 4:
-        raise ValueError(f"conv2d: expected a 4-D weight (out_channels, in_channels/groups, kh, kw), got shape {weight.shape}")
+        raise ValueError(
+            f"conv2d: expected a 4-D weight (out_channels, in_channels/groups, kh, kw), got shape {weight.shape}"
+        )
     if weight.dtype != x.dtype:
         raise TypeError(f"conv2d: input dtype {x.dtype} and weight dtype {weight.dtype} differ")
     if not isinstance(groups, int) or isinstance(groups, bool) or groups < 1:
         raise ValueError(f"conv2d: groups must be a positive int, got {groups!r}")
     channels, out_channels = x.shape[1], weight.shape[0]
     if channels % groups:
-        raise ValueError(f"conv2d: groups={groups} does not divide the {channels} input channels (input shape {x.shape})")
+        raise ValueError(
+            f"conv2d: groups={groups} does not divide the {channels} input channels (input shape {x.shape})"
+        )
     if out_channels % groups:
-        raise ValueError(f"conv2d: groups={groups} does not divide the {out_channels} output channels (weight shape {weight.shape})")
+        raise ValueError(
+            f"conv2d: groups={groups} does not divide the {out_channels} output channels (weight shape {weight.shape})"
+        )
     if weight.shape[1] * groups != channels:
         raise ValueError(
             f"conv2d: input has {channels} channels but weight expects {weight.shape[1] * groups} "
@@ -66,12 +83,16 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if bias is not None:
         bias = as_tensor(bias)
         if bias.shape != (out_channels,):
-            raise ValueError(f"conv2d: bias has shape {bias.shape} but weight {weight.shape} needs ({out_channels},)")
+            raise ValueError(
+                f"conv2d: bias has shape {bias.shape} but weight {weight.shape} needs ({out_channels},)"
+            )
         if bias.dtype != x.dtype:
             raise TypeError(f"conv2d: bias dtype {bias.dtype} differs from input dtype {x.dtype}")
         operands.append(bias)
     top_left = (pads[0][0], pads[1][0])
-    return Conv2d.apply(*operands, stride=stride, padding=top_left, dilation=dilation, groups=groups, out_size=out_size)
+    return Conv2d.apply(
+        *operands, stride=stride, padding=top_left, dilation=dilation, groups=groups, out_size=out_size
+    )
 
 
 def _conv_padding(padding, kernel, stride, dilation):

@@ -29,12 +29,24 @@ class AvgPool2d(Function):
     def forward(self, x):
         self.input_size = x.shape[2:]
         return backend.avg_pool2d(
-            x, self.kernel_size, self.stride, self.padding, self.out_size, self.count_include_pad, self.divisor
+            x,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.out_size,
+            self.count_include_pad,
+            self.divisor,
         )
 
     def backward(self, grad):
         dx = backend.avg_pool2d_backward(
-            grad, self.input_size, self.kernel_size, self.stride, self.padding, self.count_include_pad, self.divisor
+            grad,
+            self.input_size,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.count_include_pad,
+            self.divisor,
         )
         return (dx,)
 
@@ -69,7 +81,9 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     )  # fmt: skip
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None):
+def avg_pool2d(
+    input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
+):
     """2-D average pooling of an (N, C, H, W) input, PyTorch semantics.
 
     y[n, c, oh, ow] = sum of x over the window's in-bounds positions / divisor, where divisor is
@@ -82,7 +96,11 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     out_size = _pool_output_size("avg_pool2d", x.shape, kernel, stride, padding, (1, 1), ceil_mode)
     divisor = 0
     if divisor_override is not None:
-        if not isinstance(divisor_override, int) or isinstance(divisor_override, bool) or divisor_override < 1:
+        if (
+            not isinstance(divisor_override, int)
+            or isinstance(divisor_override, bool)
+            or divisor_override < 1
+        ):
             raise ValueError(f"avg_pool2d: divisor_override must be a positive int, got {divisor_override!r}")
         divisor = divisor_override
     return AvgPool2d.apply(
@@ -115,7 +133,9 @@ def _pool_input(op_name, input):
 def _window_args(op_name, kernel_size, stride, padding):
     """kernel, stride (default: the kernel) and padding as (h, w) pairs."""
     kernel = int_pair(op_name, "kernel_size", kernel_size, 1)
-    stride = kernel if stride is None or stride == () or stride == [] else int_pair(op_name, "stride", stride, 1)
+    stride = (
+        kernel if stride is None or stride == () or stride == [] else int_pair(op_name, "stride", stride, 1)
+    )
     return kernel, stride, int_pair(op_name, "padding", padding, 0)
 
 
