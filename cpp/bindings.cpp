@@ -412,29 +412,33 @@ std::string pair_str(const Pair& p) { return "(" + std::to_string(p[0]) + ", " +
 
 void require_4d(const char* op, const char* name, const py::array& a) {
     if (a.ndim() != 4)
-        throw py::value_error(std::string(op) + ": " + name + " must be 4-D (N, C, H, W), got shape " + shape_str(a));
+        throw py::value_error(std::string(op) + ": " + name + " must be 4-D (N, C, H, W), got shape " +
+                              shape_str(a));
 }
 
 void require_at_least(const char* op, const char* name, const Pair& p, int64_t minimum) {
     if (p[0] < minimum || p[1] < minimum)
-        throw py::value_error(std::string(op) + ": " + name + " must be >= " + std::to_string(minimum) + ", got " +
-                              pair_str(p));
+        throw py::value_error(std::string(op) + ": " + name + " must be >= " + std::to_string(minimum) +
+                              ", got " + pair_str(p));
 }
 
 tl::ConvGeometry conv_geometry(const char* op, const py::array& x, const py::array& w, const Pair& stride,
-                               const Pair& padding, const Pair& dilation, int64_t groups, const Pair& out_size) {
+                               const Pair& padding, const Pair& dilation, int64_t groups,
+                               const Pair& out_size) {
     require_4d(op, "input", x);
     require_4d(op, "weight", w);
     require_at_least(op, "stride", stride, 1);
     require_at_least(op, "dilation", dilation, 1);
     require_at_least(op, "padding", padding, 0);
     require_at_least(op, "output size", out_size, 0);
-    if (groups < 1) throw py::value_error(std::string(op) + ": groups must be >= 1, got " + std::to_string(groups));
+    if (groups < 1)
+        throw py::value_error(std::string(op) + ": groups must be >= 1, got " + std::to_string(groups));
     if (w.shape(1) * groups != x.shape(1) || w.shape(0) % groups != 0)
-        throw py::value_error(std::string(op) + ": input shape " + shape_str(x) + " and weight shape " + shape_str(w) +
-                              " do not match with groups=" + std::to_string(groups));
-    return {x.shape(0), x.shape(1), x.shape(2), x.shape(3), w.shape(0), w.shape(2), w.shape(3), stride[0], stride[1],
-            padding[0], padding[1], dilation[0], dilation[1], groups, out_size[0], out_size[1]};
+        throw py::value_error(std::string(op) + ": input shape " + shape_str(x) + " and weight shape " +
+                              shape_str(w) + " do not match with groups=" + std::to_string(groups));
+    return {x.shape(0),  x.shape(1), x.shape(2),  x.shape(3), w.shape(0), w.shape(2),
+            w.shape(3),  stride[0],  stride[1],   padding[0], padding[1], dilation[0],
+            dilation[1], groups,     out_size[0], out_size[1]};
 }
 
 py::array conv2d_forward(py::array x, py::array w, std::optional<py::array> bias, Pair stride, Pair padding,
@@ -449,8 +453,8 @@ py::array conv2d_forward(py::array x, py::array w, std::optional<py::array> bias
         if (bias) {
             require_dtype<T>("conv2d", "bias", *bias);
             if (bias->ndim() != 1 || bias->shape(0) != g.out_channels)
-                throw py::value_error("conv2d: bias must have shape (" + std::to_string(g.out_channels) + ",), got " +
-                                      shape_str(*bias));
+                throw py::value_error("conv2d: bias must have shape (" + std::to_string(g.out_channels) +
+                                      ",), got " + shape_str(*bias));
             bc = contiguous<T>(*bias);
         }
         py::array_t<T> y({g.batch, g.out_channels, g.out_h, g.out_w});
@@ -465,11 +469,11 @@ py::array conv2d_forward(py::array x, py::array w, std::optional<py::array> bias
 py::tuple conv2d_backward(py::array x, py::array w, py::array dy, Pair stride, Pair padding, Pair dilation,
                           int64_t groups, bool need_dx, bool need_dw, bool need_db) {
     require_4d("conv2d_backward", "grad_output", dy);
-    const tl::ConvGeometry g = conv_geometry("conv2d_backward", x, w, stride, padding, dilation, groups,
-                                             {dy.shape(2), dy.shape(3)});
+    const tl::ConvGeometry g =
+        conv_geometry("conv2d_backward", x, w, stride, padding, dilation, groups, {dy.shape(2), dy.shape(3)});
     if (dy.shape(0) != g.batch || dy.shape(1) != g.out_channels)
-        throw py::value_error("conv2d_backward: grad_output shape " + shape_str(dy) + " does not match input " +
-                              shape_str(x) + " and weight " + shape_str(w));
+        throw py::value_error("conv2d_backward: grad_output shape " + shape_str(dy) +
+                              " does not match input " + shape_str(x) + " and weight " + shape_str(w));
     return dispatch_float("conv2d_backward", x, [&](auto t) -> py::tuple {
         using T = decltype(t);
         require_dtype<T>("conv2d_backward", "weight", w);
@@ -511,17 +515,29 @@ tl::PoolGeometry pool_geometry(const char* op, const py::array& x, const Pair& k
     require_at_least(op, "dilation", dilation, 1);
     require_at_least(op, "padding", padding, 0);
     require_at_least(op, "output size", out_size, 0);
-    return {x.shape(0) * x.shape(1), x.shape(2), x.shape(3), out_size[0], out_size[1], kernel[0], kernel[1],
-            stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1]};
+    return {x.shape(0) * x.shape(1),
+            x.shape(2),
+            x.shape(3),
+            out_size[0],
+            out_size[1],
+            kernel[0],
+            kernel[1],
+            stride[0],
+            stride[1],
+            padding[0],
+            padding[1],
+            dilation[0],
+            dilation[1]};
 }
 
 template <typename T>
 py::array_t<T> empty_nchw(const py::array& like, const Pair& hw) {
-    return py::array_t<T>({static_cast<int64_t>(like.shape(0)), static_cast<int64_t>(like.shape(1)), hw[0], hw[1]});
+    return py::array_t<T>(
+        {static_cast<int64_t>(like.shape(0)), static_cast<int64_t>(like.shape(1)), hw[0], hw[1]});
 }
 
-py::tuple max_pool2d_forward(py::array x, Pair kernel, Pair stride, Pair padding, Pair dilation, Pair out_size,
-                             bool save_indices) {
+py::tuple max_pool2d_forward(py::array x, Pair kernel, Pair stride, Pair padding, Pair dilation,
+                             Pair out_size, bool save_indices) {
     const tl::PoolGeometry g = pool_geometry("max_pool2d", x, kernel, stride, padding, dilation, out_size);
     return dispatch_float("max_pool2d", x, [&](auto t) -> py::tuple {
         using T = decltype(t);
@@ -530,7 +546,8 @@ py::tuple max_pool2d_forward(py::array x, Pair kernel, Pair stride, Pair padding
         py::object indices = py::none();
         int64_t* ip = nullptr;
         if (save_indices) {
-            py::array_t<int64_t> a({static_cast<int64_t>(x.shape(0)), static_cast<int64_t>(x.shape(1)), g.out_h, g.out_w});
+            py::array_t<int64_t> a(
+                {static_cast<int64_t>(x.shape(0)), static_cast<int64_t>(x.shape(1)), g.out_h, g.out_w});
             ip = a.mutable_data();
             indices = a;
         }
@@ -550,8 +567,19 @@ py::array max_pool2d_backward(py::array dy, py::array indices, Pair input_size) 
     require_at_least("max_pool2d_backward", "input size", input_size, 0);
     if (indices.dtype().kind() != 'i' || indices.dtype().itemsize() != 8)
         throw py::type_error("max_pool2d_backward: indices must be int64, got dtype " + dtype_str(indices));
-    tl::PoolGeometry g{dy.shape(0) * dy.shape(1), input_size[0], input_size[1], dy.shape(2), dy.shape(3), 1, 1, 1, 1,
-                       0, 0, 1, 1};
+    tl::PoolGeometry g{dy.shape(0) * dy.shape(1),
+                       input_size[0],
+                       input_size[1],
+                       dy.shape(2),
+                       dy.shape(3),
+                       1,
+                       1,
+                       1,
+                       1,
+                       0,
+                       0,
+                       1,
+                       1};
     return dispatch_float("max_pool2d_backward", dy, [&](auto t) -> py::array {
         using T = decltype(t);
         auto dyc = contiguous<T>(dy);
@@ -591,8 +619,8 @@ py::array avg_pool2d_backward(py::array dy, Pair input_size, Pair kernel, Pair s
                               bool count_include_pad, int64_t divisor_override) {
     require_4d("avg_pool2d_backward", "grad_output", dy);
     require_at_least("avg_pool2d_backward", "input size", input_size, 0);
-    tl::PoolGeometry g = pool_geometry("avg_pool2d_backward", dy, kernel, stride, padding, {1, 1},
-                                       {dy.shape(2), dy.shape(3)});
+    tl::PoolGeometry g =
+        pool_geometry("avg_pool2d_backward", dy, kernel, stride, padding, {1, 1}, {dy.shape(2), dy.shape(3)});
     g.in_h = input_size[0];
     g.in_w = input_size[1];
     return dispatch_float("avg_pool2d_backward", dy, [&](auto t) -> py::array {
@@ -611,8 +639,8 @@ void require_adaptive_sizes(const char* op, const Pair& input_size, const Pair& 
     require_at_least(op, "output size", out_size, 0);
     require_at_least(op, "input size", input_size, 0);
     if ((out_size[0] > 0 && input_size[0] == 0) || (out_size[1] > 0 && input_size[1] == 0))
-        throw py::value_error(std::string(op) + ": cannot pool an input of spatial size " + pair_str(input_size) +
-                              " to " + pair_str(out_size));
+        throw py::value_error(std::string(op) + ": cannot pool an input of spatial size " +
+                              pair_str(input_size) + " to " + pair_str(out_size));
 }
 
 py::array adaptive_avg_pool2d_forward(py::array x, Pair out_size) {
@@ -644,7 +672,8 @@ py::array adaptive_avg_pool2d_backward(py::array dy, Pair input_size) {
         T* dxp = dx.mutable_data();
         const int64_t planes = dy.shape(0) * dy.shape(1);
         py::gil_scoped_release release;
-        tl::adaptive_avg_pool2d_backward<T>(dyp, dxp, planes, input_size[0], input_size[1], out_size[0], out_size[1]);
+        tl::adaptive_avg_pool2d_backward<T>(dyp, dxp, planes, input_size[0], input_size[1], out_size[0],
+                                            out_size[1]);
         return dx;
     });
 }
@@ -680,9 +709,10 @@ PYBIND11_MODULE(_C, m) {
           py::arg("kind"), py::arg("a") = 0.0, py::arg("b") = 0.0, "dy * f'(x) for a parametric activation.");
 
     // convolution and pooling
-    m.def("conv2d_forward", &conv2d_forward, py::arg("x"), py::arg("weight"), py::arg("bias"), py::arg("stride"),
-          py::arg("padding"), py::arg("dilation"), py::arg("groups"), py::arg("out_size"),
-          "NCHW conv2d (cross-correlation) by im2col + GEMM; padding is (top, left), out_size implies bottom/right.");
+    m.def("conv2d_forward", &conv2d_forward, py::arg("x"), py::arg("weight"), py::arg("bias"),
+          py::arg("stride"), py::arg("padding"), py::arg("dilation"), py::arg("groups"), py::arg("out_size"),
+          "NCHW conv2d (cross-correlation) by im2col + GEMM; padding is (top, left), out_size implies "
+          "bottom/right.");
     m.def("conv2d_backward", &conv2d_backward, py::arg("x"), py::arg("weight"), py::arg("grad_output"),
           py::arg("stride"), py::arg("padding"), py::arg("dilation"), py::arg("groups"), py::arg("need_dx"),
           py::arg("need_dw"), py::arg("need_db"), "(dx, dw, db) of conv2d, None where not needed.");

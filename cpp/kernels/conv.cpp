@@ -44,15 +44,15 @@ int thread_index() {
 
 // Per-image conv plan: tile height, whether im2col is skipped, GEMM sizes per group.
 struct ConvPlan {
-    bool direct;           // 1x1 stride-1 unpadded: the image is its own column matrix
-    int64_t tile_rows;     // output rows per tile
-    int64_t tiles;         // tiles per image
-    int64_t col_rows;      // C*kh*kw, rows of the whole column matrix
-    int64_t group_depth;   // Cg*kh*kw, the GEMM depth per group
-    int64_t group_out;     // K / groups
-    int64_t out_plane;     // out_h * out_w
-    int64_t in_plane;      // in_h * in_w
-    bool worth_threads;    // enough multiply-adds to pay for waking an OpenMP team
+    bool direct;          // 1x1 stride-1 unpadded: the image is its own column matrix
+    int64_t tile_rows;    // output rows per tile
+    int64_t tiles;        // tiles per image
+    int64_t col_rows;     // C*kh*kw, rows of the whole column matrix
+    int64_t group_depth;  // Cg*kh*kw, the GEMM depth per group
+    int64_t group_out;    // K / groups
+    int64_t out_plane;    // out_h * out_w
+    int64_t in_plane;     // in_h * in_w
+    bool worth_threads;   // enough multiply-adds to pay for waking an OpenMP team
 };
 
 template <typename T>
@@ -65,9 +65,12 @@ ConvPlan make_plan(const ConvGeometry& g) {
     p.group_out = g.out_channels / g.groups;
     p.out_plane = g.out_h * g.out_w;
     p.in_plane = g.in_h * g.in_w;
-    p.worth_threads = get_num_threads() > 1 && g.batch * g.out_channels * p.out_plane * p.group_depth >= kParallelMinWork;
+    p.worth_threads =
+        get_num_threads() > 1 && g.batch * g.out_channels * p.out_plane * p.group_depth >= kParallelMinWork;
     const int64_t row_bytes = std::max<int64_t>(1, p.col_rows * g.out_w * static_cast<int64_t>(sizeof(T)));
-    p.tile_rows = p.direct ? g.out_h : std::clamp<int64_t>(kColumnBufferBytes / row_bytes, 1, std::max<int64_t>(g.out_h, 1));
+    p.tile_rows = p.direct
+                      ? g.out_h
+                      : std::clamp<int64_t>(kColumnBufferBytes / row_bytes, 1, std::max<int64_t>(g.out_h, 1));
     p.tiles = g.out_h > 0 ? (g.out_h + p.tile_rows - 1) / p.tile_rows : 0;
     return p;
 }
@@ -159,11 +162,13 @@ void conv2d_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeome
             for (int64_t gi = 0; gi < g.groups; ++gi) {
                 T* out_g = out + gi * p.group_out * p.out_plane;
                 if (p.group_depth == 0) {
-                    for (int64_t k = 0; k < p.group_out; ++k) std::fill(out_g + k * p.out_plane, out_g + k * p.out_plane + width, T(0));
+                    for (int64_t k = 0; k < p.group_out; ++k)
+                        std::fill(out_g + k * p.out_plane, out_g + k * p.out_plane + width, T(0));
                     continue;
                 }
-                gemm<T>(false, false, p.group_out, width, p.group_depth, T(1), w + gi * p.group_out * p.group_depth,
-                        p.group_depth, src + gi * p.group_depth * width, width, T(0), out_g, p.out_plane);
+                gemm<T>(false, false, p.group_out, width, p.group_depth, T(1),
+                        w + gi * p.group_out * p.group_depth, p.group_depth, src + gi * p.group_depth * width,
+                        width, T(0), out_g, p.out_plane);
             }
             if (bias) {
                 for (int64_t k = 0; k < g.out_channels; ++k) {
@@ -200,7 +205,8 @@ void conv2d_backward(const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, c
     const bool over_images = p.worth_threads && g.batch >= threads;
     // Each thread accumulates dW over its images in its own buffer; the buffers are summed at the end.
     std::unique_ptr<T[]> partials;
-    if (dw && over_images) partials.reset(new T[threads * weight_size]());  // zeroed: a thread may get no image
+    if (dw && over_images)
+        partials.reset(new T[threads * weight_size]());  // zeroed: a thread may get no image
 #pragma omp parallel if (over_images)
     {
         std::unique_ptr<T[]> cols = column_buffer<T>(p, g);
@@ -223,8 +229,9 @@ void conv2d_backward(const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, c
                     }
                     for (int64_t gi = 0; gi < g.groups; ++gi)
                         gemm<T>(false, true, p.group_out, p.group_depth, width, T(1),
-                                dy_tile + gi * p.group_out * p.out_plane, p.out_plane, src + gi * p.group_depth * width,
-                                width, T(1), dw_acc + gi * p.group_out * p.group_depth, p.group_depth);
+                                dy_tile + gi * p.group_out * p.out_plane, p.out_plane,
+                                src + gi * p.group_depth * width, width, T(1),
+                                dw_acc + gi * p.group_out * p.group_depth, p.group_depth);
                 }
                 if (dx_n) {
                     // dcols = W^T dY, straight into dx for a direct convolution.
@@ -235,8 +242,9 @@ void conv2d_backward(const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, c
                             std::fill(dst_g, dst_g + p.group_depth * width, T(0));
                             continue;
                         }
-                        gemm<T>(true, false, p.group_depth, width, p.group_out, T(1), w + gi * p.group_out * p.group_depth,
-                                p.group_depth, dy_tile + gi * p.group_out * p.out_plane, p.out_plane, T(0), dst_g, width);
+                        gemm<T>(true, false, p.group_depth, width, p.group_out, T(1),
+                                w + gi * p.group_out * p.group_depth, p.group_depth,
+                                dy_tile + gi * p.group_out * p.out_plane, p.out_plane, T(0), dst_g, width);
                     }
                     if (!p.direct) col2im(cols.get(), g, oh0, oh1, dx_n);
                 }
@@ -258,7 +266,8 @@ template void im2col<double>(const double*, const ConvGeometry&, int64_t, int64_
 template void col2im<float>(const float*, const ConvGeometry&, int64_t, int64_t, float*);
 template void col2im<double>(const double*, const ConvGeometry&, int64_t, int64_t, double*);
 template void conv2d_forward<float>(const float*, const float*, const float*, float*, const ConvGeometry&);
-template void conv2d_forward<double>(const double*, const double*, const double*, double*, const ConvGeometry&);
+template void conv2d_forward<double>(const double*, const double*, const double*, double*,
+                                     const ConvGeometry&);
 template void conv2d_backward<float>(const float*, const float*, const float*, float*, float*, float*,
                                      const ConvGeometry&);
 template void conv2d_backward<double>(const double*, const double*, const double*, double*, double*, double*,

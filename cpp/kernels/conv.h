@@ -1,5 +1,6 @@
 // 2-D convolution (cross-correlation, PyTorch's conv2d), NCHW, contiguous, float and double.
-//   y[n, k, oh, ow] = b[k] + sum_{c, i, j} W[k, c, i, j] * x[n, g*Cg + c, oh*sh - ph + i*dh, ow*sw - pw + j*dw]
+//   y[n, k, oh, ow] = b[k] + sum_{c, i, j} W[k, c, i, j] * x[n, g*Cg + c, oh*sh - ph + i*dh, ow*sw - pw +
+//   j*dw]
 // where g = k / (K / groups), Cg = C / groups, and x reads as 0 outside the input (zero padding; the
 // bottom/right padding is implied by out_h/out_w, so asymmetric "same" padding works).
 // Computed as im2col + GEMM: for image n and group g, Y_g (Kg x P) = W_g (Kg x Cg*kh*kw) * cols_g,

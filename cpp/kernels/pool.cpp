@@ -86,16 +86,19 @@ struct AvgWindow {
     int64_t divisor;
 };
 
-AvgWindow avg_window(const PoolGeometry& g, int64_t oh, int64_t ow, bool count_include_pad, int64_t divisor_override) {
+AvgWindow avg_window(const PoolGeometry& g, int64_t oh, int64_t ow, bool count_include_pad,
+                     int64_t divisor_override) {
     int64_t h0 = oh * g.stride_h - g.pad_h, w0 = ow * g.stride_w - g.pad_w;
-    int64_t h1 = std::min(h0 + g.kernel_h, g.in_h + g.pad_h), w1 = std::min(w0 + g.kernel_w, g.in_w + g.pad_w);
+    int64_t h1 = std::min(h0 + g.kernel_h, g.in_h + g.pad_h),
+            w1 = std::min(w0 + g.kernel_w, g.in_w + g.pad_w);
     const int64_t padded_size = (h1 - h0) * (w1 - w0);
     h0 = std::max<int64_t>(h0, 0);
     w0 = std::max<int64_t>(w0, 0);
     h1 = std::min(h1, g.in_h);
     w1 = std::min(w1, g.in_w);
     const int64_t inside = std::max<int64_t>(h1 - h0, 0) * std::max<int64_t>(w1 - w0, 0);
-    const int64_t divisor = divisor_override > 0 ? divisor_override : (count_include_pad ? padded_size : inside);
+    const int64_t divisor =
+        divisor_override > 0 ? divisor_override : (count_include_pad ? padded_size : inside);
     return {h0, h1, w0, w1, divisor};
 }
 
@@ -108,9 +111,9 @@ template <typename T>
 void max_pool2d_forward(const T* x, T* y, int64_t* indices, const PoolGeometry& g) {
     const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
     // Every 2x2 window inside the input (out_h <= in_h / 2 also holds with ceil_mode's dropped window).
-    const bool two_by_two = g.kernel_h == 2 && g.kernel_w == 2 && g.stride_h == 2 && g.stride_w == 2 && g.pad_h == 0 &&
-                            g.pad_w == 0 && g.dilation_h == 1 && g.dilation_w == 1 && 2 * g.out_h <= g.in_h &&
-                            2 * g.out_w <= g.in_w;
+    const bool two_by_two = g.kernel_h == 2 && g.kernel_w == 2 && g.stride_h == 2 && g.stride_w == 2 &&
+                            g.pad_h == 0 && g.pad_w == 0 && g.dilation_h == 1 && g.dilation_w == 1 &&
+                            2 * g.out_h <= g.in_h && 2 * g.out_w <= g.in_w;
 #pragma omp parallel for schedule(static) if (g.planes * (in_plane + out_plane) > kParallelMinElements)
     for (int64_t p = 0; p < g.planes; ++p) {
         const T* xp = x + p * in_plane;
@@ -132,7 +135,8 @@ template <typename T>
 int64_t max_pool2d_backward(const T* dy, const int64_t* indices, T* dx, const PoolGeometry& g) {
     const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
     int64_t invalid = 0;
-#pragma omp parallel for schedule(static) reduction(+ : invalid) if (g.planes * (in_plane + out_plane) > kParallelMinElements)
+#pragma omp parallel for schedule(static) \
+    reduction(+ : invalid) if (g.planes * (in_plane + out_plane) > kParallelMinElements)
     for (int64_t p = 0; p < g.planes; ++p) {
         T* dxp = dx + p * in_plane;
         std::fill(dxp, dxp + in_plane, T(0));
@@ -151,7 +155,8 @@ int64_t max_pool2d_backward(const T* dy, const int64_t* indices, T* dx, const Po
 }
 
 template <typename T>
-void avg_pool2d_forward(const T* x, T* y, const PoolGeometry& g, bool count_include_pad, int64_t divisor_override) {
+void avg_pool2d_forward(const T* x, T* y, const PoolGeometry& g, bool count_include_pad,
+                        int64_t divisor_override) {
     const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
 #pragma omp parallel for schedule(static) if (g.planes * (in_plane + out_plane) > kParallelMinElements)
     for (int64_t p = 0; p < g.planes; ++p) {
@@ -170,7 +175,8 @@ void avg_pool2d_forward(const T* x, T* y, const PoolGeometry& g, bool count_incl
 }
 
 template <typename T>
-void avg_pool2d_backward(const T* dy, T* dx, const PoolGeometry& g, bool count_include_pad, int64_t divisor_override) {
+void avg_pool2d_backward(const T* dy, T* dx, const PoolGeometry& g, bool count_include_pad,
+                         int64_t divisor_override) {
     const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
 #pragma omp parallel for schedule(static) if (g.planes * (in_plane + out_plane) > kParallelMinElements)
     for (int64_t p = 0; p < g.planes; ++p) {
@@ -210,8 +216,8 @@ void adaptive_avg_pool2d_forward(const T* x, T* y, int64_t planes, int64_t in_h,
 }
 
 template <typename T>
-void adaptive_avg_pool2d_backward(const T* dy, T* dx, int64_t planes, int64_t in_h, int64_t in_w, int64_t out_h,
-                                  int64_t out_w) {
+void adaptive_avg_pool2d_backward(const T* dy, T* dx, int64_t planes, int64_t in_h, int64_t in_w,
+                                  int64_t out_h, int64_t out_w) {
 #pragma omp parallel for schedule(static) if (planes * (in_h * in_w + out_h * out_w) > kParallelMinElements)
     for (int64_t p = 0; p < planes; ++p) {
         T* dxp = dx + p * in_h * in_w;
@@ -229,12 +235,12 @@ void adaptive_avg_pool2d_backward(const T* dy, T* dx, int64_t planes, int64_t in
     }
 }
 
-#define TL_POOL_INSTANTIATE(T)                                                                                      \
-    template void max_pool2d_forward<T>(const T*, T*, int64_t*, const PoolGeometry&);                                \
-    template int64_t max_pool2d_backward<T>(const T*, const int64_t*, T*, const PoolGeometry&);                     \
-    template void avg_pool2d_forward<T>(const T*, T*, const PoolGeometry&, bool, int64_t);                          \
-    template void avg_pool2d_backward<T>(const T*, T*, const PoolGeometry&, bool, int64_t);                         \
-    template void adaptive_avg_pool2d_forward<T>(const T*, T*, int64_t, int64_t, int64_t, int64_t, int64_t);        \
+#define TL_POOL_INSTANTIATE(T)                                                                               \
+    template void max_pool2d_forward<T>(const T*, T*, int64_t*, const PoolGeometry&);                        \
+    template int64_t max_pool2d_backward<T>(const T*, const int64_t*, T*, const PoolGeometry&);              \
+    template void avg_pool2d_forward<T>(const T*, T*, const PoolGeometry&, bool, int64_t);                   \
+    template void avg_pool2d_backward<T>(const T*, T*, const PoolGeometry&, bool, int64_t);                  \
+    template void adaptive_avg_pool2d_forward<T>(const T*, T*, int64_t, int64_t, int64_t, int64_t, int64_t); \
     template void adaptive_avg_pool2d_backward<T>(const T*, T*, int64_t, int64_t, int64_t, int64_t, int64_t);
 TL_POOL_INSTANTIATE(float)
 TL_POOL_INSTANTIATE(double)

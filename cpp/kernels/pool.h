@@ -28,18 +28,20 @@ template <typename T>
 int64_t max_pool2d_backward(const T* dy, const int64_t* indices, T* dx, const PoolGeometry& g);
 
 template <typename T>
-void avg_pool2d_forward(const T* x, T* y, const PoolGeometry& g, bool count_include_pad, int64_t divisor_override);
+void avg_pool2d_forward(const T* x, T* y, const PoolGeometry& g, bool count_include_pad,
+                        int64_t divisor_override);
 
 // dx := 0, then each dy spread evenly over its window's in-bounds taps.
 template <typename T>
-void avg_pool2d_backward(const T* dy, T* dx, const PoolGeometry& g, bool count_include_pad, int64_t divisor_override);
+void avg_pool2d_backward(const T* dy, T* dx, const PoolGeometry& g, bool count_include_pad,
+                         int64_t divisor_override);
 
 template <typename T>
 void adaptive_avg_pool2d_forward(const T* x, T* y, int64_t planes, int64_t in_h, int64_t in_w, int64_t out_h,
                                  int64_t out_w);
 
 template <typename T>
-void adaptive_avg_pool2d_backward(const T* dy, T* dx, int64_t planes, int64_t in_h, int64_t in_w, int64_t out_h,
-                                  int64_t out_w);
+void adaptive_avg_pool2d_backward(const T* dy, T* dx, int64_t planes, int64_t in_h, int64_t in_w,
+                                  int64_t out_h, int64_t out_w);
 
 }  // namespace tl
