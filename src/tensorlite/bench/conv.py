@@ -4,6 +4,7 @@ Run: python benchmarks/bench_conv.py [--quick] [--threads N] [--json PATH]
 """
 
 import argparse
+import statistics
 
 import numpy as np
 
@@ -106,7 +107,6 @@ def _torch_conv_calls(torch, x, w, b, pad):
 
 def _pool_calls(x, torch):
     xt = tl.tensor(x, requires_grad=True)
-    calls = {}
 
     def tl_forward():
         with tl.no_grad():
@@ -117,8 +117,10 @@ def _pool_calls(x, torch):
         y = F.max_pool2d(xt, 2)
         y.backward(tl.ones(*y.shape))
 
-    calls["tensorlite"] = (tl_forward, tl_forward_backward)
-    calls["numpy reshape-max"] = (lambda: numpy_max_pool2x2(x), None)
+    calls = {
+        "tensorlite": (tl_forward, tl_forward_backward),
+        "numpy reshape-max": (lambda: numpy_max_pool2x2(x), None),
+    }
     if torch is not None:
         xq = torch.tensor(x, requires_grad=True)
 
@@ -135,15 +137,41 @@ def _pool_calls(x, torch):
     return calls
 
 
+def interleaved_medians(fns, repeats, warmup):
+    """Median seconds of each callable in `fns` (name -> fn), sampled in turn (one sample of each per round),
+    so that all of them see the same load on a shared machine."""
+    for fn in fns.values():
+        median_seconds(fn, repeats=1, warmup=warmup)
+    samples = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            samples[name].append(median_seconds(fn, repeats=1, warmup=0))
+    return {name: statistics.median(times) for name, times in samples.items()}
+
+
+def _rows(case, shape, calls, repeats, warmup, work, unit, peak):
+    """One row per baseline for each phase (forward, forward+backward) that tensorlite and it both have."""
+    rows = []
+    for phase, label in ((0, "fwd"), (1, "fwd+bwd")):
+        fns = {name: pair[phase] for name, pair in calls.items() if pair[phase] is not None}
+        times = interleaved_medians(fns, repeats, warmup)
+        ours = times.pop("tensorlite")
+        for name, seconds in times.items():
+            rows.append(
+                Row(f"{case} {label}", shape, ours * 1e3, name, seconds * 1e3, work[phase], unit, peak)
+            )
+    return rows
+
+
 def run(quick=False, threads=None):
     """Benchmark rows for the conv and pool cases: forward and forward+backward, each beside the NumPy
-    im2col baseline and PyTorch CPU (when installed), timed in this run."""
+    baselines and PyTorch CPU (when installed), all timed in turn in this run."""
     threads = threads or tl.get_num_threads()
     tl.set_num_threads(threads)
     torch = torch_or_none()
     if torch is not None:
         torch.set_num_threads(threads)
-    repeats, warmup = (3, 1) if quick else (9, 2)
+    repeats, warmup = (3, 1) if quick else (11, 2)
     peak = peak_gflops(threads)
     rng = np.random.default_rng(0)
     rows = []
@@ -153,38 +181,16 @@ def run(quick=False, threads=None):
         b = rng.standard_normal(w_shape[0]).astype(np.float32)
         out_hw = x_shape[2] * x_shape[3]  # stride 1, "same"-sized padding
         flops = 2.0 * x_shape[0] * w_shape[0] * out_hw * w_shape[1] * w_shape[2] * w_shape[3]
-        shape = f"{x_shape}x{w_shape[:2]}"
-        baselines = {"numpy im2col": _numpy_conv_calls(x, w, b, pad)}
+        calls = {"tensorlite": _tl_conv_calls(x, w, b, pad), "numpy im2col": _numpy_conv_calls(x, w, b, pad)}
         if torch is not None:
-            baselines["pytorch"] = _torch_conv_calls(torch, x, w, b, pad)
-        ours = _tl_conv_calls(x, w, b, pad)
-        for phase, work in ((0, flops), (1, 3 * flops)):
-            ours_s = median_seconds(ours[phase], repeats, warmup)
-            for base_name, calls in baselines.items():
-                base_s = median_seconds(calls[phase], repeats, warmup)
-                case = f"{name} {'fwd' if phase == 0 else 'fwd+bwd'}"
-                rows.append(Row(case, shape, ours_s * 1e3, base_name, base_s * 1e3, work, "GFLOP/s", peak))
+            calls["pytorch"] = _torch_conv_calls(torch, x, w, b, pad)
+        shape = f"{x_shape}x{w_shape[:2]}"
+        rows += _rows(name, shape, calls, repeats, warmup, (flops, 3 * flops), "GFLOP/s", peak)
     x = rng.standard_normal(POOL_SHAPE).astype(np.float32)
     moved = 4.0 * (x.size + x.size // 4)  # bytes read + written by the forward
-    calls = _pool_calls(x, torch)
-    for phase in (0, 1):
-        ours_s = median_seconds(calls["tensorlite"][phase], repeats, warmup)
-        for base_name, base_calls in calls.items():
-            if base_name == "tensorlite" or base_calls[phase] is None:
-                continue
-            base_s = median_seconds(base_calls[phase], repeats, warmup)
-            case = f"max_pool2d 2x2 {'fwd' if phase == 0 else 'fwd+bwd'}"
-            rows.append(
-                Row(
-                    case,
-                    str(POOL_SHAPE),
-                    ours_s * 1e3,
-                    base_name,
-                    base_s * 1e3,
-                    moved if phase == 0 else 0.0,
-                    "GB/s",
-                )
-            )
+    rows += _rows(
+        "max_pool2d 2x2", str(POOL_SHAPE), _pool_calls(x, torch), repeats, warmup, (moved, 0.0), "GB/s", 0.0
+    )
     return rows
 
 
