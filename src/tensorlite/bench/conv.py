@@ -5,6 +5,7 @@ Run: python benchmarks/bench_conv.py [--quick] [--threads N] [--json PATH]
 
 import argparse
 import statistics
+import time
 
 import numpy as np
 
@@ -137,14 +138,17 @@ def _pool_calls(x, torch):
     return calls
 
 
-def interleaved_medians(fns, repeats, warmup):
-    """Median seconds of each callable in `fns` (name -> fn), sampled in turn (one sample of each per round),
-    so that all of them see the same load on a shared machine."""
+def interleaved_medians(fns, repeats, warmup, settle_seconds=0.1):
+    """Median seconds of each callable in `fns` (name -> fn), sampled in turn (one sample of each per round) so
+    that all see the same load on a shared machine. Before each sample the process sleeps `settle_seconds`:
+    OpenBLAS and OpenMP worker threads keep spinning for a while after a call and would otherwise steal the
+    cores from whichever library is timed next."""
     for fn in fns.values():
         median_seconds(fn, repeats=1, warmup=warmup)
     samples = {name: [] for name in fns}
     for _ in range(repeats):
         for name, fn in fns.items():
+            time.sleep(settle_seconds)
             samples[name].append(median_seconds(fn, repeats=1, warmup=0))
     return {name: statistics.median(times) for name, times in samples.items()}
 
@@ -171,7 +175,7 @@ def run(quick=False, threads=None):
     torch = torch_or_none()
     if torch is not None:
         torch.set_num_threads(threads)
-    repeats, warmup = (3, 1) if quick else (11, 2)
+    repeats, warmup = (3, 1) if quick else (9, 2)
     peak = peak_gflops(threads)
     rng = np.random.default_rng(0)
     rows = []
