@@ -1,6 +1,6 @@
 """Neural-network building blocks: Module, Parameter, layers, losses, init, functional."""
 
-from tensorlite.nn import functional, init
+from tensorlite.nn import functional, init, utils
 from tensorlite.nn.activation import LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from tensorlite.nn.container import Sequential
 from tensorlite.nn.linear import Flatten, Identity, Linear
@@ -25,4 +25,5 @@ __all__ = [
     "Tanh",
     "functional",
     "init",
+    "utils",
 ]
