@@ -97,11 +97,11 @@ def fused_update(kind, param, grad, *state_and_hyper):
     param's dtype and shape); `kind` is sgd, momentum, adagrad, rmsprop, adam or adadelta, and the
     remaining arguments follow the kernel's signature in tensorlite._C."""
     kernel = _FUSED_UPDATES[kind]
-    grad = np.ascontiguousarray(grad)
+    grad = np.asarray(grad, order="C")
     if param.flags.c_contiguous:
         kernel(param, grad, *state_and_hyper)
         return
-    work = np.ascontiguousarray(param)
+    work = np.asarray(param, order="C")
     kernel(work, grad, *state_and_hyper)
     param[...] = work
 

@@ -12,7 +12,7 @@ class Momentum(Optimizer):
     during training (here past velocity keeps the old lr, there it is rescaled by the new one).
     """
 
-    def __init__(self, params, lr, mu=0.9):
+    def __init__(self, params, lr=1e-3, mu=0.9):
         super().__init__(params, dict(lr=lr, mu=mu))
 
     def _validate(self, group):
