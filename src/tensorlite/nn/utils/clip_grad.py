@@ -42,8 +42,9 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         )
     coef = float(max_norm) / (total + 1e-6)
     if not coef >= 1.0:
-        for g in grads:
-            np.multiply(g, coef, out=g)
+        with np.errstate(invalid="ignore"):  # inf * 0 = nan is the intended outcome
+            for g in grads:
+                np.multiply(g, coef, out=g)
     return total
 
 
