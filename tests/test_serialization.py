@@ -34,14 +34,21 @@ def _arrays(seed):
 
 
 LEAVES = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=True, allow_infinity=True),
-    st.text(max_size=8), st.integers(0, 2**32 - 1).map(_arrays),
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=8),
+    st.integers(0, 2**32 - 1).map(_arrays),
 )
 KEYS = st.one_of(st.text(alphabet="abc_", min_size=1, max_size=3), st.integers(0, 50))
 NESTED = st.recursive(
     LEAVES,
-    lambda children: st.one_of(st.lists(children, max_size=3), st.lists(children, max_size=3).map(tuple),
-                               st.dictionaries(KEYS, children, max_size=3)),
+    lambda children: st.one_of(
+        st.lists(children, max_size=3),
+        st.lists(children, max_size=3).map(tuple),
+        st.dictionaries(KEYS, children, max_size=3),
+    ),
     max_leaves=12,
 )
 
@@ -81,7 +88,9 @@ def _flat_names(obj, prefix=""):
 @given(obj=st.dictionaries(KEYS, NESTED, max_size=4))
 def test_nested_objects_round_trip_exactly(obj, tmp_path_factory):
     path = tmp_path_factory.mktemp("rt") / "obj.safetensors"
-    tensor_names = [n for n, leaf in zip(_flat_names(obj), _leaves(obj)) if isinstance(leaf, (tl.Tensor, np.ndarray))]
+    tensor_names = [
+        n for n, leaf in zip(_flat_names(obj), _leaves(obj)) if isinstance(leaf, (tl.Tensor, np.ndarray))
+    ]
     if len(set(tensor_names)) != len(tensor_names):  # e.g. {"0": t, 0: t}: the names collide
         with pytest.raises(ValueError, match="same name"):
             tl.save(obj, path)
@@ -139,7 +148,9 @@ def test_a_tensorlite_model_loads_into_pytorch(tmp_path):
     torch_model.load_state_dict(safetensors.torch.load_file(tmp_path / "m.safetensors"))
     x = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
     expected = model(tl.tensor(x)).numpy()
-    np.testing.assert_allclose(torch_model(torch.from_numpy(x)).detach().numpy(), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        torch_model(torch.from_numpy(x)).detach().numpy(), expected, rtol=1e-5, atol=1e-6
+    )
 
 
 def test_any_safetensors_file_loads_as_a_dict_of_tensors(tmp_path):
@@ -196,8 +207,12 @@ tl.save({"w": tl.tensor(np.full(100_000, 2.0))}, sys.argv[1])
 def test_killed_writer_leaves_the_previous_checkpoint_intact(moment, tmp_path):
     path = tmp_path / "ck.safetensors"
     tl.save({"w": tl.tensor(np.full(100_000, 1.0)), "epoch": 1}, path)
-    writer = subprocess.Popen([sys.executable, "-c", textwrap.dedent(WRITER), str(path), moment],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(WRITER), str(path), moment],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = writer.stdout.readline()
         assert line.strip() == "stalled", writer.stderr.read()

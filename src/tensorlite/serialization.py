@@ -51,7 +51,9 @@ def load(path):
     except Exception as err:  # safetensors raises its own error types for malformed files
         raise ValueError(f"tl.load: {path} is not a valid safetensors checkpoint ({err})") from err
     if CHECKSUM_KEY in metadata and _checksum(arrays) != metadata[CHECKSUM_KEY]:
-        raise ValueError(f"tl.load: {path} is corrupted (its tensors do not match the checksum saved with them)")
+        raise ValueError(
+            f"tl.load: {path} is corrupted (its tensors do not match the checksum saved with them)"
+        )
     if STRUCTURE_KEY not in metadata:
         return {name: Tensor._wrap(_writeable(array)) for name, array in arrays.items()}
     try:
@@ -72,7 +74,9 @@ def _encode(obj, keys, tensors):
         items = []
         for key, value in obj.items():
             if isinstance(key, bool) or not isinstance(key, (str, int)):
-                raise TypeError(f"tl.save: dict keys must be str or int, got {key!r} at {'.'.join(keys) or 'top level'}")
+                raise TypeError(
+                    f"tl.save: dict keys must be str or int, got {key!r} at {'.'.join(keys) or 'top level'}"
+                )
             items.append([key, _encode(value, keys + [str(key)], tensors)])
         return {"type": "dict", "items": items}
     if isinstance(obj, (list, tuple)):

@@ -9,8 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tensorlite as tl
-from harness import random_shape
 from tensorlite.nn.utils import clip_grad_norm_, clip_grad_value_
+
+from harness import random_shape
 
 
 def _params_with_grads(grads):
@@ -32,8 +33,12 @@ def _reference_norm(grads, norm_type):
 @given(seed=st.integers(0, 2**32 - 1), norm_type=st.sampled_from([1.0, 2.0, 3.5, math.inf]))
 def test_clip_grad_norm_matches_numpy(seed, norm_type):
     rng = np.random.default_rng(seed)
-    grads = [np.asarray(rng.standard_normal(random_shape(rng, max_size=7)) * 10 ** rng.uniform(-2, 2)).astype(
-        rng.choice([np.float32, np.float64])) for _ in range(int(rng.integers(1, 5)))]
+    grads = [
+        np.asarray(rng.standard_normal(random_shape(rng, max_size=7)) * 10 ** rng.uniform(-2, 2)).astype(
+            rng.choice([np.float32, np.float64])
+        )
+        for _ in range(int(rng.integers(1, 5)))
+    ]
     max_norm = float(10 ** rng.uniform(-2, 2))
     params = _params_with_grads(grads)
     total = clip_grad_norm_(params, max_norm, norm_type=norm_type)

@@ -26,19 +26,30 @@ def _lrs(scheduler, epochs):
 
 
 def _assert_lrs(actual, expected):
-    np.testing.assert_allclose(np.array(actual, dtype=float), np.array(expected, dtype=float), rtol=1e-12, atol=0)
+    np.testing.assert_allclose(
+        np.array(actual, dtype=float), np.array(expected, dtype=float), rtol=1e-12, atol=0
+    )
 
 
 # name -> (scheduler factory, closed form lr(base, epoch))
 CLOSED_FORMS = {
     "StepLR": (lambda o: sched.StepLR(o, step_size=3, gamma=0.5), lambda b, e: b * 0.5 ** (e // 3)),
-    "MultiStepLR": (lambda o: sched.MultiStepLR(o, milestones=[5, 2, 5], gamma=0.1),
-                    lambda b, e: b * 0.1 ** ((e >= 2) + 2 * (e >= 5))),
-    "ExponentialLR-per-iteration": (lambda o: sched.ExponentialLR(o, gamma=0.9995), lambda b, e: b * 0.9995**e),
-    "CosineAnnealingLR": (lambda o: sched.CosineAnnealingLR(o, T_max=10, eta_min=0.001),
-                          lambda b, e: 0.001 + (b - 0.001) * (1 + math.cos(math.pi * e / 10)) / 2),
-    "LinearLR": (lambda o: sched.LinearLR(o, start_factor=0.25, total_iters=4),
-                 lambda b, e: b * (0.25 + 0.75 * min(e, 4) / 4)),
+    "MultiStepLR": (
+        lambda o: sched.MultiStepLR(o, milestones=[5, 2, 5], gamma=0.1),
+        lambda b, e: b * 0.1 ** ((e >= 2) + 2 * (e >= 5)),
+    ),
+    "ExponentialLR-per-iteration": (
+        lambda o: sched.ExponentialLR(o, gamma=0.9995),
+        lambda b, e: b * 0.9995**e,
+    ),
+    "CosineAnnealingLR": (
+        lambda o: sched.CosineAnnealingLR(o, T_max=10, eta_min=0.001),
+        lambda b, e: 0.001 + (b - 0.001) * (1 + math.cos(math.pi * e / 10)) / 2,
+    ),
+    "LinearLR": (
+        lambda o: sched.LinearLR(o, start_factor=0.25, total_iters=4),
+        lambda b, e: b * (0.25 + 0.75 * min(e, 4) / 4),
+    ),
     "LambdaLR": (lambda o: sched.LambdaLR(o, lambda e: 1 / (1 + e)), lambda b, e: b / (1 + e)),
 }
 
@@ -73,7 +84,9 @@ def test_sequential_warmup_then_cosine():
 def test_sequential_rejects_bad_milestones():
     optimizer = _optimizer()
     with pytest.raises(ValueError, match="expected len\\(milestones\\) == len\\(schedulers\\) - 1, got 2"):
-        sched.SequentialLR(optimizer, [sched.StepLR(optimizer, 2), sched.StepLR(optimizer, 3)], milestones=[1, 2])
+        sched.SequentialLR(
+            optimizer, [sched.StepLR(optimizer, 2), sched.StepLR(optimizer, 3)], milestones=[1, 2]
+        )
 
 
 @pytest.mark.parametrize("name", sorted(CLOSED_FORMS) + ["SequentialLR"])
@@ -86,7 +99,9 @@ def test_state_dict_round_trip_continues_the_schedule(name, tmp_path):
 
     scheduler = make(_optimizer((0.1, 0.2)))
     _lrs(scheduler, 4)
-    tl.save({"scheduler": scheduler.state_dict(), "optimizer": scheduler.optimizer.state_dict()}, tmp_path / "s")
+    tl.save(
+        {"scheduler": scheduler.state_dict(), "optimizer": scheduler.optimizer.state_dict()}, tmp_path / "s"
+    )
     expected = _lrs(scheduler, 6)
 
     optimizer = _optimizer((0.5, 0.5))
@@ -128,8 +143,9 @@ def test_plateau_relative_threshold_ignores_tiny_improvements():
 
 
 def test_plateau_absolute_threshold_and_max_mode():
-    lrs = _plateau_lrs([0.5, 0.55, 0.65, 0.66], mode="max", threshold_mode="abs", threshold=0.1, patience=0,
-                       factor=0.5)
+    lrs = _plateau_lrs(
+        [0.5, 0.55, 0.65, 0.66], mode="max", threshold_mode="abs", threshold=0.1, patience=0, factor=0.5
+    )
     assert lrs == [1.0, 0.5, 0.5, 0.25]
 
 
@@ -185,8 +201,14 @@ def test_schedules_match_pytorch():
         (lambda o: sched.ExponentialLR(o, 0.97), lambda o: ts.ExponentialLR(o, 0.97)),
         (lambda o: sched.CosineAnnealingLR(o, 7, 0.01), lambda o: ts.CosineAnnealingLR(o, 7, 0.01)),
         (lambda o: sched.LinearLR(o, 0.2, 0.9, 6), lambda o: ts.LinearLR(o, 0.2, 0.9, 6)),
-        (lambda o: sched.SequentialLR(o, [sched.LinearLR(o, 0.1, total_iters=4), sched.CosineAnnealingLR(o, 8)], [4]),
-         lambda o: ts.SequentialLR(o, [ts.LinearLR(o, 0.1, total_iters=4), ts.CosineAnnealingLR(o, 8)], [4])),
+        (
+            lambda o: sched.SequentialLR(
+                o, [sched.LinearLR(o, 0.1, total_iters=4), sched.CosineAnnealingLR(o, 8)], [4]
+            ),
+            lambda o: ts.SequentialLR(
+                o, [ts.LinearLR(o, 0.1, total_iters=4), ts.CosineAnnealingLR(o, 8)], [4]
+            ),
+        ),
     ]
     for ours_factory, theirs_factory in cases:
         ours = ours_factory(_optimizer((0.1, 0.05)))
@@ -204,7 +226,9 @@ def test_schedules_match_pytorch():
 def test_plateau_matches_pytorch_on_a_random_sequence():
     torch = pytest.importorskip("torch")
     metrics = np.cumsum(np.random.default_rng(0).standard_normal(60) * 0.3) + 10
-    kwargs = dict(mode="min", factor=0.5, patience=2, threshold=0.01, threshold_mode="rel", cooldown=1, min_lr=0.01)
+    kwargs = dict(
+        mode="min", factor=0.5, patience=2, threshold=0.01, threshold_mode="rel", cooldown=1, min_lr=0.01
+    )
     torch_optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
     theirs = torch.optim.lr_scheduler.ReduceLROnPlateau(torch_optimizer, **kwargs)
     expected = []

@@ -53,8 +53,14 @@ def test_resume_from_checkpoint_is_bit_identical(name, tmp_path):
     scheduler = _scheduler(optimizer)
     _train(model, optimizer, scheduler, steps=5, seed=1)
     path = tmp_path / "checkpoint.safetensors"
-    tl.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-             "scheduler": scheduler.state_dict()}, path)
+    tl.save(
+        {
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+        },
+        path,
+    )
     _train(model, optimizer, scheduler, steps=7, seed=2)
 
     resumed = _model(seed=123)  # different initial weights: everything must come from the file
@@ -101,8 +107,12 @@ def test_load_copies_buffers():
 def test_load_casts_buffers_to_the_parameter_dtype():
     p = tl.nn.Parameter(np.ones(3, np.float32))
     optimizer = tl.optim.Adagrad([p])
-    optimizer.load_state_dict({"state": {0: {"step": np.array(4), "sum": np.full(3, 2.0)}},
-                               "param_groups": [dict(optimizer.state_dict()["param_groups"][0])]})
+    optimizer.load_state_dict(
+        {
+            "state": {0: {"step": np.array(4), "sum": np.full(3, 2.0)}},
+            "param_groups": [dict(optimizer.state_dict()["param_groups"][0])],
+        }
+    )
     state = optimizer.state[p]
     assert state["step"] == 4 and isinstance(state["step"], int)
     assert state["sum"].dtype == np.float32
@@ -115,8 +125,11 @@ def test_loading_mismatched_shapes_names_the_parameter():
     source.step()
     target_params = [tl.nn.Parameter(np.ones(3)), tl.nn.Parameter(np.ones(5))]
     target = tl.optim.Adam(target_params)
-    with pytest.raises(ValueError, match=r"state 'exp_avg' of parameter 1 \(group 0, position 1\) has shape \(4,\) "
-                                         r"but the parameter has shape \(5,\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"state 'exp_avg' of parameter 1 \(group 0, position 1\) has shape \(4,\) "
+        r"but the parameter has shape \(5,\)",
+    ):
         target.load_state_dict(source.state_dict())
     assert target.state == {}  # nothing was half-loaded
 
@@ -125,8 +138,9 @@ def test_loading_mismatched_groups_raises():
     source = tl.optim.SGD([tl.nn.Parameter(np.ones(3)), tl.nn.Parameter(np.ones(3))], lr=0.1)
     with pytest.raises(ValueError, match="parameter group 0 has 2 parameters in the state dict but 1"):
         tl.optim.SGD([tl.nn.Parameter(np.ones(3))], lr=0.1).load_state_dict(source.state_dict())
-    two_groups = tl.optim.SGD([{"params": [tl.nn.Parameter(np.ones(3))]}, {"params": [tl.nn.Parameter(np.ones(3))]}],
-                              lr=0.1)
+    two_groups = tl.optim.SGD(
+        [{"params": [tl.nn.Parameter(np.ones(3))]}, {"params": [tl.nn.Parameter(np.ones(3))]}], lr=0.1
+    )
     with pytest.raises(ValueError, match="the state dict has 2 parameter groups but the optimizer has 1"):
         tl.optim.SGD([tl.nn.Parameter(np.ones(3))], lr=0.1).load_state_dict(two_groups.state_dict())
 

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from reference import optim as ref
 
 import tensorlite as tl
+
 from harness import random_shape
+from reference import optim as ref
 
 OPT_TOLERANCES = {np.float32: dict(rtol=2e-4, atol=2e-5), np.float64: dict(rtol=1e-9, atol=1e-11)}
 
@@ -23,39 +24,87 @@ def _sgd_hyper(rng):
     momentum = _maybe(rng, 0.1, 0.95)
     dampening = 0.0 if rng.random() < 0.5 else float(rng.uniform(0, 0.5))
     nesterov = bool(momentum > 0 and dampening == 0 and rng.random() < 0.5)
-    return dict(lr=float(rng.uniform(0, 0.5)), momentum=momentum, dampening=dampening,
-                weight_decay=_maybe(rng, 0, 0.1), nesterov=nesterov, maximize=bool(rng.random() < 0.3))
+    return dict(
+        lr=float(rng.uniform(0, 0.5)),
+        momentum=momentum,
+        dampening=dampening,
+        weight_decay=_maybe(rng, 0, 0.1),
+        nesterov=nesterov,
+        maximize=bool(rng.random() < 0.3),
+    )
 
 
 def _adam_hyper(rng, decoupled):
-    return dict(lr=float(rng.uniform(0, 0.1)), betas=(float(rng.uniform(0, 0.99)), float(rng.uniform(0.5, 0.9999))),
-                eps=float(10 ** rng.uniform(-8, -2)), weight_decay=_maybe(rng, 0, 0.1), amsgrad=bool(rng.random() < 0.5),
-                maximize=bool(rng.random() < 0.3), decoupled_weight_decay=decoupled)
+    return dict(
+        lr=float(rng.uniform(0, 0.1)),
+        betas=(float(rng.uniform(0, 0.99)), float(rng.uniform(0.5, 0.9999))),
+        eps=float(10 ** rng.uniform(-8, -2)),
+        weight_decay=_maybe(rng, 0, 0.1),
+        amsgrad=bool(rng.random() < 0.5),
+        maximize=bool(rng.random() < 0.3),
+        decoupled_weight_decay=decoupled,
+    )
 
 
 # name -> (constructor, reference step, hyperparameter sampler giving constructor keywords)
 OPTIMIZERS = {
     "SGD": (tl.optim.SGD, ref.sgd, _sgd_hyper),
-    "Momentum": (tl.optim.Momentum, ref.momentum,
-                 lambda rng: dict(lr=float(rng.uniform(0, 0.5)), mu=float(rng.uniform(0, 0.95)))),
-    "Adagrad": (tl.optim.Adagrad, ref.adagrad, lambda rng: dict(
-        lr=float(rng.uniform(0, 0.5)), lr_decay=_maybe(rng, 0, 0.5), weight_decay=_maybe(rng, 0, 0.1),
-        initial_accumulator_value=_maybe(rng, 0, 1), eps=float(10 ** rng.uniform(-10, -2)),
-        maximize=bool(rng.random() < 0.3))),
-    "RMSprop": (tl.optim.RMSprop, ref.rmsprop, lambda rng: dict(
-        lr=float(rng.uniform(0, 0.05)), alpha=float(rng.uniform(0.5, 0.999)), eps=float(10 ** rng.uniform(-8, -2)),
-        weight_decay=_maybe(rng, 0, 0.1), momentum=_maybe(rng, 0, 0.9), centered=bool(rng.random() < 0.5),
-        maximize=bool(rng.random() < 0.3))),
+    "Momentum": (
+        tl.optim.Momentum,
+        ref.momentum,
+        lambda rng: dict(lr=float(rng.uniform(0, 0.5)), mu=float(rng.uniform(0, 0.95))),
+    ),
+    "Adagrad": (
+        tl.optim.Adagrad,
+        ref.adagrad,
+        lambda rng: dict(
+            lr=float(rng.uniform(0, 0.5)),
+            lr_decay=_maybe(rng, 0, 0.5),
+            weight_decay=_maybe(rng, 0, 0.1),
+            initial_accumulator_value=_maybe(rng, 0, 1),
+            eps=float(10 ** rng.uniform(-10, -2)),
+            maximize=bool(rng.random() < 0.3),
+        ),
+    ),
+    "RMSprop": (
+        tl.optim.RMSprop,
+        ref.rmsprop,
+        lambda rng: dict(
+            lr=float(rng.uniform(0, 0.05)),
+            alpha=float(rng.uniform(0.5, 0.999)),
+            eps=float(10 ** rng.uniform(-8, -2)),
+            weight_decay=_maybe(rng, 0, 0.1),
+            momentum=_maybe(rng, 0, 0.9),
+            centered=bool(rng.random() < 0.5),
+            maximize=bool(rng.random() < 0.3),
+        ),
+    ),
     "Adam": (tl.optim.Adam, ref.adam, lambda rng: _adam_hyper(rng, bool(rng.random() < 0.3))),
     "AdamW": (tl.optim.AdamW, ref.adam, lambda rng: _adam_hyper(rng, True)),
-    "NAdam": (tl.optim.NAdam, ref.nadam, lambda rng: dict(
-        lr=float(rng.uniform(0, 0.1)), betas=(float(rng.uniform(0, 0.99)), float(rng.uniform(0.5, 0.9999))),
-        eps=float(10 ** rng.uniform(-8, -2)), weight_decay=_maybe(rng, 0, 0.1),
-        momentum_decay=float(rng.uniform(0, 0.01)), decoupled_weight_decay=bool(rng.random() < 0.5),
-        maximize=bool(rng.random() < 0.3))),
-    "Adadelta": (tl.optim.Adadelta, ref.adadelta, lambda rng: dict(
-        lr=float(rng.uniform(0, 2)), rho=float(rng.uniform(0.5, 0.99)), eps=float(10 ** rng.uniform(-8, -3)),
-        weight_decay=_maybe(rng, 0, 0.1), maximize=bool(rng.random() < 0.3))),
+    "NAdam": (
+        tl.optim.NAdam,
+        ref.nadam,
+        lambda rng: dict(
+            lr=float(rng.uniform(0, 0.1)),
+            betas=(float(rng.uniform(0, 0.99)), float(rng.uniform(0.5, 0.9999))),
+            eps=float(10 ** rng.uniform(-8, -2)),
+            weight_decay=_maybe(rng, 0, 0.1),
+            momentum_decay=float(rng.uniform(0, 0.01)),
+            decoupled_weight_decay=bool(rng.random() < 0.5),
+            maximize=bool(rng.random() < 0.3),
+        ),
+    ),
+    "Adadelta": (
+        tl.optim.Adadelta,
+        ref.adadelta,
+        lambda rng: dict(
+            lr=float(rng.uniform(0, 2)),
+            rho=float(rng.uniform(0.5, 0.99)),
+            eps=float(10 ** rng.uniform(-8, -3)),
+            weight_decay=_maybe(rng, 0, 0.1),
+            maximize=bool(rng.random() < 0.3),
+        ),
+    ),
 }
 
 
@@ -84,8 +133,12 @@ def _run_against_reference(name, seed, shapes, steps):
             optimizer.step()
             for p, e in zip(params, expected):
                 assert p.dtype == dtype
-                np.testing.assert_allclose(p.data.astype(np.float64), e, **OPT_TOLERANCES[dtype],
-                                           err_msg=f"{name} {dtype.__name__} hyperparameters {hypers}")
+                np.testing.assert_allclose(
+                    p.data.astype(np.float64),
+                    e,
+                    **OPT_TOLERANCES[dtype],
+                    err_msg=f"{name} {dtype.__name__} hyperparameters {hypers}",
+                )
 
 
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
@@ -180,7 +233,10 @@ def test_sgd_keeps_the_positional_lr_form():
         (lambda ps: tl.optim.AdamW(ps, weight_decay=-1e-2), "invalid weight_decay -0.01"),
         (lambda ps: tl.optim.NAdam(ps, momentum_decay=-1.0), "invalid momentum_decay -1.0"),
         (lambda ps: tl.optim.Adagrad(ps, lr_decay=-1.0), "invalid lr_decay -1.0"),
-        (lambda ps: tl.optim.Adagrad(ps, initial_accumulator_value=-1.0), "invalid initial_accumulator_value"),
+        (
+            lambda ps: tl.optim.Adagrad(ps, initial_accumulator_value=-1.0),
+            "invalid initial_accumulator_value",
+        ),
         (lambda ps: tl.optim.RMSprop(ps, alpha=1.5), "invalid alpha 1.5"),
         (lambda ps: tl.optim.RMSprop(ps, eps=-1e-8), "invalid eps -1e-08"),
         (lambda ps: tl.optim.Adadelta(ps, rho=1.1), "invalid rho 1.1"),
@@ -204,10 +260,26 @@ def test_invalid_types_raise():
 def test_fused_kernel_rejects_bad_state_arrays():
     p, g = np.zeros(4, np.float32), np.zeros(4, np.float32)
     with pytest.raises(TypeError, match="exp_avg has dtype float64 but float32 was expected"):
-        tl._C.adam_step(p, g, np.zeros(4), np.zeros(4, np.float32), None, 0.9, 0.999, 1e-8, 0, 1, 1e-3, 1, 0, False)
+        tl._C.adam_step(
+            p, g, np.zeros(4), np.zeros(4, np.float32), None, 0.9, 0.999, 1e-8, 0, 1, 1e-3, 1, 0, False
+        )
     with pytest.raises(ValueError, match=r"exp_avg_sq has shape \(5,\) but the parameter has shape \(4,\)"):
-        tl._C.adam_step(p, g, np.zeros(4, np.float32), np.zeros(5, np.float32), None, 0.9, 0.999, 1e-8, 0, 1, 1e-3,
-                        1, 0, False)
+        tl._C.adam_step(
+            p,
+            g,
+            np.zeros(4, np.float32),
+            np.zeros(5, np.float32),
+            None,
+            0.9,
+            0.999,
+            1e-8,
+            0,
+            1,
+            1e-3,
+            1,
+            0,
+            False,
+        )
     read_only = np.zeros(4, np.float32)
     read_only.flags.writeable = False
     with pytest.raises(ValueError, match="sum is read-only"):
@@ -228,23 +300,36 @@ def _bowl(x):
 
 def _rosenbrock(x):
     a, b = x
-    return (1 - a) ** 2 + 100 * (b - a * a) ** 2, np.array([-2 * (1 - a) - 400 * a * (b - a * a), 200 * (b - a * a)])
+    return (1 - a) ** 2 + 100 * (b - a * a) ** 2, np.array(
+        [-2 * (1 - a) - 400 * a * (b - a * a), 200 * (b - a * a)]
+    )
 
 
 # name -> (bowl optimizer, Rosenbrock optimizer or None), each tuned for a few thousand steps
 CONVERGENCE = {
     "SGD": (lambda ps: tl.optim.SGD(ps, lr=0.05), lambda ps: tl.optim.SGD(ps, lr=1e-3)),
-    "SGD-nesterov": (lambda ps: tl.optim.SGD(ps, lr=0.01, momentum=0.9, nesterov=True),
-                     lambda ps: tl.optim.SGD(ps, lr=2e-4, momentum=0.9, nesterov=True)),
-    "Momentum": (lambda ps: tl.optim.Momentum(ps, lr=0.01, mu=0.9), lambda ps: tl.optim.Momentum(ps, lr=2e-4, mu=0.9)),
+    "SGD-nesterov": (
+        lambda ps: tl.optim.SGD(ps, lr=0.01, momentum=0.9, nesterov=True),
+        lambda ps: tl.optim.SGD(ps, lr=2e-4, momentum=0.9, nesterov=True),
+    ),
+    "Momentum": (
+        lambda ps: tl.optim.Momentum(ps, lr=0.01, mu=0.9),
+        lambda ps: tl.optim.Momentum(ps, lr=2e-4, mu=0.9),
+    ),
     "Adagrad": (lambda ps: tl.optim.Adagrad(ps, lr=0.5), lambda ps: tl.optim.Adagrad(ps, lr=0.5)),
-    "RMSprop": (lambda ps: tl.optim.RMSprop(ps, lr=0.01, centered=True, momentum=0.5),
-                lambda ps: tl.optim.RMSprop(ps, lr=0.01, centered=True, momentum=0.5)),
+    "RMSprop": (
+        lambda ps: tl.optim.RMSprop(ps, lr=0.01, centered=True, momentum=0.5),
+        lambda ps: tl.optim.RMSprop(ps, lr=0.01, centered=True, momentum=0.5),
+    ),
     "Adam": (lambda ps: tl.optim.Adam(ps, lr=0.05), lambda ps: tl.optim.Adam(ps, lr=0.05)),
-    "Adam-amsgrad": (lambda ps: tl.optim.Adam(ps, lr=0.05, amsgrad=True),
-                     lambda ps: tl.optim.Adam(ps, lr=0.05, amsgrad=True)),
-    "AdamW": (lambda ps: tl.optim.AdamW(ps, lr=0.05, weight_decay=0.0),
-              lambda ps: tl.optim.AdamW(ps, lr=0.05, weight_decay=0.0)),
+    "Adam-amsgrad": (
+        lambda ps: tl.optim.Adam(ps, lr=0.05, amsgrad=True),
+        lambda ps: tl.optim.Adam(ps, lr=0.05, amsgrad=True),
+    ),
+    "AdamW": (
+        lambda ps: tl.optim.AdamW(ps, lr=0.05, weight_decay=0.0),
+        lambda ps: tl.optim.AdamW(ps, lr=0.05, weight_decay=0.0),
+    ),
     "NAdam": (lambda ps: tl.optim.NAdam(ps, lr=0.05), lambda ps: tl.optim.NAdam(ps, lr=0.02)),
     # Adadelta crawls along Rosenbrock's valley (f is still ~0.3 after 3000 steps): bowl only.
     "Adadelta": (lambda ps: tl.optim.Adadelta(ps, lr=10.0), None),
@@ -268,4 +353,6 @@ def test_converges(name):
     assert value < 1e-6, f"{name} left the bowl at {x} (f = {value})"
     if rosenbrock is not None:
         value, x = _minimize(rosenbrock, _rosenbrock, [-1.0, 1.0], 3000)
-        assert value < 0.03 and np.all(np.isfinite(x)), f"{name} stopped at {x} on Rosenbrock (f = {value}, from 4)"
+        assert value < 0.03 and np.all(np.isfinite(x)), (
+            f"{name} stopped at {x} on Rosenbrock (f = {value}, from 4)"
+        )

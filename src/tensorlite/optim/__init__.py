@@ -10,5 +10,15 @@ from tensorlite.optim.optimizer import Optimizer
 from tensorlite.optim.rmsprop import RMSprop
 from tensorlite.optim.sgd import SGD
 
-__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Momentum", "NAdam", "Optimizer", "RMSprop",
-           "lr_scheduler"]
+__all__ = [
+    "SGD",
+    "Adadelta",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Momentum",
+    "NAdam",
+    "Optimizer",
+    "RMSprop",
+    "lr_scheduler",
+]

@@ -7,11 +7,11 @@ from tensorlite.optim.optimizer import Optimizer, require_number, zeros_state
 class Adadelta(Optimizer):
     """Adadelta, as torch.optim.Adadelta. Per step, with g the gradient (negated when maximize):
 
-        g = g + weight_decay * p
-        a = rho * a + (1 - rho) * g^2
-        u = sqrt(acc + eps) / sqrt(a + eps) * g
-        acc = rho * acc + (1 - rho) * u^2
-        p = p - lr * u
+    g = g + weight_decay * p
+    a = rho * a + (1 - rho) * g^2
+    u = sqrt(acc + eps) / sqrt(a + eps) * g
+    acc = rho * acc + (1 - rho) * u^2
+    p = p - lr * u
     """
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, maximize=False):
@@ -28,5 +28,15 @@ class Adadelta(Optimizer):
 
     def _update(self, param, grad, state, group):
         state["step"] += 1
-        cpu.fused_update("adadelta", param, grad, state["square_avg"].data, state["acc_delta"].data, group["lr"],
-                         group["rho"], group["eps"], group["weight_decay"], group["maximize"])
+        cpu.fused_update(
+            "adadelta",
+            param,
+            grad,
+            state["square_avg"].data,
+            state["acc_delta"].data,
+            group["lr"],
+            group["rho"],
+            group["eps"],
+            group["weight_decay"],
+            group["maximize"],
+        )

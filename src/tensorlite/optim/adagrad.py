@@ -7,16 +7,30 @@ from tensorlite.optim.optimizer import Optimizer, require_number, zeros_state
 class Adagrad(Optimizer):
     """Adagrad, as torch.optim.Adagrad. At step t (from 1), with g the gradient (negated when maximize):
 
-        g = g + weight_decay * p
-        clr = lr / (1 + (t - 1) * lr_decay)
-        s = s + g^2                                  (s starts at initial_accumulator_value)
-        p = p - clr * g / (sqrt(s) + eps)
+    g = g + weight_decay * p
+    clr = lr / (1 + (t - 1) * lr_decay)
+    s = s + g^2                                  (s starts at initial_accumulator_value)
+    p = p - clr * g / (sqrt(s) + eps)
     """
 
-    def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10,
-                 maximize=False):
-        defaults = dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
-                        initial_accumulator_value=initial_accumulator_value, eps=eps, maximize=maximize)
+    def __init__(
+        self,
+        params,
+        lr=1e-2,
+        lr_decay=0.0,
+        weight_decay=0.0,
+        initial_accumulator_value=0.0,
+        eps=1e-10,
+        maximize=False,
+    ):
+        defaults = dict(
+            lr=lr,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            eps=eps,
+            maximize=maximize,
+        )
         super().__init__(params, defaults)
 
     def _validate(self, group):
@@ -32,5 +46,13 @@ class Adagrad(Optimizer):
     def _update(self, param, grad, state, group):
         state["step"] += 1
         clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-        cpu.fused_update("adagrad", param, grad, state["sum"].data, clr, group["weight_decay"], group["eps"],
-                         group["maximize"])
+        cpu.fused_update(
+            "adagrad",
+            param,
+            grad,
+            state["sum"].data,
+            clr,
+            group["weight_decay"],
+            group["eps"],
+            group["maximize"],
+        )

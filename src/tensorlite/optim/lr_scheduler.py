@@ -113,7 +113,7 @@ class ExponentialLR(LRScheduler):
 class CosineAnnealingLR(LRScheduler):
     """lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2."""
 
-    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):  # noqa: N803  (PyTorch's name)
+    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
         if T_max <= 0:
             raise ValueError(f"CosineAnnealingLR: T_max must be > 0, got {T_max!r}")
         self.T_max, self.eta_min = T_max, eta_min
@@ -195,8 +195,18 @@ class ReduceLROnPlateau:
     'rel', metric < best - threshold when 'abs'. Reductions smaller than eps are skipped.
     """
 
-    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
-                 cooldown=0, min_lr=0.0, eps=1e-8):
+    def __init__(
+        self,
+        optimizer,
+        mode="min",
+        factor=0.1,
+        patience=10,
+        threshold=1e-4,
+        threshold_mode="rel",
+        cooldown=0,
+        min_lr=0.0,
+        eps=1e-8,
+    ):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"ReduceLROnPlateau: expected an Optimizer, got {type(optimizer).__name__}")
         if factor >= 1.0:
@@ -204,7 +214,9 @@ class ReduceLROnPlateau:
         if mode not in ("min", "max"):
             raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r}")
         if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}")
+            raise ValueError(
+                f"ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}"
+            )
         n = len(optimizer.param_groups)
         min_lrs = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * n
         if len(min_lrs) != n:

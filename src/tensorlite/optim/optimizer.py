@@ -1,5 +1,6 @@
 """Optimizer base class: param groups, defaults, lazily created per-parameter state, state dicts."""
 
+import math
 import numbers
 
 import numpy as np
@@ -21,7 +22,7 @@ def require_number(owner, name, value, low=None, high=None, low_inclusive=True, 
         raise TypeError(f"{owner}: {name} must be a real number, got {type(value).__name__}")
     too_low = low is not None and (value < low if low_inclusive else value <= low)
     too_high = high is not None and (value > high if high_inclusive else value >= high)
-    if too_low or too_high or value != value:
+    if too_low or too_high or math.isnan(value):
         parts = []
         if low is not None:
             parts.append(f"{'>=' if low_inclusive else '>'} {low}")
@@ -160,10 +161,14 @@ class Optimizer:
             if int(i) not in params_by_index:
                 raise ValueError(f"load_state_dict: state for parameter {i}, which no parameter group lists")
             param, name = params_by_index[int(i)]
-            new_state[param] = {key: _restore_state_value(key, value, param, name) for key, value in entries.items()}
+            new_state[param] = {
+                key: _restore_state_value(key, value, param, name) for key, value in entries.items()
+            }
         new_groups = []
         for saved, group in zip(saved_groups, self.param_groups):
-            restored = {k: (tuple(v) if isinstance(v, list) else v) for k, v in saved.items() if k != "params"}
+            restored = {
+                k: (tuple(v) if isinstance(v, list) else v) for k, v in saved.items() if k != "params"
+            }
             restored["params"] = group["params"]
             self._validate(restored)
             new_groups.append(restored)
@@ -184,7 +189,9 @@ def _restore_state_value(key, value, param, name):
         array = np.asarray(value.data if isinstance(value, Tensor) else value)
         if key in SCALAR_STATE_KEYS:
             if array.size != 1:
-                raise ValueError(f"load_state_dict: state '{key}' of {name} must be a scalar, got shape {array.shape}")
+                raise ValueError(
+                    f"load_state_dict: state '{key}' of {name} must be a scalar, got shape {array.shape}"
+                )
             return array.item()
         if array.shape != param.shape:
             raise ValueError(

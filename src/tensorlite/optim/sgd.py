@@ -15,10 +15,17 @@ class SGD(Optimizer):
     With a constant lr this is the same trajectory as classic momentum (`Momentum`): v = -lr * b.
     """
 
-    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
-                 maximize=False):
-        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                        nesterov=nesterov, maximize=maximize)
+    def __init__(
+        self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False
+    ):
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+            maximize=maximize,
+        )
         super().__init__(params, defaults)
 
     def _validate(self, group):
@@ -37,5 +44,16 @@ class SGD(Optimizer):
         if group["momentum"] != 0:
             first = state.get("momentum_buffer") is None
             buffer = state_buffer(state, "momentum_buffer", param)
-        cpu.fused_update("sgd", param, grad, buffer, group["lr"], group["momentum"], group["dampening"],
-                         group["weight_decay"], group["nesterov"], group["maximize"], first)
+        cpu.fused_update(
+            "sgd",
+            param,
+            grad,
+            buffer,
+            group["lr"],
+            group["momentum"],
+            group["dampening"],
+            group["weight_decay"],
+            group["nesterov"],
+            group["maximize"],
+            first,
+        )
