@@ -11,6 +11,7 @@
 #include <optional>
 #include <type_traits>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -440,6 +441,14 @@ PYBIND11_MODULE(_C, m) {
     m.def("adadelta_step", &adadelta_step, py::arg("param"), py::arg("grad"), py::arg("square_avg"),
           py::arg("acc_delta"), py::arg("lr"), py::arg("rho"), py::arg("eps"), py::arg("weight_decay"),
           py::arg("maximize"), "Fused in-place Adadelta update.");
+    m.def("optim_isa", &tl::optim_isa, "The instruction set of the fused optimizer kernels: avx2 or generic.");
+    m.def("set_optim_isa", [](const std::string& name) {
+        try {
+            tl::set_optim_isa(name);
+        } catch (const std::invalid_argument& e) {
+            throw py::value_error(e.what());
+        }
+    }, py::arg("name"), "Use the avx2 or generic build of the fused optimizer kernels (for tests and benchmarks).");
     m.def("grad_norm", &grad_norm, py::arg("grads"), py::arg("norm_type"),
           "The norm_type-norm of all arrays together (float64 accumulation; NaN if any value is NaN).");
 

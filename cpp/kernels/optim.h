@@ -20,6 +20,7 @@
 //             acc = rho * acc + (1 - rho) * u^2;  p -= lr * u
 #pragma once
 #include <cstdint>
+#include <string>
 
 namespace tl {
 
@@ -70,6 +71,11 @@ void adam_step(T* param, const T* grad, T* exp_avg, T* exp_avg_sq, T* max_exp_av
 
 template <typename T>
 void adadelta_step(T* param, const T* grad, T* square_avg, T* acc_delta, int64_t n, const AdadeltaHyper& h);
+
+// The instruction set the update kernels use: "avx2" or "generic" (TENSORLITE_ISA=generic at start-up,
+// or set_optim_isa, selects the portable build; set_optim_isa("avx2") throws where it cannot run).
+std::string optim_isa();
+void set_optim_isa(const std::string& name);
 
 // Partial gradient-norm reduction over several arrays of one dtype, accumulated in double:
 // the sum of |x|^norm_type (norm_type finite, 2 and 1 special-cased) or, for norm_type = inf, the

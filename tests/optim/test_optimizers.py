@@ -2,6 +2,8 @@
 groups, several steps, float32 and float64), plus validation, zero_grad, skipped parameters and a
 convergence suite on a quadratic bowl and the 2-D Rosenbrock function."""
 
+import contextlib
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -13,6 +15,28 @@ from harness import random_shape
 from reference import optim as ref
 
 OPT_TOLERANCES = {np.float32: dict(rtol=2e-4, atol=2e-5), np.float64: dict(rtol=1e-9, atol=1e-11)}
+
+
+def _runnable_isas():
+    """The builds of the fused kernels this machine can run (generic always, avx2 where supported)."""
+    try:
+        with using_isa("avx2"):
+            return ["generic", "avx2"]
+    except ValueError:
+        return ["generic"]
+
+
+@contextlib.contextmanager
+def using_isa(name):
+    previous = tl._C.optim_isa()
+    tl._C.set_optim_isa(name)
+    try:
+        yield
+    finally:
+        tl._C.set_optim_isa(previous)
+
+
+ISAS = _runnable_isas()
 
 
 def _maybe(rng, low, high, p_zero=0.4):
@@ -141,18 +165,27 @@ def _run_against_reference(name, seed, shapes, steps):
                 )
 
 
+@pytest.mark.parametrize("isa", ISAS)
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
 @given(seed=st.integers(0, 2**32 - 1))
-def test_matches_reference(name, seed):
+def test_matches_reference(name, isa, seed):
     rng = np.random.default_rng(seed)
     shapes = [random_shape(rng, max_ndim=3, max_size=6), random_shape(rng, max_ndim=2, max_size=40)]
-    _run_against_reference(name, seed, shapes, steps=4)
+    with using_isa(isa):
+        _run_against_reference(name, seed, shapes, steps=4)
 
 
+@pytest.mark.parametrize("isa", ISAS)
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
-def test_matches_reference_on_a_large_tensor(name):
+def test_matches_reference_on_a_large_tensor(name, isa):
     """Above the kernels' OpenMP threshold, with an odd size."""
-    _run_against_reference(name, 7, [(100_003,)], steps=2)
+    with using_isa(isa):
+        _run_against_reference(name, 7, [(100_003,)], steps=2)
+
+
+def test_unknown_isa_is_rejected():
+    with pytest.raises(ValueError, match="unknown instruction set 'sse9'"):
+        tl._C.set_optim_isa("sse9")
 
 
 def test_momentum_is_pytorch_momentum_at_constant_lr():
