@@ -49,7 +49,7 @@ struct AdadeltaHyper {
     bool maximize;
 };
 
-// momentum_buf may be null (plain SGD).
+// momentum_buf may be null (plain SGD); on the first step (first_step) it must hold zeros.
 template <typename T>
 void sgd_step(T* param, const T* grad, T* momentum_buf, int64_t n, const SgdHyper& h);
 

@@ -27,28 +27,33 @@ inline T effective_grad(T grad, T param, T sign, T weight_decay) {
     return kDecay ? g + weight_decay * param : g;
 }
 
-template <bool kDecay, bool kBuffered, typename T>
-void sgd_loop(T* __restrict param, const T* __restrict grad, T* __restrict buf, int64_t n, T lr, T mu, T keep,
-              T wd, T sign, bool nesterov, bool first) {
+template <bool kDecay, bool kBuffered, bool kNesterov, typename T>
+void sgd_loop(T* __restrict param, const T* __restrict grad, T* __restrict buf, int64_t n, T lr, T mu, T buf_mu,
+              T keep, T wd, T sign) {
 #pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
     for (int64_t i = 0; i < n; ++i) {
         const T g = effective_grad<kDecay>(grad[i], param[i], sign, wd);
         T d = g;
         if constexpr (kBuffered) {
-            const T b = first ? g : mu * buf[i] + keep * g;
+            const T b = buf_mu * buf[i] + keep * g;
             buf[i] = b;
-            d = nesterov ? g + mu * b : b;
+            d = kNesterov ? g + mu * b : b;
         }
         param[i] -= lr * d;
     }
 }
 
+// The first step stores b = g: the buffer is freshly zeroed then, so b = 0 * 0 + 1 * g is exact and
+// the loop needs no per-element branch.
 template <typename T>
 void sgd_step(T* param, const T* grad, T* momentum_buf, int64_t n, const SgdHyper& h) {
+    const T buf_mu = h.first_step ? T(0) : T(h.momentum), keep = h.first_step ? T(1) : T(1.0 - h.dampening);
     with_flags(h.weight_decay != 0.0, momentum_buf != nullptr, [&](auto decay, auto buffered) {
-        sgd_loop<decltype(decay)::value, decltype(buffered)::value>(
-            param, grad, momentum_buf, n, T(h.lr), T(h.momentum), T(1.0 - h.dampening), T(h.weight_decay),
-            h.maximize ? T(-1) : T(1), h.nesterov, h.first_step);
+        with_flag(h.nesterov, [&](auto nesterov) {
+            sgd_loop<decltype(decay)::value, decltype(buffered)::value, decltype(nesterov)::value>(
+                param, grad, momentum_buf, n, T(h.lr), T(h.momentum), buf_mu, keep, T(h.weight_decay),
+                h.maximize ? T(-1) : T(1));
+        });
     });
 }
 
