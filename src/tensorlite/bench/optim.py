@@ -1,7 +1,8 @@
 """Optimizer-step benchmark: one step over a 10M-element float32 parameter with tensorlite's fused C++
 kernels, against the usual multi-line NumPy implementation of the same formula and torch.optim
 (foreach and fused, CPU) when installed. Throughput is the minimal memory traffic (bytes read +
-written) per step; the "peak" column is a NumPy copy of the same size measured in the same run."""
+written) per step; the "peak" column is the bandwidth of a NumPy copy of the same size, timed in the
+same interleaved rounds as the steps (the machine may be shared, so every case gets its own)."""
 
 import argparse
 import math
@@ -11,21 +12,21 @@ import time
 import numpy as np
 
 import tensorlite as tl
-from tensorlite.bench.common import Row, median_seconds, print_table, torch_or_none, write_json
+from tensorlite.bench.common import Row, print_table, torch_or_none, write_json
 
 SIZE, QUICK_SIZE = 10_000_000, 1_000_000
 LR, BETAS, EPS, ALPHA, MOMENTUM = 1e-3, (0.9, 0.999), 1e-8, 0.99, 0.9
 
 
-def interleaved_medians(fns, repeats=9, warmup=2):
-    """Median seconds of each function, timing them in turns (one call each per round), so that load
-    from other processes on a shared machine hits every contender alike."""
-    for fn in fns:
-        for _ in range(warmup):
-            fn()
+def interleaved_medians(fns, repeats=9):
+    """Median seconds of each function, timed in turns so that load from other processes on a shared
+    machine hits every contender alike. Each timed call follows an untimed one of the same function,
+    so that the previous contender's OpenMP threads (PyTorch ships its own runtime) have stopped
+    spinning and the caches hold what this contender touches."""
     samples = [[] for _ in fns]
     for _ in range(repeats):
         for fn, out in zip(fns, samples):
+            fn()
             start = time.perf_counter()
             fn()
             out.append(time.perf_counter() - start)
@@ -105,8 +106,6 @@ def run(quick=False, threads=None):
     start = rng.standard_normal(n, dtype=np.float32)
     grad = rng.standard_normal(n, dtype=np.float32)
     copy_target = np.empty_like(start)
-    copy_seconds = median_seconds(lambda: np.copyto(copy_target, start))
-    copy_bandwidth = 8 * n / copy_seconds / 1e9
     shape = f"{n / 1e6:g}M float32"
     rows = []
     for case, (make, numpy_update, buffers, torch_name, torch_kwargs, arrays) in CASES.items():
@@ -119,7 +118,10 @@ def run(quick=False, threads=None):
             contenders.append(("numpy", lambda p=p, state=state, f=numpy_update: f(p, grad, *state)))
         if torch is not None:
             contenders += _torch_steps(torch, torch_name, torch_kwargs, start, grad)
-        seconds = interleaved_medians([fn for _, fn in contenders])
+        *seconds, copy_seconds = interleaved_medians(
+            [fn for _, fn in contenders] + [lambda: np.copyto(copy_target, start)]
+        )
+        copy_bandwidth = 8 * n / copy_seconds / 1e9
         work = arrays * 4 * n
         for (label, _), baseline in zip(contenders[1:], seconds[1:]):
             rows.append(
@@ -132,7 +134,11 @@ def run(quick=False, threads=None):
                     work,
                     "GB/s",
                     copy_bandwidth,
-                    {"baseline_GBps": work / baseline / 1e9, "copy_GBps": copy_bandwidth},
+                    {
+                        "baseline_GBps": work / baseline / 1e9,
+                        "copy_GBps": copy_bandwidth,
+                        "isa": tl._C.optim_isa(),
+                    },
                 )
             )
     return rows
