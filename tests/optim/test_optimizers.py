@@ -389,3 +389,25 @@ def test_converges(name):
         assert value < 0.03 and np.all(np.isfinite(x)), (
             f"{name} stopped at {x} on Rosenbrock (f = {value}, from 4)"
         )
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_results_do_not_depend_on_the_thread_count(name):
+    """The updates are elementwise, so 1 and 2 threads give the same bits."""
+    make, _, sample = OPTIMIZERS[name]
+    rng = np.random.default_rng(11)
+    hyper = _constructor_kwargs(name, sample(rng))
+    start, grads = rng.standard_normal(100_003), [rng.standard_normal(100_003) for _ in range(3)]
+    results, threads = [], tl.get_num_threads()
+    try:
+        for count in (1, 2):
+            tl.set_num_threads(count)
+            p = tl.nn.Parameter(start.astype(np.float32))
+            optimizer = make([p], **hyper)
+            for g in grads:
+                p.grad = tl.tensor(g.astype(np.float32))
+                optimizer.step()
+            results.append(p.data)
+    finally:
+        tl.set_num_threads(threads)
+    assert np.array_equal(results[0], results[1])
