@@ -19,8 +19,9 @@ void softmax_forward(const T* x, T* y, int64_t rows, int64_t cols, bool log) {
         T sum = 0;
         if (log) {
             for (int64_t j = 0; j < cols; ++j) sum += std::exp(xr[j] - mx);
-            const T lse = mx + std::log(sum);
-            for (int64_t j = 0; j < cols; ++j) yr[j] = xr[j] - lse;
+            // (x - max) - log(sum), not x - (max + log(sum)): keeps full precision when |max| is large.
+            const T log_sum = std::log(sum);
+            for (int64_t j = 0; j < cols; ++j) yr[j] = (xr[j] - mx) - log_sum;
         } else {
             for (int64_t j = 0; j < cols; ++j) {
                 yr[j] = std::exp(xr[j] - mx);

@@ -1,6 +1,6 @@
 // Row-wise softmax and log-softmax over the last axis of a contiguous rows x cols array.
 //   softmax:      y_j = exp(x_j - max x) / sum_i exp(x_i - max x)
-//   log_softmax:  y_j = x_j - max x - log sum_i exp(x_i - max x)
+//   log_softmax:  y_j = (x_j - max x) - log sum_i exp(x_i - max x)
 // Backward:       softmax:     dx = y * (dy - sum(dy * y))
 //                 log_softmax: dx = dy - exp(y) * sum(dy)
 #pragma once

@@ -2,6 +2,13 @@
 
 __version__ = "0.1.0"
 
+import os
+
+# libgomp reads this once, when tensorlite._C loads it. Waiting OpenMP threads sleep instead of spinning:
+# on a loaded machine (more runnable threads than cores) spinning made every parallel kernel 10-40x slower.
+# Set OMP_WAIT_POLICY=ACTIVE yourself on a dedicated machine to trade that for lower wake-up latency.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 from tensorlite._dtype import bool_ as bool  # noqa: A001  (tl.bool, like torch.bool)
 from tensorlite._dtype import float32, float64, int64
 from tensorlite.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled

@@ -106,13 +106,15 @@ def randint(low, high=None, size=(), generator=None, dtype=None):
         low, high = 0, low
     if high <= low:
         raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
-    dtype = _dtype.as_dtype(dtype) or _dtype.int64
+    dtype = _dtype.int64 if dtype is None else _dtype.as_dtype(dtype)
     return Tensor._wrap(rng(generator).integers(low, high, size=_shape((size,))).astype(dtype))
 
 
 def _like(factory):
     def like(t, *args, dtype=None, requires_grad=False, **kwargs):
-        return factory(t.shape, *args, dtype=dtype or t.dtype, requires_grad=requires_grad, **kwargs)
+        return factory(
+            t.shape, *args, dtype=t.dtype if dtype is None else dtype, requires_grad=requires_grad, **kwargs
+        )
 
     like.__name__ = factory.__name__ + "_like"
     like.__doc__ = f"Same as {factory.__name__} with the shape (and by default the dtype) of `t`."
@@ -128,4 +130,4 @@ randn_like = _like(randn)
 
 def full_like(t, fill_value, dtype=None, requires_grad=False):
     """A tensor shaped like `t` filled with `fill_value`."""
-    return full(t.shape, fill_value, dtype=dtype or t.dtype, requires_grad=requires_grad)
+    return full(t.shape, fill_value, dtype=t.dtype if dtype is None else dtype, requires_grad=requires_grad)

@@ -13,8 +13,8 @@ def _to_array(data, dtype=None):
     if isinstance(data, Tensor):
         data = data.data
     dtype = _dtype.as_dtype(dtype)
-    if isinstance(data, np.ndarray):
-        array = data
+    if isinstance(data, (np.ndarray, np.generic)):  # NumPy data keeps its dtype (float64 stays float64)
+        array = np.asarray(data)
     else:
         array = np.asarray(data)
         if dtype is None and array.dtype == np.float64:
@@ -34,6 +34,7 @@ class Tensor:
         self.data = np.array(_to_array(data, dtype), copy=True)
         self._node = None
         self._hooks = []
+        self._version = 0
         self.grad = None
         self.requires_grad = requires_grad
 
@@ -44,6 +45,7 @@ class Tensor:
         t.data = array
         t._node = node
         t._hooks = []
+        t._version = 0
         t._grad = None
         t._requires_grad = bool(requires_grad)
         return t
@@ -166,6 +168,10 @@ class Tensor:
         """Converted to int64."""
         return self.astype(_dtype.int64)
 
+    def where(self, condition, other):
+        """self where condition is true, else other (torch.Tensor.where)."""
+        return _ops.where(condition, self, other)
+
     def __array__(self, dtype=None, copy=None):
         return self.data if dtype is None else self.data.astype(dtype)
 
@@ -198,7 +204,10 @@ class Tensor:
     def __repr__(self):
         body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
         extras = []
-        if self.dtype not in (_dtype.float32, _dtype.int64, _dtype.bool_) or self.data.size == 0:
+        if self.data.size == 0 and self.ndim != 1:
+            extras.append(f"size={self.shape}")
+        inferred = (_dtype.float32,) if self.data.size == 0 else (_dtype.float32, _dtype.int64, _dtype.bool_)
+        if self.dtype not in inferred:
             extras.append(f"dtype=tensorlite.{self.dtype}")
         if self._node is not None:
             extras.append(f"grad_fn=<{self._node.name}>")
@@ -233,16 +242,23 @@ class Tensor:
 
     # ------------------------------------------------------------------ in-place updates
     def _check_inplace(self):
+        """Refuse in-place writes that autograd cannot follow; count the others in _version, which
+        backward compares with the version an op saw (so a changed op input raises, never misleads)."""
         if self.requires_grad and is_grad_enabled():
             kind = "a leaf tensor that requires grad" if self.is_leaf else "a tensor that is part of a graph"
             raise RuntimeError(f"in-place operation on {kind}; wrap it in tl.no_grad() or use detach()")
+        self._version += 1
 
     def _inplace(self, op, other):
         self._check_inplace()
         other = other.data if isinstance(other, Tensor) else other
-        result = op(self.data, other)
+        result = np.asarray(op(self.data, other))
         if result.shape != self.shape:
             raise ValueError(f"in-place operation: result shape {result.shape} does not match {self.shape}")
+        if not np.can_cast(result.dtype, self.dtype, casting="same_kind"):
+            raise TypeError(
+                f"in-place operation: the result (dtype {result.dtype}) cannot be stored in a tensor of dtype {self.dtype}"
+            )
         self.data[...] = result
         return self
 

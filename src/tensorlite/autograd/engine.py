@@ -32,6 +32,16 @@ def _topological_order(root):
     return order
 
 
+def _check_versions(node):
+    """Raise if an input of `node` was modified in place after the op used it (its saved values are stale)."""
+    for i, (inp, seen) in enumerate(zip(node.inputs, node.input_versions)):
+        if inp._version != seen:
+            raise RuntimeError(
+                f"{node.name}: input {i} (shape {inp.shape}) was modified by an in-place operation after the op "
+                f"used it (version {inp._version}, expected {seen}); its gradient would be wrong"
+            )
+
+
 def _accumulate(grads, tensor, grad):
     key = id(tensor)
     if key in grads:
@@ -59,11 +69,13 @@ def backward(root, gradient=None, retain_graph=False):
     else:
         seed = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=root.dtype)
         if seed.shape != root.shape:
-            raise ValueError(f"backward: gradient has shape {seed.shape} but the tensor has shape {root.shape}")
+            raise ValueError(
+                f"backward: gradient has shape {seed.shape} but the tensor has shape {root.shape}"
+            )
 
     order = _topological_order(root)
     grads = {id(root): seed}
-    with no_grad():
+    with no_grad(), np.errstate(all="ignore"):  # IEEE inf/nan in gradients, no warnings (like PyTorch)
         for tensor in reversed(order):
             grad = grads.pop(id(tensor), None)
             if grad is None:
@@ -72,10 +84,15 @@ def backward(root, gradient=None, retain_graph=False):
                 replaced = hook(Tensor._wrap(grad))
                 if replaced is not None:
                     grad = np.asarray(replaced.data if isinstance(replaced, Tensor) else replaced)
+                    if grad.shape != tensor.shape:
+                        raise ValueError(
+                            f"hook returned a gradient of shape {grad.shape} for a tensor of shape {tensor.shape}"
+                        )
             node = tensor._node
             if node is None:
                 tensor._accumulate_grad(grad)
                 continue
+            _check_versions(node)
             input_grads = node.backward(grad)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
@@ -87,7 +104,7 @@ def backward(root, gradient=None, retain_graph=False):
                         f"{node.name}.backward returned a gradient of shape {input_grad.shape} "
                         f"for an input of shape {inp.shape}"
                     )
-                _accumulate(grads, inp, input_grad.astype(inp.dtype, copy=False))
+                _accumulate(grads, inp, np.asarray(input_grad, dtype=inp.dtype))  # never a NumPy scalar
             if not retain_graph:
                 node.inputs = ()
                 node.freed = True

@@ -37,11 +37,13 @@ class Function:
         from tensorlite.tensor import Tensor
 
         fn = cls(**params)
-        out = fn.forward(*(t.data for t in inputs))
+        with np.errstate(all="ignore"):  # IEEE results (inf, nan) without warnings, like PyTorch
+            out = fn.forward(*(t.data for t in inputs))
         needs_grad = is_grad_enabled() and any(t.requires_grad for t in inputs)
         result = Tensor._wrap(np.asarray(out), requires_grad=needs_grad, node=fn if needs_grad else None)
         if needs_grad:
             fn.inputs = inputs
+            fn.input_versions = tuple(t._version for t in inputs)
         for hook in _apply_hooks:
             hook(fn, inputs, result)
         return result

@@ -20,6 +20,11 @@ class _GradMode:
 
     _flag = True
 
+    def __new__(cls, fn=None):
+        """`@no_grad` (bare) decorates fn directly; `no_grad()` makes a context manager / decorator."""
+        mode = super().__new__(cls)
+        return mode if fn is None else mode(fn)
+
     def __enter__(self):
         self._previous = is_grad_enabled()
         _set_enabled(self._flag)
@@ -52,6 +57,9 @@ class enable_grad(_GradMode):
 
 class set_grad_enabled(_GradMode):
     """Set graph recording on or off; usable as a function, a context manager or a decorator."""
+
+    def __new__(cls, mode):
+        return object.__new__(cls)
 
     def __init__(self, mode):
         self._flag = bool(mode)

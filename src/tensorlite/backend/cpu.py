@@ -19,13 +19,12 @@ def matmul(a, b):
     a2 = a[None, :] if a.ndim == 1 else a
     b2 = b[:, None] if b.ndim == 1 else b
     if a2.shape[-1] != b2.shape[-2]:
-        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned ({a2.shape[-1]} != {b2.shape[-2]})")
+        raise ValueError(
+            f"matmul: shapes {a.shape} and {b.shape} are not aligned ({a2.shape[-1]} != {b2.shape[-2]})"
+        )
     if b2.ndim == 2:
         # Batched a times one matrix: fold the batch into the rows, one GEMM.
-        rows = a2.reshape(-1, a2.shape[-1]) if a2.flags.c_contiguous or a2.ndim == 2 else None
-        if rows is None:
-            rows = np.ascontiguousarray(a2).reshape(-1, a2.shape[-1])
-        out = gemm(rows, b2).reshape(a2.shape[:-1] + (b2.shape[-1],))
+        out = gemm(rows(a2), b2).reshape(a2.shape[:-1] + (b2.shape[-1],))
     else:
         batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
         m, k, n = a2.shape[-2], a2.shape[-1], b2.shape[-1]
@@ -39,23 +38,27 @@ def matmul(a, b):
     return out
 
 
+def rows(x):
+    """x of shape (..., n) as a 2-D (rows, n) array: a view when the layout allows, else a copy.
+
+    Unlike reshape(-1, n) this also works when a dimension is 0."""
+    return x.reshape(int(np.prod(x.shape[:-1])), x.shape[-1])
+
+
 def _as_batch3(x, batch, mat_shape):
     """View x broadcast to batch + mat_shape as a 3-D (batch, rows, cols) array (stride 0 where broadcast)."""
     full = np.broadcast_to(x, batch + mat_shape)
     if len(batch) == 1:
         return full
-    if len(batch) == 0:
-        return full[None]
-    return full.reshape((-1,) + mat_shape) if full.flags.c_contiguous else np.ascontiguousarray(full).reshape((-1,) + mat_shape)
+    return full.reshape((int(np.prod(batch)),) + mat_shape)
 
 
 def softmax(x, axis, log=False):
     """Numerically stable (log-)softmax of x along `axis`."""
-    moved = np.moveaxis(x, axis, -1)
-    flat = moved.reshape(-1, moved.shape[-1]) if moved.size else moved.reshape(0, max(moved.shape[-1], 0))
-    if flat.size == 0:
+    if x.size == 0:
         return np.empty_like(x)
-    y = _C.softmax_forward(flat, log)
+    moved = np.moveaxis(x, axis, -1)
+    y = _C.softmax_forward(rows(moved), log)
     return np.moveaxis(y.reshape(moved.shape), -1, axis)
 
 
@@ -66,7 +69,7 @@ def softmax_backward(y, dy, axis, log=False):
     moved_y = np.moveaxis(y, axis, -1)
     moved_dy = np.moveaxis(dy, axis, -1)
     shape = moved_y.shape
-    dx = _C.softmax_backward(moved_y.reshape(-1, shape[-1]), moved_dy.reshape(-1, shape[-1]), log)
+    dx = _C.softmax_backward(rows(moved_y), rows(moved_dy), log)
     return np.moveaxis(dx.reshape(shape), -1, axis)
 
 
@@ -109,3 +112,37 @@ def fused_update(kind, param, grad, *state_and_hyper):
 def grad_norm(grads, norm_type):
     """The norm_type-norm (p > 0 or inf) of float arrays taken together, accumulated in float64."""
     return _C.grad_norm(list(grads), float(norm_type))
+
+
+def _as_channels3(x):
+    """View an (N, C, *) array as (N, C, S) with S the product of the trailing dimensions."""
+    return x if x.ndim == 3 else x.reshape(x.shape[0], x.shape[1], int(np.prod(x.shape[2:])))
+
+
+def batch_norm_train(x, weight, bias, eps):
+    """Batch norm of (N, C, *) x with its own per-channel statistics; returns (y, mean, biased var)."""
+    y, mean, var = _C.batchnorm_forward_train(_as_channels3(x), weight, bias, eps)
+    return y.reshape(x.shape), mean, var
+
+
+def batch_norm_eval(x, weight, bias, mean, var, eps):
+    """Batch norm of (N, C, *) x with given per-channel mean and variance (e.g. running statistics)."""
+    return _C.batchnorm_forward_eval(_as_channels3(x), weight, bias, mean, var, eps).reshape(x.shape)
+
+
+def batch_norm_backward(x, dy, mean, var, weight, eps, batch_stats):
+    """Fused batch-norm gradient; returns (dx, dweight, dbias). batch_stats: mean/var came from x."""
+    dx, dweight, dbias = _C.batchnorm_backward(
+        _as_channels3(x), _as_channels3(dy), mean, var, weight, eps, batch_stats
+    )
+    return dx.reshape(x.shape), dweight, dbias
+
+
+def parametric_activation(x, kind, a=0.0, b=0.0):
+    """leaky_relu(a=slope) / elu(a=alpha) / selu / gelu / gelu_tanh / softplus(a=beta, b=threshold) of x."""
+    return _C.parametric_activation_forward(x, kind, a, b)
+
+
+def parametric_activation_backward(x, dy, kind, a=0.0, b=0.0):
+    """dy * f'(x) for the parametric activation `kind`."""
+    return _C.parametric_activation_backward(x, np.asarray(dy), kind, a, b)

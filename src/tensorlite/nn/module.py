@@ -130,8 +130,12 @@ class Module:
         return (m for _, m in self.named_modules())
 
     def named_children(self):
-        """(name, module) for the direct sub-modules."""
-        return ((n, m) for n, m in self._modules.items() if m is not None)
+        """(name, module) for the direct sub-modules, each module once."""
+        seen = set()
+        for name, module in self._modules.items():
+            if module is not None and id(module) not in seen:
+                seen.add(id(module))
+                yield name, module
 
     def children(self):
         """The direct sub-modules."""

@@ -65,7 +65,9 @@ def unbroadcast(grad, shape):
 
 
 def normalize_dims(dim, ndim, op_name):
-    """dim (None, int or tuple of ints, negatives allowed) as a sorted tuple of non-negative axes."""
+    """dim (None, int or tuple of ints, negatives allowed) as a sorted tuple of non-negative axes.
+
+    Like PyTorch, a 0-d tensor accepts dim 0 or -1; the result is then () (no axis)."""
     if dim is None:
         return tuple(range(ndim))
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
@@ -78,7 +80,7 @@ def normalize_dims(dim, ndim, op_name):
         out.append(int(d) % max(ndim, 1))
     if len(set(out)) != len(out):
         raise ValueError(f"{op_name}: dim {dim!r} repeats a dimension")
-    return tuple(sorted(out))
+    return tuple(sorted(out)) if ndim else ()  # a 0-d tensor accepts dim 0 / -1 and has nothing to reduce
 
 
 def resolve_dim_aliases(op_name, dim, keepdim, axis, keepdims):

@@ -63,8 +63,7 @@ class Pow(Function):
         da = grad * self.b * np.power(self.a, self.b - 1)
         db = None
         if self.inputs[1].requires_grad:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                db = grad * self.z * np.where(self.a > 0, np.log(np.where(self.a > 0, self.a, 1)), 0)
+            db = grad * self.z * np.where(self.a > 0, np.log(np.where(self.a > 0, self.a, 1)), 0)
             db = unbroadcast(db, self.b.shape)
         return unbroadcast(da, self.a.shape), db
 
@@ -95,25 +94,21 @@ class Log(Function):
 
     def forward(self, x):
         self.x = x
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log(x)
+        return np.log(x)
 
     def backward(self, grad):
-        with np.errstate(divide="ignore"):
-            return (grad / self.x,)
+        return (grad / self.x,)
 
 
 class Sqrt(Function):
     """z = sqrt(x);  dx = g / (2 z)"""
 
     def forward(self, x):
-        with np.errstate(invalid="ignore"):
-            self.z = np.sqrt(x)
+        self.z = np.sqrt(x)
         return self.z
 
     def backward(self, grad):
-        with np.errstate(divide="ignore"):
-            return (grad / (2 * self.z),)
+        return (grad / (2 * self.z),)
 
 
 class Abs(Function):
@@ -293,7 +288,10 @@ def clip(x, min=None, max=None):  # noqa: A002  (PyTorch's names)
         raise ValueError("clip: at least one of min and max must be given")
     if min is not None and max is not None and min > max:
         raise ValueError(f"clip: min ({min}) is greater than max ({max})")
-    return Clip.apply(as_tensor(x), low=min, high=max)
+    x = as_tensor(x)
+    if any(isinstance(bound, float) for bound in (min, max)):
+        x = _float_input("clip", x)  # an integer tensor clipped to float bounds becomes float32
+    return Clip.apply(x, low=min, high=max)
 
 
 clamp = clip

@@ -21,8 +21,7 @@ class MatMul(Function):
             da = unbroadcast(backend.matmul(grad, np.swapaxes(b, -1, -2)), a.shape)
         if self.inputs[1].requires_grad:
             if b.ndim == 2:
-                k, n = b.shape
-                db = backend.gemm(a.reshape(-1, k), grad.reshape(-1, n), trans_a=True)
+                db = backend.gemm(backend.rows(a), backend.rows(grad), trans_a=True)
             else:
                 db = unbroadcast(backend.matmul(np.swapaxes(a, -1, -2), grad), b.shape)
         return da, db
@@ -32,7 +31,9 @@ def matmul(a, b):
     """Matrix product a @ b with NumPy's rules: 1-D operands are promoted and the added dim removed."""
     a, b = _matmul_operands(a, b)
     if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and {b.shape}")
+        raise ValueError(
+            f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and {b.shape}"
+        )
     k_a = a.shape[-1]
     k_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
     if k_a != k_b:
@@ -89,10 +90,12 @@ def linear(x, weight, bias=None):
     if bias is not None:
         bias = as_tensor(bias)
         if bias.shape != (weight.shape[0],):
-            raise ValueError(f"linear: bias has shape {bias.shape} but weight {weight.shape} needs ({weight.shape[0]},)")
+            raise ValueError(
+                f"linear: bias has shape {bias.shape} but weight {weight.shape} needs ({weight.shape[0]},)"
+            )
         bias = bias if bias.dtype == weight.dtype else bias.astype(weight.dtype)
     lead = x.shape[:-1]
-    rows = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+    rows = x.reshape(int(np.prod(lead)), x.shape[-1]) if x.ndim != 2 else x
     operands = (rows, weight) if bias is None else (rows, weight, bias)
     out = Linear.apply(*operands)
     return out if x.ndim == 2 else out.reshape(lead + (weight.shape[0],))

@@ -35,12 +35,11 @@ class Mean(Function):
 
     def forward(self, x):
         self.shape = x.shape
-        self.count = builtins.max(int(np.prod([x.shape[d] for d in self.dims])), 1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.mean(x, axis=self.dims, keepdims=self.keepdim)
+        self.count = int(np.prod([x.shape[d] for d in self.dims]))
+        return np.sum(x, axis=self.dims, keepdims=self.keepdim) / x.dtype.type(self.count)  # empty: nan
 
     def backward(self, grad):
-        return (_expand_back(grad / self.count, self.shape, self.dims, self.keepdim),)
+        return (_expand_back(grad / builtins.max(self.count, 1), self.shape, self.dims, self.keepdim),)
 
 
 class Var(Function):
@@ -50,14 +49,12 @@ class Var(Function):
         self.shape = x.shape
         n = int(np.prod([x.shape[d] for d in self.dims]))
         self.denominator = builtins.max(n - self.correction, 0)
-        self.centered = x - x.mean(axis=self.dims, keepdims=True)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.sum(self.centered**2, axis=self.dims, keepdims=self.keepdim) / self.denominator
+        self.centered = x - np.sum(x, axis=self.dims, keepdims=True) / x.dtype.type(n)
+        return np.sum(self.centered**2, axis=self.dims, keepdims=self.keepdim) / self.denominator
 
     def backward(self, grad):
-        with np.errstate(invalid="ignore", divide="ignore"):
-            g = _expand_back(grad, self.shape, self.dims, self.keepdim)
-            return (2 * g * self.centered / self.denominator,)
+        g = _expand_back(grad, self.shape, self.dims, self.keepdim)
+        return (2 * g * self.centered / self.denominator,)
 
 
 class ReduceExtreme(Function):
@@ -130,11 +127,11 @@ def _extreme(x, dim, keepdim, axis, keepdims, largest):
     if x.size == 0:
         raise ValueError(f"{name}: cannot reduce an empty tensor of shape {x.shape}")
     if isinstance(dim, (int, np.integer)):
+        if not normalize_dims(dim, x.ndim, name):  # a 0-d tensor is its own maximum, at index 0
+            return MaxMin(x, Tensor._wrap(np.zeros((), np.int64)))
         (d,) = normalize_dims(dim, x.ndim, name)
         pick = np.argmax if largest else np.argmin
-        indices = np.expand_dims(pick(x.data, axis=d), d) if x.ndim else np.zeros((), np.int64)
-        if x.ndim == 0:
-            return MaxMin(x, Tensor._wrap(indices))
+        indices = np.expand_dims(pick(x.data, axis=d), d)
         values = TakeAlongDim.apply(x, indices=indices, dim=d)
         if not keepdim:
             values, indices = values.squeeze(d), np.squeeze(indices, d)
@@ -179,8 +176,8 @@ def _arg_extreme(x, dim, keepdim, axis, keepdims, largest):
         if keepdim:
             out = out.reshape((1,) * x.ndim)
     else:
-        (d,) = normalize_dims(dim, x.ndim, name)
-        out = pick(x.data, axis=d, keepdims=keepdim) if x.ndim else np.asarray(0)
+        dims = normalize_dims(dim, x.ndim, name)
+        out = pick(x.data, axis=dims[0], keepdims=keepdim) if dims else np.asarray(0)
     return Tensor._wrap(np.asarray(out, dtype=np.int64))
 
 

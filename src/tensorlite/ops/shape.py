@@ -1,10 +1,12 @@
 """Shape ops: reshape/view, flatten, transpose, permute, squeeze, unsqueeze, expand, concat, stack,
 split and indexing. Their gradients move values back to where they came from."""
 
+import functools
+
 import numpy as np
 
 from tensorlite.autograd.function import Function
-from tensorlite.ops._util import as_tensor, normalize_dims
+from tensorlite.ops._util import as_tensor, normalize_dims, promote
 from tensorlite.tensor import Tensor
 
 
@@ -84,7 +86,9 @@ def _resolve_shape(x, shape):
         if not bad:
             shape = shape[: unknown[0]] + (x.size // known,) + shape[unknown[0] + 1 :]
     if bad or int(np.prod(shape)) != x.size:
-        raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) to {shape}")
+        raise ValueError(
+            f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) to {shape}"
+        )
     return shape
 
 
@@ -118,8 +122,11 @@ def permute(x, *dims):
     """x with its dimensions in the order `dims`."""
     x = as_tensor(x)
     dims = _shape_arg(dims)
-    if sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
-        raise ValueError(f"permute: {dims} is not a permutation of the {x.ndim} dimensions of shape {x.shape}")
+    in_range = all(-x.ndim <= d < x.ndim for d in dims)
+    if not in_range or sorted(d % x.ndim for d in dims) != list(range(x.ndim)):
+        raise ValueError(
+            f"permute: {dims} is not a permutation of the {x.ndim} dimensions of shape {x.shape}"
+        )
     return Permute.apply(x, order=tuple(d % x.ndim for d in dims))
 
 
@@ -178,11 +185,13 @@ def concat(tensors, dim=0):
     if not tensors:
         raise ValueError("concat: expected a non-empty sequence of tensors")
     ref = tensors[0]
+    if ref.ndim == 0:
+        raise ValueError("concat: zero-dimensional tensors (shape ()) cannot be concatenated; use stack")
     (d,) = normalize_dims(dim, ref.ndim, "concat")
     for t in tensors[1:]:
         if t.ndim != ref.ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, ref.shape)) if i != d):
             raise ValueError(f"concat: shapes {ref.shape} and {t.shape} differ outside dimension {d}")
-    dtype = np.result_type(*[t.dtype for t in tensors])
+    dtype = functools.reduce(promote, [t.dtype for t in tensors])
     tensors = [t if t.dtype == dtype else t.astype(dtype) for t in tensors]
     return Concat.apply(*tensors, dim=d)
 
@@ -204,6 +213,8 @@ def stack(tensors, dim=0):
 def split(x, split_size_or_sections, dim=0):
     """Split into chunks of size `split_size_or_sections` (an int) or of the listed sizes."""
     x = as_tensor(x)
+    if x.ndim == 0:
+        raise ValueError("split: a zero-dimensional tensor (shape ()) cannot be split")
     (d,) = normalize_dims(dim, x.ndim, "split")
     length = x.shape[d]
     if isinstance(split_size_or_sections, (int, np.integer)):

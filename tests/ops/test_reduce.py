@@ -1,0 +1,216 @@
+"""Reductions: sum, mean, var, std, max/min (values and indices), amax/amin, argmax/argmin."""
+
+import numpy as np
+import pytest
+
+import tensorlite as tl
+
+from harness import OpTestCase, assert_close, random_shape
+
+
+def random_dims(rng, ndim):
+    """None, a single (possibly negative) int or a tuple of distinct dims."""
+    choice = rng.integers(0, 3) if ndim else 0
+    if choice == 0:
+        return None
+    if choice == 1:
+        return int(rng.integers(-ndim, ndim))
+    count = int(rng.integers(1, ndim + 1))
+    return tuple(int(d) for d in rng.permutation(ndim)[:count])
+
+
+def numpy_axis(dim):
+    return tuple(dim) if isinstance(dim, tuple) else dim
+
+
+class ReductionCase(OpTestCase):
+    """A reduction over random dims with random keepdim; every dimension has at least `min_size`."""
+
+    min_size = 0
+    min_ndim = 0
+
+    def generate_inputs(self, rng):
+        shape = random_shape(rng, max_ndim=4, max_size=4, min_ndim=self.min_ndim)
+        x = rng.standard_normal(tuple(max(s, self.min_size) for s in shape))
+        self.dim, self.keepdim = random_dims(rng, x.ndim), bool(rng.integers(0, 2))
+        return (x,)
+
+
+class TestSum(ReductionCase):
+    def forward(self, x):
+        return x.sum(dim=self.dim, keepdim=self.keepdim)
+
+    def forward_expected(self, x):
+        return np.sum(x, axis=numpy_axis(self.dim), keepdims=self.keepdim)
+
+
+class TestMean(ReductionCase):
+    def forward(self, x):
+        return tl.mean(x, self.dim, self.keepdim)
+
+    def forward_expected(self, x):
+        return np.mean(x, axis=numpy_axis(self.dim), keepdims=self.keepdim)
+
+
+class TestVar(ReductionCase):
+    min_size = 2  # n - 1 > 0
+
+    def forward(self, x):
+        return x.var(dim=self.dim, keepdim=self.keepdim)
+
+    def forward_expected(self, x):
+        return np.var(x, axis=numpy_axis(self.dim), keepdims=self.keepdim, ddof=1)
+
+
+class TestVarBiased(ReductionCase):
+    min_size = 1
+
+    def forward(self, x):
+        return tl.var(x, self.dim, self.keepdim, correction=0)
+
+    def forward_expected(self, x):
+        return np.var(x, axis=numpy_axis(self.dim), keepdims=self.keepdim)
+
+
+class TestStd(ReductionCase):
+    min_size = min_ndim = 2  # std > 0 (sqrt has no derivative at 0)
+
+    def generate_inputs(self, rng):
+        (x,) = super().generate_inputs(rng)
+        return (x + np.arange(x.size).reshape(x.shape),)  # spread values: std stays away from 0
+
+    def forward(self, x):
+        return x.std(dim=self.dim, keepdim=self.keepdim, unbiased=False)
+
+    def forward_expected(self, x):
+        return np.std(x, axis=numpy_axis(self.dim), keepdims=self.keepdim)
+
+
+class TestAmaxAmin(ReductionCase):
+    min_size = 1
+
+    def forward(self, x):
+        return tl.amax(x, self.dim, self.keepdim) - 2 * x.amin(dim=self.dim, keepdim=self.keepdim)
+
+    def forward_expected(self, x):
+        axis = numpy_axis(self.dim)
+        return np.max(x, axis=axis, keepdims=self.keepdim) - 2 * np.min(x, axis=axis, keepdims=self.keepdim)
+
+
+class TestMaxMinValues(ReductionCase):
+    """max/min with an int dim return (values, indices); the values are differentiable."""
+
+    min_size = 1
+
+    def generate_inputs(self, rng):
+        x = rng.standard_normal(random_shape(rng, min_ndim=1, max_ndim=3, max_size=4))
+        x = rng.standard_normal(tuple(max(s, 1) for s in x.shape))
+        self.dim, self.keepdim = int(rng.integers(-x.ndim, x.ndim)), bool(rng.integers(0, 2))
+        return (x,)
+
+    def forward(self, x):
+        return x.max(dim=self.dim, keepdim=self.keepdim).values + tl.min(x, self.dim, self.keepdim)[0]
+
+    def forward_expected(self, x):
+        return np.max(x, axis=self.dim, keepdims=self.keepdim) + np.min(
+            x, axis=self.dim, keepdims=self.keepdim
+        )
+
+
+class TestMaxMinAll(ReductionCase):
+    """max/min with dim None or a tuple return a tensor (like torch.amax)."""
+
+    min_size = 1
+
+    def forward(self, x):
+        dim = None if isinstance(self.dim, int) else self.dim
+        return tl.max(x, dim, self.keepdim) * tl.min(x, dim, self.keepdim)
+
+    def forward_expected(self, x):
+        axis = None if isinstance(self.dim, int) else self.dim
+        return np.max(x, axis=axis, keepdims=self.keepdim) * np.min(x, axis=axis, keepdims=self.keepdim)
+
+
+@pytest.mark.parametrize("name", ["argmax", "argmin"])
+def test_arg_extremes_match_numpy(name):
+    rng = np.random.default_rng(2)
+    for _ in range(20):
+        x = rng.integers(0, 3, tuple(max(s, 1) for s in random_shape(rng, min_ndim=1))).astype(np.float64)
+        dim = int(rng.integers(-x.ndim, x.ndim))
+        result = getattr(tl, name)(tl.tensor(x), dim=dim)
+        np.testing.assert_array_equal(result.numpy(), getattr(np, name)(x, axis=dim))
+        assert result.dtype == tl.int64
+        np.testing.assert_array_equal(
+            getattr(tl.tensor(x), name)(dim, keepdim=True).numpy(),
+            getattr(np, name)(x, axis=dim, keepdims=True),
+        )
+        assert getattr(tl, name)(tl.tensor(x)).item() == getattr(np, name)(x)
+
+
+def test_max_with_dim_returns_values_and_indices():
+    x = tl.tensor([[1.0, 5.0, 5.0], [7.0, 0.0, 2.0]], requires_grad=True)
+    values, indices = tl.max(x, dim=1)
+    assert values.tolist() == [5.0, 7.0] and indices.tolist() == [1, 0]
+    values.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0, 1, 0], [1, 0, 0]])  # the selected index only
+
+
+def test_max_without_dim_splits_gradient_between_ties():
+    x = tl.tensor([1.0, 5.0, 5.0], requires_grad=True)
+    tl.max(x).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.5, 0.5])
+
+
+def test_axis_and_keepdims_aliases():
+    x = tl.tensor(np.arange(24.0).reshape(2, 3, 4))
+    for name in ["sum", "mean", "var", "std", "argmax", "argmin"]:
+        fn = getattr(tl, name)
+        np.testing.assert_array_equal(
+            fn(x, axis=1, keepdims=True).numpy(), fn(x, dim=1, keepdim=True).numpy()
+        )
+    assert tl.max(x, axis=(0, 2), keepdims=True).shape == (1, 3, 1)
+    with pytest.raises(TypeError, match="dim or axis"):
+        tl.sum(x, dim=0, axis=1)
+
+
+def test_sum_of_bool_counts_and_sum_dtype():
+    mask = tl.tensor([True, False, True])
+    assert mask.sum().item() == 2 and mask.sum().dtype == tl.int64
+    assert tl.tensor([1, 2]).sum(dtype=tl.float64).dtype == tl.float64
+
+
+def test_mean_and_var_of_too_few_elements_are_nan_without_warning():
+    assert np.isnan(tl.zeros(0).mean().item())
+    assert np.isnan(tl.zeros(0).var().item())
+    assert np.isnan(tl.ones(1).var().item()) and tl.ones(1).var(correction=0).item() == 0.0
+    assert tl.zeros(0, 3).mean(dim=0).shape == (3,)
+
+
+def test_reductions_reject_bad_dims_and_empty_extremes():
+    x = tl.ones(2, 3)
+    with pytest.raises(ValueError, match="dim 2 is out of range for a tensor with 2 dimensions"):
+        x.sum(dim=2)
+    with pytest.raises(ValueError, match="repeats"):
+        x.sum(dim=(0, -2))
+    with pytest.raises(ValueError, match=r"empty tensor of shape \(0, 3\)"):
+        tl.zeros(0, 3).max()
+    with pytest.raises(TypeError, match="int64"):
+        tl.tensor([1, 2]).mean()
+
+
+def test_reduced_gradient_broadcasts_back():
+    x = tl.tensor(np.ones((2, 3)), requires_grad=True)
+    x.mean(dim=0).sum().backward()
+    assert_close(x.grad, np.full((2, 3), 0.5), np.float64)
+
+
+def test_zero_dimensional_tensors_accept_dim_0_and_minus_1():
+    x = tl.tensor(3.0, requires_grad=True)
+    assert x.sum(dim=0).item() == 3.0 and x.mean(dim=-1, keepdim=True).shape == ()
+    values, indices = x.max(dim=0)
+    assert values.item() == 3.0 and indices.item() == 0
+    assert tl.argmin(x, dim=0).item() == 0
+    x.sum(dim=0).backward()
+    assert x.grad.item() == 1.0
+    with pytest.raises(ValueError, match="dim 1 is out of range for a tensor with 0 dimensions"):
+        x.sum(dim=1)

@@ -1,0 +1,1 @@
+"""Naive, obviously-correct NumPy float64 references used by the op tests."""
