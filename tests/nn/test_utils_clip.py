@@ -47,7 +47,7 @@ def test_clip_grad_norm_matches_numpy(seed, norm_type):
     np.testing.assert_allclose(total, expected, rtol=1e-12)
     coef = min(1.0, max_norm / (expected + 1e-6))
     for p, g in zip(params, grads):
-        tol = dict(rtol=1e-6) if g.dtype == np.float32 else dict(rtol=1e-12)
+        tol = {"rtol": 1e-6} if g.dtype == np.float32 else {"rtol": 1e-12}
         np.testing.assert_allclose(p.grad.data, g * coef, **tol)
         assert p.grad.dtype == g.dtype
 

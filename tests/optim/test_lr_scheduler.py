@@ -226,9 +226,15 @@ def test_schedules_match_pytorch():
 def test_plateau_matches_pytorch_on_a_random_sequence():
     torch = pytest.importorskip("torch")
     metrics = np.cumsum(np.random.default_rng(0).standard_normal(60) * 0.3) + 10
-    kwargs = dict(
-        mode="min", factor=0.5, patience=2, threshold=0.01, threshold_mode="rel", cooldown=1, min_lr=0.01
-    )
+    kwargs = {
+        "mode": "min",
+        "factor": 0.5,
+        "patience": 2,
+        "threshold": 0.01,
+        "threshold_mode": "rel",
+        "cooldown": 1,
+        "min_lr": 0.01,
+    }
     torch_optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
     theirs = torch.optim.lr_scheduler.ReduceLROnPlateau(torch_optimizer, **kwargs)
     expected = []

@@ -14,7 +14,7 @@ import tensorlite as tl
 from harness import random_shape
 from reference import optim as ref
 
-OPT_TOLERANCES = {np.float32: dict(rtol=2e-4, atol=2e-5), np.float64: dict(rtol=1e-9, atol=1e-11)}
+OPT_TOLERANCES = {np.float32: {"rtol": 2e-4, "atol": 2e-5}, np.float64: {"rtol": 1e-9, "atol": 1e-11}}
 
 
 def _runnable_isas():
@@ -48,26 +48,26 @@ def _sgd_hyper(rng):
     momentum = _maybe(rng, 0.1, 0.95)
     dampening = 0.0 if rng.random() < 0.5 else float(rng.uniform(0, 0.5))
     nesterov = bool(momentum > 0 and dampening == 0 and rng.random() < 0.5)
-    return dict(
-        lr=float(rng.uniform(0, 0.5)),
-        momentum=momentum,
-        dampening=dampening,
-        weight_decay=_maybe(rng, 0, 0.1),
-        nesterov=nesterov,
-        maximize=bool(rng.random() < 0.3),
-    )
+    return {
+        "lr": float(rng.uniform(0, 0.5)),
+        "momentum": momentum,
+        "dampening": dampening,
+        "weight_decay": _maybe(rng, 0, 0.1),
+        "nesterov": nesterov,
+        "maximize": bool(rng.random() < 0.3),
+    }
 
 
 def _adam_hyper(rng, decoupled):
-    return dict(
-        lr=float(rng.uniform(0, 0.1)),
-        betas=(float(rng.uniform(0, 0.99)), float(rng.uniform(0.5, 0.9999))),
-        eps=float(10 ** rng.uniform(-8, -2)),
-        weight_decay=_maybe(rng, 0, 0.1),
-        amsgrad=bool(rng.random() < 0.5),
-        maximize=bool(rng.random() < 0.3),
-        decoupled_weight_decay=decoupled,
-    )
+    return {
+        "lr": float(rng.uniform(0, 0.1)),
+        "betas": (float(rng.uniform(0, 0.99)), float(rng.uniform(0.5, 0.9999))),
+        "eps": float(10 ** rng.uniform(-8, -2)),
+        "weight_decay": _maybe(rng, 0, 0.1),
+        "amsgrad": bool(rng.random() < 0.5),
+        "maximize": bool(rng.random() < 0.3),
+        "decoupled_weight_decay": decoupled,
+    }
 
 
 # name -> (constructor, reference step, hyperparameter sampler giving constructor keywords)
@@ -76,58 +76,58 @@ OPTIMIZERS = {
     "Momentum": (
         tl.optim.Momentum,
         ref.momentum,
-        lambda rng: dict(lr=float(rng.uniform(0, 0.5)), mu=float(rng.uniform(0, 0.95))),
+        lambda rng: {"lr": float(rng.uniform(0, 0.5)), "mu": float(rng.uniform(0, 0.95))},
     ),
     "Adagrad": (
         tl.optim.Adagrad,
         ref.adagrad,
-        lambda rng: dict(
-            lr=float(rng.uniform(0, 0.5)),
-            lr_decay=_maybe(rng, 0, 0.5),
-            weight_decay=_maybe(rng, 0, 0.1),
-            initial_accumulator_value=_maybe(rng, 0, 1),
-            eps=float(10 ** rng.uniform(-10, -2)),
-            maximize=bool(rng.random() < 0.3),
-        ),
+        lambda rng: {
+            "lr": float(rng.uniform(0, 0.5)),
+            "lr_decay": _maybe(rng, 0, 0.5),
+            "weight_decay": _maybe(rng, 0, 0.1),
+            "initial_accumulator_value": _maybe(rng, 0, 1),
+            "eps": float(10 ** rng.uniform(-10, -2)),
+            "maximize": bool(rng.random() < 0.3),
+        },
     ),
     "RMSprop": (
         tl.optim.RMSprop,
         ref.rmsprop,
-        lambda rng: dict(
-            lr=float(rng.uniform(0, 0.05)),
-            alpha=float(rng.uniform(0.5, 0.999)),
-            eps=float(10 ** rng.uniform(-8, -2)),
-            weight_decay=_maybe(rng, 0, 0.1),
-            momentum=_maybe(rng, 0, 0.9),
-            centered=bool(rng.random() < 0.5),
-            maximize=bool(rng.random() < 0.3),
-        ),
+        lambda rng: {
+            "lr": float(rng.uniform(0, 0.05)),
+            "alpha": float(rng.uniform(0.5, 0.999)),
+            "eps": float(10 ** rng.uniform(-8, -2)),
+            "weight_decay": _maybe(rng, 0, 0.1),
+            "momentum": _maybe(rng, 0, 0.9),
+            "centered": bool(rng.random() < 0.5),
+            "maximize": bool(rng.random() < 0.3),
+        },
     ),
     "Adam": (tl.optim.Adam, ref.adam, lambda rng: _adam_hyper(rng, bool(rng.random() < 0.3))),
     "AdamW": (tl.optim.AdamW, ref.adam, lambda rng: _adam_hyper(rng, True)),
     "NAdam": (
         tl.optim.NAdam,
         ref.nadam,
-        lambda rng: dict(
-            lr=float(rng.uniform(0, 0.1)),
-            betas=(float(rng.uniform(0, 0.99)), float(rng.uniform(0.5, 0.9999))),
-            eps=float(10 ** rng.uniform(-8, -2)),
-            weight_decay=_maybe(rng, 0, 0.1),
-            momentum_decay=float(rng.uniform(0, 0.01)),
-            decoupled_weight_decay=bool(rng.random() < 0.5),
-            maximize=bool(rng.random() < 0.3),
-        ),
+        lambda rng: {
+            "lr": float(rng.uniform(0, 0.1)),
+            "betas": (float(rng.uniform(0, 0.99)), float(rng.uniform(0.5, 0.9999))),
+            "eps": float(10 ** rng.uniform(-8, -2)),
+            "weight_decay": _maybe(rng, 0, 0.1),
+            "momentum_decay": float(rng.uniform(0, 0.01)),
+            "decoupled_weight_decay": bool(rng.random() < 0.5),
+            "maximize": bool(rng.random() < 0.3),
+        },
     ),
     "Adadelta": (
         tl.optim.Adadelta,
         ref.adadelta,
-        lambda rng: dict(
-            lr=float(rng.uniform(0, 2)),
-            rho=float(rng.uniform(0.5, 0.99)),
-            eps=float(10 ** rng.uniform(-8, -3)),
-            weight_decay=_maybe(rng, 0, 0.1),
-            maximize=bool(rng.random() < 0.3),
-        ),
+        lambda rng: {
+            "lr": float(rng.uniform(0, 2)),
+            "rho": float(rng.uniform(0.5, 0.99)),
+            "eps": float(10 ** rng.uniform(-8, -3)),
+            "weight_decay": _maybe(rng, 0, 0.1),
+            "maximize": bool(rng.random() < 0.3),
+        },
     ),
 }
 

@@ -13,7 +13,7 @@ class Momentum(Optimizer):
     """
 
     def __init__(self, params, lr=1e-3, mu=0.9):
-        super().__init__(params, dict(lr=lr, mu=mu))
+        super().__init__(params, {"lr": lr, "mu": mu})
 
     def _validate(self, group):
         require_number("Momentum", "learning rate", group["lr"], 0.0)
