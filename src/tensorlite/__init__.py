@@ -35,6 +35,7 @@ from tensorlite.creation import (
 )
 from tensorlite.ops import *  # noqa: F403  (every op as tl.<name>)
 from tensorlite.random import Generator, manual_seed
+from tensorlite.serialization import load, save
 from tensorlite.tensor import Tensor
 
 from tensorlite import autograd, nn, optim  # noqa: E402,I001

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 from harness import OpTestCase, assert_close
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from reference.batchnorm import batch_norm_backward, batch_norm_forward
 
@@ -63,6 +63,7 @@ class TestBatchNormEval(OpTestCase):
 
 
 @given(seed=st.integers(0, 2**32 - 1))
+@example(seed=65664166)  # N = 2: dx is pure cancellation
 def test_backward_matches_step_by_step_reference(seed):
     rng = np.random.default_rng(seed)
     shape = batch_norm_shape(rng)
@@ -79,7 +80,11 @@ def test_backward_matches_step_by_step_reference(seed):
             weight.astype(dtype).astype(np.float64),
             1e-5,
         )
-        tol = {"rtol": 1e-3, "atol": 1e-4} if dtype == np.float32 else {"rtol": 1e-9, "atol": 1e-10}
+        # dx is a difference of terms of size |gamma| / sigma * |dy| that cancel (exactly, for N = 2, up
+        # to eps), so float32 error is measured against the size of those terms.
+        axes = (0,) + tuple(range(2, len(shape)))
+        term = (np.abs(weight) / np.sqrt(x.var(axis=axes) + 1e-5)).max() * np.abs(dy).max()
+        tol = {"rtol": 1e-3, "atol": 1e-4 * max(term, 1.0)} if dtype == np.float32 else {"rtol": 1e-9, "atol": 1e-10}
         np.testing.assert_allclose(xt.grad.numpy(), dx, **tol)
         np.testing.assert_allclose(wt.grad.numpy(), dw, **tol)
         np.testing.assert_allclose(bt.grad.numpy(), db, **tol)

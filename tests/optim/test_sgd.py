@@ -31,7 +31,7 @@ def test_sgd_minimizes_a_quadratic():
 def test_param_groups_defaults_and_zero_grad():
     a, b = tl.ones(2, requires_grad=True), tl.ones(2, requires_grad=True)
     optimizer = tl.optim.SGD([{"params": [a]}, {"params": b, "lr": 1.0}], lr=0.5)
-    assert [g["lr"] for g in optimizer.param_groups] == [0.5, 1.0] and optimizer.defaults == {"lr": 0.5}
+    assert [g["lr"] for g in optimizer.param_groups] == [0.5, 1.0] and optimizer.defaults["lr"] == 0.5
     (a.sum() + b.sum()).backward()
     optimizer.step()
     assert a.tolist() == [0.5, 0.5] and b.tolist() == [0.0, 0.0]

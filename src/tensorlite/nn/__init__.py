@@ -1,6 +1,6 @@
 """Neural-network building blocks: Module, Parameter, layers, losses, init, functional."""
 
-from tensorlite.nn import functional, init
+from tensorlite.nn import functional, init, utils
 from tensorlite.nn.activation import (
     ELU,
     GELU,
@@ -70,4 +70,5 @@ __all__ = [
     "Tanh",
     "functional",
     "init",
+    "utils",
 ]
