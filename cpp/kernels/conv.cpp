@@ -100,12 +100,16 @@ void im2col(const T* image, const ConvGeometry& g, int64_t oh0, int64_t oh1, T* 
                         std::fill(dst, dst + g.out_w, T(0));
                         continue;
                     }
-                    const T* src = image + (c * g.in_h + ih) * g.in_w + col_offset;
                     std::fill(dst, dst + r.lo, T(0));
-                    if (g.stride_w == 1) {
-                        std::memcpy(dst + r.lo, src + r.lo, static_cast<size_t>(r.hi - r.lo) * sizeof(T));
-                    } else {
-                        for (int64_t ow = r.lo; ow < r.hi; ++ow) dst[ow] = src[ow * g.stride_w];
+                    if (r.lo < r.hi) {
+                        // Output column ow reads input column ow * stride_w + col_offset (in bounds on [lo,
+                        // hi)).
+                        const T* src = image + (c * g.in_h + ih) * g.in_w + (r.lo * g.stride_w + col_offset);
+                        if (g.stride_w == 1) {
+                            std::memcpy(dst + r.lo, src, static_cast<size_t>(r.hi - r.lo) * sizeof(T));
+                        } else {
+                            for (int64_t ow = r.lo; ow < r.hi; ++ow) dst[ow] = src[(ow - r.lo) * g.stride_w];
+                        }
                     }
                     std::fill(dst + r.hi, dst + g.out_w, T(0));
                 }
@@ -128,10 +132,10 @@ void col2im(const T* cols, const ConvGeometry& g, int64_t oh0, int64_t oh1, T* i
                 const TapRange r = tap_range(col_offset, g.stride_w, g.in_w, g.out_w);
                 for (int64_t oh = oh0; oh < oh1; ++oh) {
                     const int64_t ih = oh * g.stride_h - g.pad_h + i * g.dilation_h;
-                    if (ih < 0 || ih >= g.in_h) continue;
+                    if (ih < 0 || ih >= g.in_h || r.lo >= r.hi) continue;
                     const T* src = row + (oh - oh0) * g.out_w;
-                    T* dst = image + (c * g.in_h + ih) * g.in_w + col_offset;
-                    for (int64_t ow = r.lo; ow < r.hi; ++ow) dst[ow * g.stride_w] += src[ow];
+                    T* dst = image + (c * g.in_h + ih) * g.in_w + (r.lo * g.stride_w + col_offset);
+                    for (int64_t ow = r.lo; ow < r.hi; ++ow) dst[(ow - r.lo) * g.stride_w] += src[ow];
                 }
             }
         }
