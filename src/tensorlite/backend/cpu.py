@@ -146,3 +146,43 @@ def parametric_activation(x, kind, a=0.0, b=0.0):
 def parametric_activation_backward(x, dy, kind, a=0.0, b=0.0):
     """dy * f'(x) for the parametric activation `kind`."""
     return _C.parametric_activation_backward(x, np.asarray(dy), kind, a, b)
+
+
+def conv2d(x, weight, bias, stride, padding, dilation, groups, out_size):
+    """NCHW conv2d (cross-correlation); padding is (top, left), out_size implies the bottom/right padding."""
+    return _C.conv2d_forward(x, weight, bias, stride, padding, dilation, groups, out_size)
+
+
+def conv2d_backward(x, weight, grad, stride, padding, dilation, groups, need_dx=True, need_dw=True, need_db=True):
+    """(dx, dweight, dbias) of conv2d given the output gradient; None for those not needed."""
+    return _C.conv2d_backward(x, weight, grad, stride, padding, dilation, groups, need_dx, need_dw, need_db)
+
+
+def max_pool2d(x, kernel_size, stride, padding, dilation, out_size, save_indices):
+    """(y, argmax indices within each plane or None) of 2-D max pooling."""
+    return _C.max_pool2d_forward(x, kernel_size, stride, padding, dilation, out_size, save_indices)
+
+
+def max_pool2d_backward(grad, indices, input_size):
+    """dx of max pooling: grad scattered to the saved argmax positions."""
+    return _C.max_pool2d_backward(grad, indices, input_size)
+
+
+def avg_pool2d(x, kernel_size, stride, padding, out_size, count_include_pad, divisor_override):
+    """2-D average pooling with PyTorch's divisor rule; divisor_override 0 means none."""
+    return _C.avg_pool2d_forward(x, kernel_size, stride, padding, out_size, count_include_pad, divisor_override)
+
+
+def avg_pool2d_backward(grad, input_size, kernel_size, stride, padding, count_include_pad, divisor_override):
+    """dx of average pooling: each output gradient spread evenly over its window."""
+    return _C.avg_pool2d_backward(grad, input_size, kernel_size, stride, padding, count_include_pad, divisor_override)
+
+
+def adaptive_avg_pool2d(x, out_size):
+    """Adaptive 2-D average pooling to out_size."""
+    return _C.adaptive_avg_pool2d_forward(x, out_size)
+
+
+def adaptive_avg_pool2d_backward(grad, input_size):
+    """dx of adaptive average pooling."""
+    return _C.adaptive_avg_pool2d_backward(grad, input_size)

@@ -14,6 +14,7 @@ from tensorlite.nn.activation import (
     Tanh,
 )
 from tensorlite.nn.container import ModuleDict, ModuleList, Sequential
+from tensorlite.nn.conv import Conv2d
 from tensorlite.nn.dropout import Dropout, Dropout2d
 from tensorlite.nn.linear import Flatten, Identity, Linear
 from tensorlite.nn.loss import (
@@ -29,8 +30,13 @@ from tensorlite.nn.loss import (
 from tensorlite.nn.module import Module, RemovableHandle
 from tensorlite.nn.normalization import BatchNorm1d, BatchNorm2d
 from tensorlite.nn.parameter import Parameter
+from tensorlite.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 
 __all__ = [
+    "AdaptiveAvgPool2d",
+    "AvgPool2d",
+    "Conv2d",
+    "MaxPool2d",
     "ELU",
     "GELU",
     "SELU",

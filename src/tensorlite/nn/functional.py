@@ -3,9 +3,12 @@
 from tensorlite import ops
 from tensorlite.nn.module import Module
 from tensorlite.ops import (
+    adaptive_avg_pool2d,
+    avg_pool2d,
     batch_norm,
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
+    conv2d,
     cross_entropy,
     dropout,
     dropout2d,
@@ -16,6 +19,7 @@ from tensorlite.ops import (
     leaky_relu,
     linear,
     log_softmax,
+    max_pool2d,
     mse_loss,
     nll_loss,
     relu,
@@ -28,10 +32,11 @@ from tensorlite.ops import (
 )
 
 __all__ = [
-    "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "dropout",
-    "dropout2d", "elu", "gelu", "huber_loss", "l1_loss", "l1_penalty", "l2_penalty", "leaky_relu", "linear",
-    "log_softmax", "mse_loss", "nll_loss", "relu", "selu", "sigmoid", "smooth_l1_loss", "softmax", "softplus",
-    "tanh",
+    "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "conv2d", "cross_entropy", "dropout", "dropout2d", "elu", "gelu",
+    "huber_loss", "l1_loss", "l1_penalty", "l2_penalty", "leaky_relu", "linear", "log_softmax",
+    "max_pool2d", "mse_loss", "nll_loss", "relu", "selu", "sigmoid", "smooth_l1_loss", "softmax",
+    "softplus", "tanh",
 ]  # fmt: skip
 
 

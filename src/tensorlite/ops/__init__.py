@@ -13,6 +13,7 @@ from tensorlite.ops.activation import (
     softplus,
     tanh,
 )
+from tensorlite.ops.conv import conv2d
 from tensorlite.ops.dropout import dropout, dropout2d
 from tensorlite.ops.elementwise import (
     abs,
@@ -54,6 +55,7 @@ from tensorlite.ops.loss import (
 )
 from tensorlite.ops.matmul import linear, matmul
 from tensorlite.ops.normalization import batch_norm
+from tensorlite.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from tensorlite.ops.reduce import amax, amin, argmax, argmin, max, mean, min, std, sum, var
 from tensorlite.ops.shape import (
     cat,
@@ -90,4 +92,6 @@ __all__ = [
     # issue 5: activations, dropout, normalization, losses
     "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "dropout", "dropout2d", "elu",
     "gelu", "huber_loss", "l1_loss", "leaky_relu", "nll_loss", "selu", "smooth_l1_loss", "softplus",
+    # issue 4: convolution and pooling
+    "adaptive_avg_pool2d", "avg_pool2d", "conv2d", "max_pool2d",
 ]  # fmt: skip

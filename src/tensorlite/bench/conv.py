@@ -1,0 +1,217 @@
+"""conv2d and max_pool2d against a vectorized NumPy im2col baseline and PyTorch CPU (when installed), same run.
+
+Run: python benchmarks/bench_conv.py [--quick] [--threads N] [--json PATH]
+"""
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+import tensorlite as tl
+import tensorlite.nn.functional as F
+from tensorlite.bench.common import Row, median_seconds, peak_gflops, print_table, torch_or_none, write_json
+
+# (name, input shape, weight shape, padding); stride 1.
+CONV_CASES = [
+    ("conv 3->16 3x3", (32, 3, 32, 32), (16, 3, 3, 3), 1),
+    ("conv 64->64 3x3", (32, 64, 32, 32), (64, 64, 3, 3), 1),
+    ("conv 1->32 3x3", (64, 1, 28, 28), (32, 1, 3, 3), 1),
+]
+POOL_SHAPE = (32, 64, 32, 32)
+
+
+# ---- Baseline: the common teaching NumPy convolution (im2col with stride tricks + np.dot) -------------
+def numpy_im2col_conv2d(x, w, b, pad):
+    """NumPy baseline, forward (stride 1): as_strided patches -> (N*OH*OW, C*kh*kw) columns -> one np.dot.
+    Returns (y, cols); cols are kept for the backward like the textbook version does."""
+    n, c, h, wd = x.shape
+    k, _, kh, kw = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    oh, ow = h + 2 * pad - kh + 1, wd + 2 * pad - kw + 1
+    sn, sc, sh, sw = xp.strides
+    patches = np.lib.stride_tricks.as_strided(xp, (n, oh, ow, c, kh, kw), (sn, sh, sw, sc, sh, sw))
+    cols = patches.reshape(n * oh * ow, c * kh * kw)
+    y = cols.dot(w.reshape(k, -1).T) + b
+    return y.reshape(n, oh, ow, k).transpose(0, 3, 1, 2), cols
+
+
+def numpy_im2col_conv2d_backward(dy, x_shape, w, cols, pad):
+    """NumPy baseline, backward: dW = dY^T cols, db = sum dY, dcols = dY W, then col2im as kh*kw strided adds."""
+    n, c, h, wd = x_shape
+    k, _, kh, kw = w.shape
+    oh, ow = dy.shape[2:]
+    dy_mat = dy.transpose(0, 2, 3, 1).reshape(-1, k)
+    dw = dy_mat.T.dot(cols).reshape(w.shape)
+    db = dy_mat.sum(axis=0)
+    dcols = dy_mat.dot(w.reshape(k, -1)).reshape(n, oh, ow, c, kh, kw)
+    dxp = np.zeros((n, c, h + 2 * pad, wd + 2 * pad), dtype=dy.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            dxp[:, :, i : i + oh, j : j + ow] += dcols[:, :, :, :, i, j].transpose(0, 3, 1, 2)
+    return dxp[:, :, pad : pad + h, pad : pad + wd], dw, db
+
+
+def numpy_max_pool2x2(x):
+    """NumPy baseline: 2x2 / stride 2 max pooling by reshape + max."""
+    n, c, h, w = x.shape
+    return x.reshape(n, c, h // 2, 2, w // 2, 2).max(axis=(3, 5))
+
+
+# ---- Timed calls ---------------------------------------------------------------------------------------
+def _tl_conv_calls(x, w, b, pad):
+    xt, wt, bt = (tl.tensor(a, requires_grad=True) for a in (x, w, b))
+    grad = None
+
+    def forward():
+        with tl.no_grad():
+            F.conv2d(xt, wt, bt, padding=pad)
+
+    def forward_backward():
+        nonlocal grad
+        for t in (xt, wt, bt):
+            t.grad = None
+        y = F.conv2d(xt, wt, bt, padding=pad)
+        grad = grad if grad is not None else tl.ones(*y.shape)
+        y.backward(grad)
+
+    return forward, forward_backward
+
+
+def _numpy_conv_calls(x, w, b, pad):
+    def forward():
+        numpy_im2col_conv2d(x, w, b, pad)
+
+    def forward_backward():
+        y, cols = numpy_im2col_conv2d(x, w, b, pad)
+        numpy_im2col_conv2d_backward(np.ones(y.shape, np.float32), x.shape, w, cols, pad)
+
+    return forward, forward_backward
+
+
+def _torch_conv_calls(torch, x, w, b, pad):
+    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+
+    def forward():
+        with torch.no_grad():
+            torch.nn.functional.conv2d(xt, wt, bt, padding=pad)
+
+    def forward_backward():
+        for t in (xt, wt, bt):
+            t.grad = None
+        y = torch.nn.functional.conv2d(xt, wt, bt, padding=pad)
+        y.backward(torch.ones_like(y))
+
+    return forward, forward_backward
+
+
+def _pool_calls(x, torch):
+    xt = tl.tensor(x, requires_grad=True)
+
+    def tl_forward():
+        with tl.no_grad():
+            F.max_pool2d(xt, 2)
+
+    def tl_forward_backward():
+        xt.grad = None
+        y = F.max_pool2d(xt, 2)
+        y.backward(tl.ones(*y.shape))
+
+    calls = {
+        "tensorlite": (tl_forward, tl_forward_backward),
+        "numpy reshape-max": (lambda: numpy_max_pool2x2(x), None),
+    }
+    if torch is not None:
+        xq = torch.tensor(x, requires_grad=True)
+
+        def torch_forward():
+            with torch.no_grad():
+                torch.nn.functional.max_pool2d(xq, 2)
+
+        def torch_forward_backward():
+            xq.grad = None
+            y = torch.nn.functional.max_pool2d(xq, 2)
+            y.backward(torch.ones_like(y))
+
+        calls["pytorch"] = (torch_forward, torch_forward_backward)
+    return calls
+
+
+def interleaved_medians(fns, repeats, warmup, settle_seconds=0.1):
+    """Median seconds of each callable in `fns` (name -> fn), sampled in turn (one sample of each per round) so
+    that all see the same load on a shared machine. Before each sample the process sleeps `settle_seconds`:
+    OpenBLAS and OpenMP worker threads keep spinning for a while after a call and would otherwise steal the
+    cores from whichever library is timed next."""
+    for fn in fns.values():
+        median_seconds(fn, repeats=1, warmup=warmup)
+    samples = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            time.sleep(settle_seconds)
+            samples[name].append(median_seconds(fn, repeats=1, warmup=0))
+    return {name: statistics.median(times) for name, times in samples.items()}
+
+
+def _rows(case, shape, calls, repeats, warmup, work, unit, peak):
+    """One row per baseline for each phase (forward, forward+backward) that tensorlite and it both have."""
+    rows = []
+    for phase, label in ((0, "fwd"), (1, "fwd+bwd")):
+        fns = {name: pair[phase] for name, pair in calls.items() if pair[phase] is not None}
+        times = interleaved_medians(fns, repeats, warmup)
+        ours = times.pop("tensorlite")
+        for name, seconds in times.items():
+            rows.append(
+                Row(f"{case} {label}", shape, ours * 1e3, name, seconds * 1e3, work[phase], unit, peak)
+            )
+    return rows
+
+
+def run(quick=False, threads=None):
+    """Benchmark rows for the conv and pool cases: forward and forward+backward, each beside the NumPy
+    baselines and PyTorch CPU (when installed), all timed in turn in this run."""
+    threads = threads or tl.get_num_threads()
+    tl.set_num_threads(threads)
+    torch = torch_or_none()
+    if torch is not None:
+        torch.set_num_threads(threads)
+    repeats, warmup = (3, 1) if quick else (9, 2)
+    peak = peak_gflops(threads)
+    rng = np.random.default_rng(0)
+    rows = []
+    for name, x_shape, w_shape, pad in CONV_CASES:
+        x = rng.standard_normal(x_shape).astype(np.float32)
+        w = rng.standard_normal(w_shape).astype(np.float32)
+        b = rng.standard_normal(w_shape[0]).astype(np.float32)
+        out_hw = x_shape[2] * x_shape[3]  # stride 1, "same"-sized padding
+        flops = 2.0 * x_shape[0] * w_shape[0] * out_hw * w_shape[1] * w_shape[2] * w_shape[3]
+        calls = {"tensorlite": _tl_conv_calls(x, w, b, pad), "numpy im2col": _numpy_conv_calls(x, w, b, pad)}
+        if torch is not None:
+            calls["pytorch"] = _torch_conv_calls(torch, x, w, b, pad)
+        shape = f"{x_shape}x{w_shape[:2]}"
+        rows += _rows(name, shape, calls, repeats, warmup, (flops, 3 * flops), "GFLOP/s", peak)
+    x = rng.standard_normal(POOL_SHAPE).astype(np.float32)
+    moved = 4.0 * (x.size + x.size // 4)  # bytes read + written by the forward
+    rows += _rows(
+        "max_pool2d 2x2", str(POOL_SHAPE), _pool_calls(x, torch), repeats, warmup, (moved, 0.0), "GB/s", 0.0
+    )
+    return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    parser.add_argument("--threads", type=int, default=None, help="threads for tensorlite and PyTorch")
+    parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
+    args = parser.parse_args(argv)
+    rows = run(quick=args.quick, threads=args.threads)
+    print_table(
+        rows,
+        title=f"conv2d / max_pool2d, float32, {tl.get_num_threads()} threads (ratio = baseline / tensorlite)",
+    )
+    if args.json:
+        write_json(rows, args.json)
+
+
+if __name__ == "__main__":
+    main()

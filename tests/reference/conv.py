@@ -1,0 +1,31 @@
+"""Naive NumPy float64 convolution for tests: a loop over every output element (obviously correct)."""
+
+import numpy as np
+
+
+def conv2d_reference(
+    x, weight, bias=None, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1
+):
+    """y[n, k, oh, ow] = bias[k] + sum_{c, i, j} weight[k, c, i, j] * x_pad[n, g*Cg + c, oh*sh + i*dh, ow*sw + j*dw]
+    with x_pad = x zero-padded by padding = ((top, bottom), (left, right)) and g = k // (K / groups)."""
+    x_pad = np.pad(np.asarray(x, np.float64), ((0, 0), (0, 0)) + tuple(tuple(p) for p in padding))
+    weight = np.asarray(weight, np.float64)
+    n, _, h, w = x_pad.shape
+    k, cg, kh, kw = weight.shape
+    (sh, sw), (dh, dw) = stride, dilation
+    out_h = (h - dh * (kh - 1) - 1) // sh + 1
+    out_w = (w - dw * (kw - 1) - 1) // sw + 1
+    out = np.zeros((n, k, out_h, out_w))
+    for b in range(n):
+        for o in range(k):
+            g = o // (k // groups)
+            for oh in range(out_h):
+                for ow in range(out_w):
+                    window = x_pad[
+                        b,
+                        g * cg : (g + 1) * cg,
+                        oh * sh : oh * sh + dh * (kh - 1) + 1 : dh,
+                        ow * sw : ow * sw + dw * (kw - 1) + 1 : dw,
+                    ]
+                    out[b, o, oh, ow] = np.sum(window * weight[o]) + (0.0 if bias is None else bias[o])
+    return out
