@@ -14,7 +14,9 @@ def default_collate(samples):
     first = samples[0]
     if isinstance(first, (tuple, list)):
         if any(len(s) != len(first) for s in samples):
-            raise ValueError(f"default_collate: samples have different lengths {sorted({len(s) for s in samples})}")
+            raise ValueError(
+                f"default_collate: samples have different lengths {sorted({len(s) for s in samples})}"
+            )
         return type(first)(default_collate([s[i] for s in samples]) for i in range(len(first)))
     if isinstance(first, dict):
         return {key: default_collate([s[key] for s in samples]) for key in first}
@@ -53,13 +55,17 @@ class DataLoader:
     ):
         if batch_sampler is not None:
             if batch_size != 1 or shuffle or sampler is not None or drop_last:
-                raise ValueError("DataLoader: batch_sampler is mutually exclusive with batch_size, shuffle, sampler and drop_last")
+                raise ValueError(
+                    "DataLoader: batch_sampler is mutually exclusive with batch_size, shuffle, sampler and drop_last"
+                )
             batch_size = None
         elif sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler is mutually exclusive with shuffle")
         if batch_sampler is None:
             if sampler is None:
-                sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
+                sampler = (
+                    RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
+                )
             batch_sampler = BatchSampler(sampler, batch_size, drop_last)
         self.dataset = dataset
         self.batch_size = batch_size

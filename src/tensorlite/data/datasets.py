@@ -31,8 +31,8 @@ def load_digits():
     CC BY 4.0, citation in tensorlite/data/_datasets/DIGITS_LICENSE.txt.
     """
     source = resources.files("tensorlite.data") / "_datasets" / "digits.csv.gz"
-    with source.open("rb") as f:
-        table = np.loadtxt(gzip.open(f), delimiter=",", dtype=np.int64)
+    with source.open("rb") as compressed, gzip.open(compressed) as f:
+        table = np.loadtxt(f, delimiter=",", dtype=np.int64)
     return table[:, :64].astype(np.uint8).reshape(-1, 8, 8), table[:, 64]
 
 

@@ -39,7 +39,9 @@ def read_idx(path):
         )
     header = 4 + 4 * ndim
     if len(raw) < header:
-        raise ValueError(f"read_idx: {path} header declares {ndim} dimensions but the file ends after {len(raw)} bytes")
+        raise ValueError(
+            f"read_idx: {path} header declares {ndim} dimensions but the file ends after {len(raw)} bytes"
+        )
     shape = tuple(int(s) for s in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
     dtype = np.dtype(IDX_DTYPES[code])
     expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize

@@ -10,7 +10,9 @@ def _unwrap(x, name):
     is_tensor = isinstance(x, Tensor)
     array = x.data if is_tensor else np.asarray(x)
     if array.ndim == 0:
-        raise ValueError(f"{name}: expected at least 1-D data (samples along the first dimension), got a scalar")
+        raise ValueError(
+            f"{name}: expected at least 1-D data (samples along the first dimension), got a scalar"
+        )
     if array.dtype.kind != "f":
         array = array.astype(np.float32)
     return array, is_tensor
@@ -41,7 +43,9 @@ class _Scaler:
             raise RuntimeError(f"{name}: call fit() first")
         array, is_tensor = _unwrap(x, name)
         if array.shape[1:] != self.feature_shape_:
-            raise ValueError(f"{name}: fitted on samples of shape {self.feature_shape_}, got shape {array.shape[1:]}")
+            raise ValueError(
+                f"{name}: fitted on samples of shape {self.feature_shape_}, got shape {array.shape[1:]}"
+            )
         return array, is_tensor
 
     def transform(self, x):
@@ -78,7 +82,9 @@ class MinMaxScaler(_Scaler):
         super().__init__()
         lo, hi = feature_range
         if not lo < hi:
-            raise ValueError(f"MinMaxScaler: feature_range must be (lo, hi) with lo < hi, got {feature_range}")
+            raise ValueError(
+                f"MinMaxScaler: feature_range must be (lo, hi) with lo < hi, got {feature_range}"
+            )
         self.feature_range = (float(lo), float(hi))
 
     def _fit(self, array):

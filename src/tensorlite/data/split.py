@@ -49,7 +49,9 @@ def _part_sizes(n, ratios):
         raise ValueError(f"train_val_test_split: ratios must sum to 1, got {ratios} (sum {sum(ratios):g})")
     sizes = largest_remainder(ratios, n)
     if (sizes == 0).any():
-        raise ValueError(f"train_val_test_split: ratios {ratios} of {n} samples leave an empty part (sizes {sizes.tolist()})")
+        raise ValueError(
+            f"train_val_test_split: ratios {ratios} of {n} samples leave an empty part (sizes {sizes.tolist()})"
+        )
     return sizes
 
 
