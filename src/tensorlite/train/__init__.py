@@ -1,0 +1,27 @@
+"""Training loop: fit / evaluate / predict, History, callbacks and metrics."""
+
+from tensorlite.train.callbacks import (
+    Callback,
+    CSVLogger,
+    EarlyStopping,
+    LRSchedulerCallback,
+    ModelCheckpoint,
+)
+from tensorlite.train.history import History
+from tensorlite.train.loop import NonFiniteLossError, TrainingState, evaluate, fit, predict
+from tensorlite.train.metrics import accuracy
+
+__all__ = [
+    "CSVLogger",
+    "Callback",
+    "EarlyStopping",
+    "History",
+    "LRSchedulerCallback",
+    "ModelCheckpoint",
+    "NonFiniteLossError",
+    "TrainingState",
+    "accuracy",
+    "evaluate",
+    "fit",
+    "predict",
+]
