@@ -8,7 +8,7 @@ from tensorlite.train.callbacks import (
     ModelCheckpoint,
 )
 from tensorlite.train.history import History
-from tensorlite.train.loop import NonFiniteLossError, TrainingState, evaluate, fit, predict
+from tensorlite.train.loop import NonFiniteLossError, TrainingState, evaluate, fit, predict, progress_enabled
 from tensorlite.train.metrics import accuracy
 
 __all__ = [
@@ -24,4 +24,5 @@ __all__ = [
     "evaluate",
     "fit",
     "predict",
+    "progress_enabled",
 ]

@@ -41,6 +41,11 @@ class TrainingState:
     callbacks: list = field(default_factory=list)
 
 
+def progress_enabled(progress):
+    """Whether fit() shows progress bars: progress=True and stderr is a terminal."""
+    return bool(progress) and sys.stderr.isatty()
+
+
 def _split_batch(batch, caller):
     if not isinstance(batch, (tuple, list)) or len(batch) != 2:
         got = (
@@ -147,7 +152,7 @@ def fit(
             LRSchedulerCallback(scheduler, monitor="val_loss" if val_loader is not None else "loss")
         )
     state = TrainingState(model, optimizer, loss_fn, epochs, callbacks=callbacks)
-    show_bar = progress and sys.stderr.isatty()
+    show_bar = progress_enabled(progress)
     for callback in callbacks:
         callback.on_train_begin(state)
     for epoch in range(1, epochs + 1):
