@@ -91,7 +91,8 @@ class StratifiedBatchSampler(Sampler):
     """Mini-batches of exactly `batch_size` indices in which every class appears at least once and
     classes appear in proportion to their frequency.
 
-    An epoch has B = ceil(N / batch_size) batches (N // batch_size with drop_last=True). Class c gets
+    An epoch has B = ceil(N / batch_size) batches (N // batch_size with drop_last=True; without it, a few
+    more when the one-sample-per-class slots would otherwise leave part of a big class out). Class c gets
     T_c = B + share of the B * (batch_size - K) remaining slots, split in proportion to max(n_c - B, 0)
     (K classes, n_c samples of class c). Without drop_last every sample is visited at least once; a
     class with T_c > n_c (a rare class, or the slack that fills the last batch) is oversampled from a
@@ -118,8 +119,13 @@ class StratifiedBatchSampler(Sampler):
         self._members = [np.flatnonzero(inverse == k) for k in range(len(classes))]
 
     def __len__(self):
-        n = sum(len(m) for m in self._members)
-        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+        counts = np.array([len(m) for m in self._members])
+        if self.drop_last:
+            return int(counts.sum()) // self.batch_size
+        num_batches = math.ceil(counts.sum() / self.batch_size)
+        while num_batches * (self.batch_size - len(counts)) < np.maximum(counts - num_batches, 0).sum():
+            num_batches += 1  # the one-per-class slots crowd out part of a big class: add a batch
+        return int(num_batches)
 
     def _class_totals(self, num_batches):
         counts = np.array([len(m) for m in self._members])
