@@ -6,13 +6,16 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <array>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "kernels/activation.h"
+#include "kernels/conv.h"
 #include "kernels/gemm.h"
+#include "kernels/pool.h"
 #include "kernels/softmax.h"
 #include "kernels/runtime.h"
 
@@ -252,6 +255,251 @@ py::array activation_backward(py::array saved, py::array dy, const std::string& 
     });
 }
 
+// ---------------------------------------------------------------- convolution and pooling
+
+using Pair = std::array<int64_t, 2>;
+
+std::string pair_str(const Pair& p) { return "(" + std::to_string(p[0]) + ", " + std::to_string(p[1]) + ")"; }
+
+void require_4d(const char* op, const char* name, const py::array& a) {
+    if (a.ndim() != 4)
+        throw py::value_error(std::string(op) + ": " + name + " must be 4-D (N, C, H, W), got shape " + shape_str(a));
+}
+
+void require_at_least(const char* op, const char* name, const Pair& p, int64_t minimum) {
+    if (p[0] < minimum || p[1] < minimum)
+        throw py::value_error(std::string(op) + ": " + name + " must be >= " + std::to_string(minimum) + ", got " +
+                              pair_str(p));
+}
+
+tl::ConvGeometry conv_geometry(const char* op, const py::array& x, const py::array& w, const Pair& stride,
+                               const Pair& padding, const Pair& dilation, int64_t groups, const Pair& out_size) {
+    require_4d(op, "input", x);
+    require_4d(op, "weight", w);
+    require_at_least(op, "stride", stride, 1);
+    require_at_least(op, "dilation", dilation, 1);
+    require_at_least(op, "padding", padding, 0);
+    require_at_least(op, "output size", out_size, 0);
+    if (groups < 1) throw py::value_error(std::string(op) + ": groups must be >= 1, got " + std::to_string(groups));
+    if (w.shape(1) * groups != x.shape(1) || w.shape(0) % groups != 0)
+        throw py::value_error(std::string(op) + ": input shape " + shape_str(x) + " and weight shape " + shape_str(w) +
+                              " do not match with groups=" + std::to_string(groups));
+    return {x.shape(0), x.shape(1), x.shape(2), x.shape(3), w.shape(0), w.shape(2), w.shape(3), stride[0], stride[1],
+            padding[0], padding[1], dilation[0], dilation[1], groups, out_size[0], out_size[1]};
+}
+
+py::array conv2d_forward(py::array x, py::array w, std::optional<py::array> bias, Pair stride, Pair padding,
+                         Pair dilation, int64_t groups, Pair out_size) {
+    const tl::ConvGeometry g = conv_geometry("conv2d", x, w, stride, padding, dilation, groups, out_size);
+    return dispatch_float("conv2d", x, [&](auto t) -> py::array {
+        using T = decltype(t);
+        require_dtype<T>("conv2d", "weight", w);
+        auto xc = contiguous<T>(x);
+        auto wc = contiguous<T>(w);
+        py::array_t<T> bc;
+        if (bias) {
+            require_dtype<T>("conv2d", "bias", *bias);
+            if (bias->ndim() != 1 || bias->shape(0) != g.out_channels)
+                throw py::value_error("conv2d: bias must have shape (" + std::to_string(g.out_channels) + ",), got " +
+                                      shape_str(*bias));
+            bc = contiguous<T>(*bias);
+        }
+        py::array_t<T> y({g.batch, g.out_channels, g.out_h, g.out_w});
+        const T *xp = xc.data(), *wp = wc.data(), *bp = bias ? bc.data() : nullptr;
+        T* yp = y.mutable_data();
+        py::gil_scoped_release release;
+        tl::conv2d_forward<T>(xp, wp, bp, yp, g);
+        return y;
+    });
+}
+
+py::tuple conv2d_backward(py::array x, py::array w, py::array dy, Pair stride, Pair padding, Pair dilation,
+                          int64_t groups, bool need_dx, bool need_dw, bool need_db) {
+    require_4d("conv2d_backward", "grad_output", dy);
+    const tl::ConvGeometry g = conv_geometry("conv2d_backward", x, w, stride, padding, dilation, groups,
+                                             {dy.shape(2), dy.shape(3)});
+    if (dy.shape(0) != g.batch || dy.shape(1) != g.out_channels)
+        throw py::value_error("conv2d_backward: grad_output shape " + shape_str(dy) + " does not match input " +
+                              shape_str(x) + " and weight " + shape_str(w));
+    return dispatch_float("conv2d_backward", x, [&](auto t) -> py::tuple {
+        using T = decltype(t);
+        require_dtype<T>("conv2d_backward", "weight", w);
+        require_dtype<T>("conv2d_backward", "grad_output", dy);
+        auto xc = contiguous<T>(x);
+        auto wc = contiguous<T>(w);
+        auto dyc = contiguous<T>(dy);
+        py::object dx = py::none(), dw = py::none(), db = py::none();
+        T *dxp = nullptr, *dwp = nullptr, *dbp = nullptr;
+        if (need_dx) {
+            auto a = empty_like<T>(x);
+            dxp = a.mutable_data();
+            dx = a;
+        }
+        if (need_dw) {
+            auto a = empty_like<T>(w);
+            dwp = a.mutable_data();
+            dw = a;
+        }
+        if (need_db) {
+            py::array_t<T> a({g.out_channels});
+            dbp = a.mutable_data();
+            db = a;
+        }
+        const T *xp = xc.data(), *wp = wc.data(), *dyp = dyc.data();
+        {
+            py::gil_scoped_release release;
+            tl::conv2d_backward<T>(xp, wp, dyp, dxp, dwp, dbp, g);
+        }
+        return py::make_tuple(dx, dw, db);
+    });
+}
+
+tl::PoolGeometry pool_geometry(const char* op, const py::array& x, const Pair& kernel, const Pair& stride,
+                               const Pair& padding, const Pair& dilation, const Pair& out_size) {
+    require_4d(op, "input", x);
+    require_at_least(op, "kernel_size", kernel, 1);
+    require_at_least(op, "stride", stride, 1);
+    require_at_least(op, "dilation", dilation, 1);
+    require_at_least(op, "padding", padding, 0);
+    require_at_least(op, "output size", out_size, 0);
+    return {x.shape(0) * x.shape(1), x.shape(2), x.shape(3), out_size[0], out_size[1], kernel[0], kernel[1],
+            stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1]};
+}
+
+template <typename T>
+py::array_t<T> empty_nchw(const py::array& like, const Pair& hw) {
+    return py::array_t<T>({static_cast<int64_t>(like.shape(0)), static_cast<int64_t>(like.shape(1)), hw[0], hw[1]});
+}
+
+py::tuple max_pool2d_forward(py::array x, Pair kernel, Pair stride, Pair padding, Pair dilation, Pair out_size,
+                             bool save_indices) {
+    const tl::PoolGeometry g = pool_geometry("max_pool2d", x, kernel, stride, padding, dilation, out_size);
+    return dispatch_float("max_pool2d", x, [&](auto t) -> py::tuple {
+        using T = decltype(t);
+        auto xc = contiguous<T>(x);
+        auto y = empty_nchw<T>(x, out_size);
+        py::object indices = py::none();
+        int64_t* ip = nullptr;
+        if (save_indices) {
+            py::array_t<int64_t> a({static_cast<int64_t>(x.shape(0)), static_cast<int64_t>(x.shape(1)), g.out_h, g.out_w});
+            ip = a.mutable_data();
+            indices = a;
+        }
+        const T* xp = xc.data();
+        T* yp = y.mutable_data();
+        {
+            py::gil_scoped_release release;
+            tl::max_pool2d_forward<T>(xp, yp, ip, g);
+        }
+        return py::make_tuple(y, indices);
+    });
+}
+
+py::array max_pool2d_backward(py::array dy, py::array indices, Pair input_size) {
+    require_4d("max_pool2d_backward", "grad_output", dy);
+    require_same_shape("max_pool2d_backward", dy, indices);
+    require_at_least("max_pool2d_backward", "input size", input_size, 0);
+    if (indices.dtype().kind() != 'i' || indices.dtype().itemsize() != 8)
+        throw py::type_error("max_pool2d_backward: indices must be int64, got dtype " + dtype_str(indices));
+    tl::PoolGeometry g{dy.shape(0) * dy.shape(1), input_size[0], input_size[1], dy.shape(2), dy.shape(3), 1, 1, 1, 1,
+                       0, 0, 1, 1};
+    return dispatch_float("max_pool2d_backward", dy, [&](auto t) -> py::array {
+        using T = decltype(t);
+        auto dyc = contiguous<T>(dy);
+        auto ic = py::array_t<int64_t, py::array::c_style | py::array::forcecast>::ensure(indices);
+        auto dx = empty_nchw<T>(dy, input_size);
+        const T* dyp = dyc.data();
+        const int64_t* ip = ic.data();
+        T* dxp = dx.mutable_data();
+        int64_t invalid = 0;
+        {
+            py::gil_scoped_release release;
+            invalid = tl::max_pool2d_backward<T>(dyp, ip, dxp, g);
+        }
+        if (invalid)
+            throw py::value_error("max_pool2d_backward: " + std::to_string(invalid) +
+                                  " indices lie outside the input planes of size " + pair_str(input_size));
+        return dx;
+    });
+}
+
+py::array avg_pool2d_forward(py::array x, Pair kernel, Pair stride, Pair padding, Pair out_size,
+                             bool count_include_pad, int64_t divisor_override) {
+    const tl::PoolGeometry g = pool_geometry("avg_pool2d", x, kernel, stride, padding, {1, 1}, out_size);
+    return dispatch_float("avg_pool2d", x, [&](auto t) -> py::array {
+        using T = decltype(t);
+        auto xc = contiguous<T>(x);
+        auto y = empty_nchw<T>(x, out_size);
+        const T* xp = xc.data();
+        T* yp = y.mutable_data();
+        py::gil_scoped_release release;
+        tl::avg_pool2d_forward<T>(xp, yp, g, count_include_pad, divisor_override);
+        return y;
+    });
+}
+
+py::array avg_pool2d_backward(py::array dy, Pair input_size, Pair kernel, Pair stride, Pair padding,
+                              bool count_include_pad, int64_t divisor_override) {
+    require_4d("avg_pool2d_backward", "grad_output", dy);
+    require_at_least("avg_pool2d_backward", "input size", input_size, 0);
+    tl::PoolGeometry g = pool_geometry("avg_pool2d_backward", dy, kernel, stride, padding, {1, 1},
+                                       {dy.shape(2), dy.shape(3)});
+    g.in_h = input_size[0];
+    g.in_w = input_size[1];
+    return dispatch_float("avg_pool2d_backward", dy, [&](auto t) -> py::array {
+        using T = decltype(t);
+        auto dyc = contiguous<T>(dy);
+        auto dx = empty_nchw<T>(dy, input_size);
+        const T* dyp = dyc.data();
+        T* dxp = dx.mutable_data();
+        py::gil_scoped_release release;
+        tl::avg_pool2d_backward<T>(dyp, dxp, g, count_include_pad, divisor_override);
+        return dx;
+    });
+}
+
+void require_adaptive_sizes(const char* op, const Pair& input_size, const Pair& out_size) {
+    require_at_least(op, "output size", out_size, 0);
+    require_at_least(op, "input size", input_size, 0);
+    if ((out_size[0] > 0 && input_size[0] == 0) || (out_size[1] > 0 && input_size[1] == 0))
+        throw py::value_error(std::string(op) + ": cannot pool an input of spatial size " + pair_str(input_size) +
+                              " to " + pair_str(out_size));
+}
+
+py::array adaptive_avg_pool2d_forward(py::array x, Pair out_size) {
+    require_4d("adaptive_avg_pool2d", "input", x);
+    const Pair in_size{x.shape(2), x.shape(3)};
+    require_adaptive_sizes("adaptive_avg_pool2d", in_size, out_size);
+    return dispatch_float("adaptive_avg_pool2d", x, [&](auto t) -> py::array {
+        using T = decltype(t);
+        auto xc = contiguous<T>(x);
+        auto y = empty_nchw<T>(x, out_size);
+        const T* xp = xc.data();
+        T* yp = y.mutable_data();
+        const int64_t planes = x.shape(0) * x.shape(1);
+        py::gil_scoped_release release;
+        tl::adaptive_avg_pool2d_forward<T>(xp, yp, planes, in_size[0], in_size[1], out_size[0], out_size[1]);
+        return y;
+    });
+}
+
+py::array adaptive_avg_pool2d_backward(py::array dy, Pair input_size) {
+    require_4d("adaptive_avg_pool2d_backward", "grad_output", dy);
+    const Pair out_size{dy.shape(2), dy.shape(3)};
+    require_adaptive_sizes("adaptive_avg_pool2d_backward", input_size, out_size);
+    return dispatch_float("adaptive_avg_pool2d_backward", dy, [&](auto t) -> py::array {
+        using T = decltype(t);
+        auto dyc = contiguous<T>(dy);
+        auto dx = empty_nchw<T>(dy, input_size);
+        const T* dyp = dyc.data();
+        T* dxp = dx.mutable_data();
+        const int64_t planes = dy.shape(0) * dy.shape(1);
+        py::gil_scoped_release release;
+        tl::adaptive_avg_pool2d_backward<T>(dyp, dxp, planes, input_size[0], input_size[1], out_size[0], out_size[1]);
+        return dx;
+    });
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_C, m) {
@@ -268,6 +516,29 @@ PYBIND11_MODULE(_C, m) {
           "relu / sigmoid / tanh of an array.");
     m.def("activation_backward", &activation_backward, py::arg("saved"), py::arg("dy"), py::arg("kind"),
           "Fused activation backward; saved is x for relu and y for sigmoid/tanh.");
+
+    // convolution and pooling
+    m.def("conv2d_forward", &conv2d_forward, py::arg("x"), py::arg("weight"), py::arg("bias"), py::arg("stride"),
+          py::arg("padding"), py::arg("dilation"), py::arg("groups"), py::arg("out_size"),
+          "NCHW conv2d (cross-correlation) by im2col + GEMM; padding is (top, left), out_size implies bottom/right.");
+    m.def("conv2d_backward", &conv2d_backward, py::arg("x"), py::arg("weight"), py::arg("grad_output"),
+          py::arg("stride"), py::arg("padding"), py::arg("dilation"), py::arg("groups"), py::arg("need_dx"),
+          py::arg("need_dw"), py::arg("need_db"), "(dx, dw, db) of conv2d, None where not needed.");
+    m.def("max_pool2d_forward", &max_pool2d_forward, py::arg("x"), py::arg("kernel_size"), py::arg("stride"),
+          py::arg("padding"), py::arg("dilation"), py::arg("out_size"), py::arg("save_indices"),
+          "(y, argmax indices or None) of 2-D max pooling; padding is -inf, ties pick the first maximum.");
+    m.def("max_pool2d_backward", &max_pool2d_backward, py::arg("grad_output"), py::arg("indices"),
+          py::arg("input_size"), "dx of max pooling: grad_output scattered to the argmax indices.");
+    m.def("avg_pool2d_forward", &avg_pool2d_forward, py::arg("x"), py::arg("kernel_size"), py::arg("stride"),
+          py::arg("padding"), py::arg("out_size"), py::arg("count_include_pad"), py::arg("divisor_override"),
+          "2-D average pooling with PyTorch's divisor rule (divisor_override 0 = none).");
+    m.def("avg_pool2d_backward", &avg_pool2d_backward, py::arg("grad_output"), py::arg("input_size"),
+          py::arg("kernel_size"), py::arg("stride"), py::arg("padding"), py::arg("count_include_pad"),
+          py::arg("divisor_override"), "dx of average pooling: each gradient spread evenly over its window.");
+    m.def("adaptive_avg_pool2d_forward", &adaptive_avg_pool2d_forward, py::arg("x"), py::arg("out_size"),
+          "Adaptive 2-D average pooling to out_size (PyTorch's floor/ceil windows).");
+    m.def("adaptive_avg_pool2d_backward", &adaptive_avg_pool2d_backward, py::arg("grad_output"),
+          py::arg("input_size"), "dx of adaptive average pooling.");
 
     m.def("get_num_threads", &tl::get_num_threads);
     m.def("set_num_threads", [](int n) {

@@ -78,3 +78,43 @@ def activation(x, kind):
 def activation_backward(saved, dy, kind):
     """Fused activation gradient; saved is x for relu, y for sigmoid and tanh."""
     return _C.activation_backward(saved, dy, kind)
+
+
+def conv2d(x, weight, bias, stride, padding, dilation, groups, out_size):
+    """NCHW conv2d (cross-correlation); padding is (top, left), out_size implies the bottom/right padding."""
+    return _C.conv2d_forward(x, weight, bias, stride, padding, dilation, groups, out_size)
+
+
+def conv2d_backward(x, weight, grad, stride, padding, dilation, groups, need_dx=True, need_dw=True, need_db=True):
+    """(dx, dweight, dbias) of conv2d given the output gradient; None for those not needed."""
+    return _C.conv2d_backward(x, weight, grad, stride, padding, dilation, groups, need_dx, need_dw, need_db)
+
+
+def max_pool2d(x, kernel_size, stride, padding, dilation, out_size, save_indices):
+    """(y, argmax indices within each plane or None) of 2-D max pooling."""
+    return _C.max_pool2d_forward(x, kernel_size, stride, padding, dilation, out_size, save_indices)
+
+
+def max_pool2d_backward(grad, indices, input_size):
+    """dx of max pooling: grad scattered to the saved argmax positions."""
+    return _C.max_pool2d_backward(grad, indices, input_size)
+
+
+def avg_pool2d(x, kernel_size, stride, padding, out_size, count_include_pad, divisor_override):
+    """2-D average pooling with PyTorch's divisor rule; divisor_override 0 means none."""
+    return _C.avg_pool2d_forward(x, kernel_size, stride, padding, out_size, count_include_pad, divisor_override)
+
+
+def avg_pool2d_backward(grad, input_size, kernel_size, stride, padding, count_include_pad, divisor_override):
+    """dx of average pooling: each output gradient spread evenly over its window."""
+    return _C.avg_pool2d_backward(grad, input_size, kernel_size, stride, padding, count_include_pad, divisor_override)
+
+
+def adaptive_avg_pool2d(x, out_size):
+    """Adaptive 2-D average pooling to out_size."""
+    return _C.adaptive_avg_pool2d_forward(x, out_size)
+
+
+def adaptive_avg_pool2d_backward(grad, input_size):
+    """dx of adaptive average pooling."""
+    return _C.adaptive_avg_pool2d_backward(grad, input_size)

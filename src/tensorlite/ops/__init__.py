@@ -2,6 +2,7 @@
 
 from tensorlite.ops._util import as_tensor
 from tensorlite.ops.activation import log_softmax, relu, sigmoid, softmax, tanh
+from tensorlite.ops.conv import conv2d
 from tensorlite.ops.elementwise import (
     abs,
     add,
@@ -32,6 +33,7 @@ from tensorlite.ops.elementwise import (
 )
 from tensorlite.ops.loss import cross_entropy, mse_loss
 from tensorlite.ops.matmul import linear, matmul
+from tensorlite.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from tensorlite.ops.reduce import amax, amin, argmax, argmin, max, mean, min, std, sum, var
 from tensorlite.ops.shape import (
     cat,
@@ -59,6 +61,7 @@ TENSOR_METHODS = (
 )  # fmt: skip
 
 __all__ = [
+    "adaptive_avg_pool2d", "avg_pool2d", "conv2d", "max_pool2d",
     "abs", "add", "amax", "amin", "argmax", "argmin", "as_tensor", "cast", "cat", "clamp", "clip", "clone",
     "concat", "cos", "cross_entropy", "div", "eq", "exp", "expand", "flatten", "ge", "getitem", "gt",
     "index_key", "le", "linear", "log", "log_softmax", "logical_not", "lt", "matmul", "max", "maximum", "mean", "min",

@@ -1,0 +1,255 @@
+// conv2d forward and backward by im2col + tl::gemm (formulas and layout in conv.h).
+//
+// Work is split into tiles: one image's output rows [oh0, oh1), sized so that the tile's column
+// buffer (C*kh*kw x rows*out_w) stays in cache between im2col writing it and the GEMM reading it.
+// Threads: when there are at least as many work items (tiles in forward, images in backward) as
+// threads, OpenMP runs over the items and each thread calls GEMM inside the parallel region, where
+// OpenMP's default max-active-levels of 1 makes GEMM single-threaded (no oversubscription). With fewer
+// items the loop runs on one thread and GEMM and im2col use all of them.
+// A 1x1, stride-1, unpadded convolution is a plain GEMM on the image: im2col is skipped.
+#include "kernels/conv.h"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+#include "kernels/gemm.h"
+#include "kernels/runtime.h"
+#include "kernels/window.h"
+
+#ifdef TENSORLITE_OPENMP
+#include <omp.h>
+#endif
+
+namespace tl {
+namespace {
+
+// Column buffer size per tile; about half of a Zen core's 512 KiB L2.
+constexpr int64_t kColumnBufferBytes = 256 * 1024;
+
+int thread_index() {
+#ifdef TENSORLITE_OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+// Per-image conv plan: tile height, whether im2col is skipped, GEMM sizes per group.
+struct ConvPlan {
+    bool direct;           // 1x1 stride-1 unpadded: the image is its own column matrix
+    int64_t tile_rows;     // output rows per tile
+    int64_t tiles;         // tiles per image
+    int64_t col_rows;      // C*kh*kw, rows of the whole column matrix
+    int64_t group_depth;   // Cg*kh*kw, the GEMM depth per group
+    int64_t group_out;     // K / groups
+    int64_t out_plane;     // out_h * out_w
+    int64_t in_plane;      // in_h * in_w
+};
+
+template <typename T>
+ConvPlan make_plan(const ConvGeometry& g) {
+    ConvPlan p;
+    p.direct = g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_h == 0 &&
+               g.pad_w == 0 && g.out_h == g.in_h && g.out_w == g.in_w;
+    p.col_rows = g.in_channels * g.kernel_h * g.kernel_w;
+    p.group_depth = p.col_rows / g.groups;
+    p.group_out = g.out_channels / g.groups;
+    p.out_plane = g.out_h * g.out_w;
+    p.in_plane = g.in_h * g.in_w;
+    const int64_t row_bytes = std::max<int64_t>(1, p.col_rows * g.out_w * static_cast<int64_t>(sizeof(T)));
+    p.tile_rows = p.direct ? g.out_h : std::clamp<int64_t>(kColumnBufferBytes / row_bytes, 1, std::max<int64_t>(g.out_h, 1));
+    p.tiles = g.out_h > 0 ? (g.out_h + p.tile_rows - 1) / p.tile_rows : 0;
+    return p;
+}
+
+template <typename T>
+std::unique_ptr<T[]> column_buffer(const ConvPlan& p, const ConvGeometry& g) {
+    return p.direct ? nullptr : std::unique_ptr<T[]>(new T[p.col_rows * p.tile_rows * g.out_w]);
+}
+
+}  // namespace
+
+template <typename T>
+void im2col(const T* image, const ConvGeometry& g, int64_t oh0, int64_t oh1, T* cols) {
+    const int64_t width = (oh1 - oh0) * g.out_w;
+    const int64_t taps = g.kernel_h * g.kernel_w;
+#pragma omp parallel for schedule(static) if (g.in_channels * taps * width > 65536)
+    for (int64_t c = 0; c < g.in_channels; ++c) {
+        for (int64_t i = 0; i < g.kernel_h; ++i) {
+            for (int64_t j = 0; j < g.kernel_w; ++j) {
+                T* row = cols + (c * taps + i * g.kernel_w + j) * width;
+                const int64_t col_offset = j * g.dilation_w - g.pad_w;
+                const TapRange r = tap_range(col_offset, g.stride_w, g.in_w, g.out_w);
+                for (int64_t oh = oh0; oh < oh1; ++oh) {
+                    T* dst = row + (oh - oh0) * g.out_w;
+                    const int64_t ih = oh * g.stride_h - g.pad_h + i * g.dilation_h;
+                    if (ih < 0 || ih >= g.in_h) {
+                        std::fill(dst, dst + g.out_w, T(0));
+                        continue;
+                    }
+                    const T* src = image + (c * g.in_h + ih) * g.in_w + col_offset;
+                    std::fill(dst, dst + r.lo, T(0));
+                    if (g.stride_w == 1) {
+                        std::memcpy(dst + r.lo, src + r.lo, static_cast<size_t>(r.hi - r.lo) * sizeof(T));
+                    } else {
+                        for (int64_t ow = r.lo; ow < r.hi; ++ow) dst[ow] = src[ow * g.stride_w];
+                    }
+                    std::fill(dst + r.hi, dst + g.out_w, T(0));
+                }
+            }
+        }
+    }
+}
+
+template <typename T>
+void col2im(const T* cols, const ConvGeometry& g, int64_t oh0, int64_t oh1, T* image) {
+    const int64_t width = (oh1 - oh0) * g.out_w;
+    const int64_t taps = g.kernel_h * g.kernel_w;
+    // Channels are independent image planes, so splitting over c is race-free.
+#pragma omp parallel for schedule(static) if (g.in_channels * taps * width > 65536)
+    for (int64_t c = 0; c < g.in_channels; ++c) {
+        for (int64_t i = 0; i < g.kernel_h; ++i) {
+            for (int64_t j = 0; j < g.kernel_w; ++j) {
+                const T* row = cols + (c * taps + i * g.kernel_w + j) * width;
+                const int64_t col_offset = j * g.dilation_w - g.pad_w;
+                const TapRange r = tap_range(col_offset, g.stride_w, g.in_w, g.out_w);
+                for (int64_t oh = oh0; oh < oh1; ++oh) {
+                    const int64_t ih = oh * g.stride_h - g.pad_h + i * g.dilation_h;
+                    if (ih < 0 || ih >= g.in_h) continue;
+                    const T* src = row + (oh - oh0) * g.out_w;
+                    T* dst = image + (c * g.in_h + ih) * g.in_w + col_offset;
+                    for (int64_t ow = r.lo; ow < r.hi; ++ow) dst[ow * g.stride_w] += src[ow];
+                }
+            }
+        }
+    }
+}
+
+template <typename T>
+void conv2d_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeometry& g) {
+    const ConvPlan p = make_plan<T>(g);
+    const int64_t items = g.batch * p.tiles;
+    const bool over_items = items >= get_num_threads() && get_num_threads() > 1;
+#pragma omp parallel if (over_items)
+    {
+        std::unique_ptr<T[]> cols = column_buffer<T>(p, g);
+#pragma omp for schedule(static)
+        for (int64_t item = 0; item < items; ++item) {
+            const int64_t n = item / p.tiles;
+            const int64_t oh0 = (item % p.tiles) * p.tile_rows;
+            const int64_t oh1 = std::min(g.out_h, oh0 + p.tile_rows);
+            const int64_t width = (oh1 - oh0) * g.out_w;
+            const T* image = x + n * g.in_channels * p.in_plane;
+            T* out = y + n * g.out_channels * p.out_plane + oh0 * g.out_w;
+            const T* src = image;
+            if (!p.direct) {
+                im2col(image, g, oh0, oh1, cols.get());
+                src = cols.get();
+            }
+            for (int64_t gi = 0; gi < g.groups; ++gi) {
+                T* out_g = out + gi * p.group_out * p.out_plane;
+                if (p.group_depth == 0) {
+                    for (int64_t k = 0; k < p.group_out; ++k) std::fill(out_g + k * p.out_plane, out_g + k * p.out_plane + width, T(0));
+                    continue;
+                }
+                gemm<T>(false, false, p.group_out, width, p.group_depth, T(1), w + gi * p.group_out * p.group_depth,
+                        p.group_depth, src + gi * p.group_depth * width, width, T(0), out_g, p.out_plane);
+            }
+            if (bias) {
+                for (int64_t k = 0; k < g.out_channels; ++k) {
+                    T* row = out + k * p.out_plane;
+                    const T b = bias[k];
+                    for (int64_t q = 0; q < width; ++q) row[q] += b;
+                }
+            }
+        }
+    }
+}
+
+template <typename T>
+void conv2d_backward(const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, const ConvGeometry& g) {
+    const ConvPlan p = make_plan<T>(g);
+    if (db) {
+#pragma omp parallel for schedule(static)
+        for (int64_t k = 0; k < g.out_channels; ++k) {
+            double sum = 0.0;
+            for (int64_t n = 0; n < g.batch; ++n) {
+                const T* row = dy + (n * g.out_channels + k) * p.out_plane;
+                for (int64_t q = 0; q < p.out_plane; ++q) sum += row[q];
+            }
+            db[k] = static_cast<T>(sum);
+        }
+    }
+    if (!dx && !dw) return;
+    const int64_t weight_size = g.out_channels * p.group_depth;
+    if (dw) std::fill(dw, dw + weight_size, T(0));
+    const int threads = get_num_threads();
+    const bool over_images = g.batch >= threads && threads > 1;
+    // Each thread accumulates dW over its images in its own buffer; the buffers are summed at the end.
+    std::unique_ptr<T[]> partials;
+    if (dw && over_images) partials.reset(new T[threads * weight_size]());  // zeroed: a thread may get no image
+#pragma omp parallel if (over_images)
+    {
+        std::unique_ptr<T[]> cols = column_buffer<T>(p, g);
+        T* dw_acc = dw && over_images ? partials.get() + thread_index() * weight_size : dw;
+#pragma omp for schedule(static)
+        for (int64_t n = 0; n < g.batch; ++n) {
+            const T* image = x + n * g.in_channels * p.in_plane;
+            const T* dy_n = dy + n * g.out_channels * p.out_plane;
+            T* dx_n = dx ? dx + n * g.in_channels * p.in_plane : nullptr;
+            if (dx_n && !p.direct) std::fill(dx_n, dx_n + g.in_channels * p.in_plane, T(0));
+            for (int64_t t = 0; t < p.tiles; ++t) {
+                const int64_t oh0 = t * p.tile_rows, oh1 = std::min(g.out_h, oh0 + p.tile_rows);
+                const int64_t width = (oh1 - oh0) * g.out_w;
+                const T* dy_tile = dy_n + oh0 * g.out_w;
+                if (dw && p.group_depth > 0) {
+                    const T* src = image;
+                    if (!p.direct) {
+                        im2col(image, g, oh0, oh1, cols.get());
+                        src = cols.get();
+                    }
+                    for (int64_t gi = 0; gi < g.groups; ++gi)
+                        gemm<T>(false, true, p.group_out, p.group_depth, width, T(1),
+                                dy_tile + gi * p.group_out * p.out_plane, p.out_plane, src + gi * p.group_depth * width,
+                                width, T(1), dw_acc + gi * p.group_out * p.group_depth, p.group_depth);
+                }
+                if (dx_n) {
+                    // dcols = W^T dY, straight into dx for a direct convolution.
+                    T* dst = p.direct ? dx_n : cols.get();
+                    for (int64_t gi = 0; gi < g.groups; ++gi) {
+                        T* dst_g = dst + gi * p.group_depth * width;
+                        if (p.group_out == 0) {
+                            std::fill(dst_g, dst_g + p.group_depth * width, T(0));
+                            continue;
+                        }
+                        gemm<T>(true, false, p.group_depth, width, p.group_out, T(1), w + gi * p.group_out * p.group_depth,
+                                p.group_depth, dy_tile + gi * p.group_out * p.out_plane, p.out_plane, T(0), dst_g, width);
+                    }
+                    if (!p.direct) col2im(cols.get(), g, oh0, oh1, dx_n);
+                }
+            }
+        }
+    }
+    if (partials) {
+#pragma omp parallel for schedule(static)
+        for (int64_t e = 0; e < weight_size; ++e) {
+            T sum = T(0);
+            for (int t = 0; t < threads; ++t) sum += partials[t * weight_size + e];
+            dw[e] = sum;
+        }
+    }
+}
+
+template void im2col<float>(const float*, const ConvGeometry&, int64_t, int64_t, float*);
+template void im2col<double>(const double*, const ConvGeometry&, int64_t, int64_t, double*);
+template void col2im<float>(const float*, const ConvGeometry&, int64_t, int64_t, float*);
+template void col2im<double>(const double*, const ConvGeometry&, int64_t, int64_t, double*);
+template void conv2d_forward<float>(const float*, const float*, const float*, float*, const ConvGeometry&);
+template void conv2d_forward<double>(const double*, const double*, const double*, double*, const ConvGeometry&);
+template void conv2d_backward<float>(const float*, const float*, const float*, float*, float*, float*,
+                                     const ConvGeometry&);
+template void conv2d_backward<double>(const double*, const double*, const double*, double*, double*, double*,
+                                      const ConvGeometry&);
+
+}  // namespace tl

@@ -1,0 +1,41 @@
+// 2-D convolution (cross-correlation, PyTorch's conv2d), NCHW, contiguous, float and double.
+//   y[n, k, oh, ow] = b[k] + sum_{c, i, j} W[k, c, i, j] * x[n, g*Cg + c, oh*sh - ph + i*dh, ow*sw - pw + j*dw]
+// where g = k / (K / groups), Cg = C / groups, and x reads as 0 outside the input (zero padding; the
+// bottom/right padding is implied by out_h/out_w, so asymmetric "same" padding works).
+// Computed as im2col + GEMM: for image n and group g, Y_g (Kg x P) = W_g (Kg x Cg*kh*kw) * cols_g,
+// with P = out_h*out_w and cols (C*kh*kw x P) holding every receptive field as a column.
+// Backward: dW_g += dY_g * cols_g^T (per-thread partial sums, reduced at the end), dcols_g = W_g^T * dY_g
+// then dX = col2im(dcols) (accumulating overlapping windows), db[k] = sum over n, oh, ow of dY.
+#pragma once
+#include <cstdint>
+
+namespace tl {
+
+struct ConvGeometry {
+    int64_t batch, in_channels, in_h, in_w;
+    int64_t out_channels, kernel_h, kernel_w;
+    int64_t stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w;
+    int64_t groups;
+    int64_t out_h, out_w;
+};
+
+// cols (C*kh*kw rows x (oh1-oh0)*out_w columns) := the receptive fields of output rows [oh0, oh1) of
+// one image (C x in_h x in_w). Row (c*kh + i)*kw + j holds tap (i, j) of channel c.
+template <typename T>
+void im2col(const T* image, const ConvGeometry& g, int64_t oh0, int64_t oh1, T* cols);
+
+// image += the columns of output rows [oh0, oh1) scattered back to their input positions (the adjoint
+// of im2col: overlapping windows accumulate).
+template <typename T>
+void col2im(const T* cols, const ConvGeometry& g, int64_t oh0, int64_t oh1, T* image);
+
+// y (N x K x out_h x out_w) := conv2d(x, w) + bias; bias may be null.
+template <typename T>
+void conv2d_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeometry& g);
+
+// Gradients of conv2d given dy (N x K x out_h x out_w). dx, dw and db may each be null (not needed);
+// the ones given are overwritten.
+template <typename T>
+void conv2d_backward(const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, const ConvGeometry& g);
+
+}  // namespace tl

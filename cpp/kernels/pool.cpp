@@ -1,0 +1,195 @@
+// Max / average / adaptive average pooling, forward and backward (formulas in pool.h).
+// Each OpenMP thread takes whole planes, so the backward scatters never race.
+#include "kernels/pool.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "kernels/window.h"
+
+namespace tl {
+namespace {
+
+// One plane of max pooling. Taps are visited in row-major window order and only a strictly larger
+// value (or the first NaN) replaces the running maximum, so ties keep the first maximum. The inner
+// loop runs over a row of outputs for one tap (contiguous when stride is 1, vectorizable).
+template <typename T, bool kIndices>
+void max_pool_plane(const T* x, T* y, int64_t* idx, const PoolGeometry& g) {
+    for (int64_t oh = 0; oh < g.out_h; ++oh) {
+        T* yr = y + oh * g.out_w;
+        int64_t* ir = kIndices ? idx + oh * g.out_w : nullptr;
+        std::fill(yr, yr + g.out_w, -std::numeric_limits<T>::infinity());
+        if (kIndices) std::fill(ir, ir + g.out_w, int64_t(-1));
+        for (int64_t i = 0; i < g.kernel_h; ++i) {
+            const int64_t ih = oh * g.stride_h - g.pad_h + i * g.dilation_h;
+            if (ih < 0 || ih >= g.in_h) continue;
+            const T* xr = x + ih * g.in_w;
+            for (int64_t j = 0; j < g.kernel_w; ++j) {
+                const int64_t off = j * g.dilation_w - g.pad_w;
+                const TapRange r = tap_range(off, g.stride_w, g.in_w, g.out_w);
+                for (int64_t ow = r.lo; ow < r.hi; ++ow) {
+                    const int64_t iw = ow * g.stride_w + off;
+                    const T v = xr[iw];
+                    if (kIndices) {
+                        if (v > yr[ow] || (v != v && yr[ow] == yr[ow]) || ir[ow] < 0) {
+                            yr[ow] = v;
+                            ir[ow] = ih * g.in_w + iw;
+                        }
+                    } else if (v > yr[ow] || v != v) {
+                        yr[ow] = v;
+                    }
+                }
+            }
+        }
+    }
+}
+
+// PyTorch's average-pool window: bounds clipped to the input and the divisor.
+struct AvgWindow {
+    int64_t h0, h1, w0, w1;
+    int64_t divisor;
+};
+
+AvgWindow avg_window(const PoolGeometry& g, int64_t oh, int64_t ow, bool count_include_pad, int64_t divisor_override) {
+    int64_t h0 = oh * g.stride_h - g.pad_h, w0 = ow * g.stride_w - g.pad_w;
+    int64_t h1 = std::min(h0 + g.kernel_h, g.in_h + g.pad_h), w1 = std::min(w0 + g.kernel_w, g.in_w + g.pad_w);
+    const int64_t padded_size = (h1 - h0) * (w1 - w0);
+    h0 = std::max<int64_t>(h0, 0);
+    w0 = std::max<int64_t>(w0, 0);
+    h1 = std::min(h1, g.in_h);
+    w1 = std::min(w1, g.in_w);
+    const int64_t inside = std::max<int64_t>(h1 - h0, 0) * std::max<int64_t>(w1 - w0, 0);
+    const int64_t divisor = divisor_override > 0 ? divisor_override : (count_include_pad ? padded_size : inside);
+    return {h0, h1, w0, w1, divisor};
+}
+
+inline int64_t adaptive_start(int64_t o, int64_t in, int64_t out) { return o * in / out; }
+inline int64_t adaptive_end(int64_t o, int64_t in, int64_t out) { return ((o + 1) * in + out - 1) / out; }
+
+}  // namespace
+
+template <typename T>
+void max_pool2d_forward(const T* x, T* y, int64_t* indices, const PoolGeometry& g) {
+    const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
+#pragma omp parallel for schedule(static)
+    for (int64_t p = 0; p < g.planes; ++p) {
+        if (indices) {
+            max_pool_plane<T, true>(x + p * in_plane, y + p * out_plane, indices + p * out_plane, g);
+        } else {
+            max_pool_plane<T, false>(x + p * in_plane, y + p * out_plane, nullptr, g);
+        }
+    }
+}
+
+template <typename T>
+int64_t max_pool2d_backward(const T* dy, const int64_t* indices, T* dx, const PoolGeometry& g) {
+    const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
+    int64_t invalid = 0;
+#pragma omp parallel for schedule(static) reduction(+ : invalid)
+    for (int64_t p = 0; p < g.planes; ++p) {
+        T* dxp = dx + p * in_plane;
+        std::fill(dxp, dxp + in_plane, T(0));
+        const T* dyp = dy + p * out_plane;
+        const int64_t* ip = indices + p * out_plane;
+        for (int64_t q = 0; q < out_plane; ++q) {
+            if (ip[q] < 0 || ip[q] >= in_plane) {
+                ++invalid;
+                continue;
+            }
+            dxp[ip[q]] += dyp[q];
+        }
+    }
+    return invalid;
+}
+
+template <typename T>
+void avg_pool2d_forward(const T* x, T* y, const PoolGeometry& g, bool count_include_pad, int64_t divisor_override) {
+    const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
+#pragma omp parallel for schedule(static)
+    for (int64_t p = 0; p < g.planes; ++p) {
+        const T* xp = x + p * in_plane;
+        T* yp = y + p * out_plane;
+        for (int64_t oh = 0; oh < g.out_h; ++oh) {
+            for (int64_t ow = 0; ow < g.out_w; ++ow) {
+                const AvgWindow win = avg_window(g, oh, ow, count_include_pad, divisor_override);
+                T sum = T(0);
+                for (int64_t ih = win.h0; ih < win.h1; ++ih)
+                    for (int64_t iw = win.w0; iw < win.w1; ++iw) sum += xp[ih * g.in_w + iw];
+                yp[oh * g.out_w + ow] = win.divisor > 0 ? sum / static_cast<T>(win.divisor) : T(0);
+            }
+        }
+    }
+}
+
+template <typename T>
+void avg_pool2d_backward(const T* dy, T* dx, const PoolGeometry& g, bool count_include_pad, int64_t divisor_override) {
+    const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
+#pragma omp parallel for schedule(static)
+    for (int64_t p = 0; p < g.planes; ++p) {
+        T* dxp = dx + p * in_plane;
+        std::fill(dxp, dxp + in_plane, T(0));
+        const T* dyp = dy + p * out_plane;
+        for (int64_t oh = 0; oh < g.out_h; ++oh) {
+            for (int64_t ow = 0; ow < g.out_w; ++ow) {
+                const AvgWindow win = avg_window(g, oh, ow, count_include_pad, divisor_override);
+                if (win.divisor <= 0) continue;
+                const T share = dyp[oh * g.out_w + ow] / static_cast<T>(win.divisor);
+                for (int64_t ih = win.h0; ih < win.h1; ++ih)
+                    for (int64_t iw = win.w0; iw < win.w1; ++iw) dxp[ih * g.in_w + iw] += share;
+            }
+        }
+    }
+}
+
+template <typename T>
+void adaptive_avg_pool2d_forward(const T* x, T* y, int64_t planes, int64_t in_h, int64_t in_w, int64_t out_h,
+                                 int64_t out_w) {
+#pragma omp parallel for schedule(static)
+    for (int64_t p = 0; p < planes; ++p) {
+        const T* xp = x + p * in_h * in_w;
+        T* yp = y + p * out_h * out_w;
+        for (int64_t oh = 0; oh < out_h; ++oh) {
+            const int64_t h0 = adaptive_start(oh, in_h, out_h), h1 = adaptive_end(oh, in_h, out_h);
+            for (int64_t ow = 0; ow < out_w; ++ow) {
+                const int64_t w0 = adaptive_start(ow, in_w, out_w), w1 = adaptive_end(ow, in_w, out_w);
+                T sum = T(0);
+                for (int64_t ih = h0; ih < h1; ++ih)
+                    for (int64_t iw = w0; iw < w1; ++iw) sum += xp[ih * in_w + iw];
+                yp[oh * out_w + ow] = sum / static_cast<T>((h1 - h0) * (w1 - w0));
+            }
+        }
+    }
+}
+
+template <typename T>
+void adaptive_avg_pool2d_backward(const T* dy, T* dx, int64_t planes, int64_t in_h, int64_t in_w, int64_t out_h,
+                                  int64_t out_w) {
+#pragma omp parallel for schedule(static)
+    for (int64_t p = 0; p < planes; ++p) {
+        T* dxp = dx + p * in_h * in_w;
+        std::fill(dxp, dxp + in_h * in_w, T(0));
+        const T* dyp = dy + p * out_h * out_w;
+        for (int64_t oh = 0; oh < out_h; ++oh) {
+            const int64_t h0 = adaptive_start(oh, in_h, out_h), h1 = adaptive_end(oh, in_h, out_h);
+            for (int64_t ow = 0; ow < out_w; ++ow) {
+                const int64_t w0 = adaptive_start(ow, in_w, out_w), w1 = adaptive_end(ow, in_w, out_w);
+                const T share = dyp[oh * out_w + ow] / static_cast<T>((h1 - h0) * (w1 - w0));
+                for (int64_t ih = h0; ih < h1; ++ih)
+                    for (int64_t iw = w0; iw < w1; ++iw) dxp[ih * in_w + iw] += share;
+            }
+        }
+    }
+}
+
+#define TL_POOL_INSTANTIATE(T)                                                                                      \
+    template void max_pool2d_forward<T>(const T*, T*, int64_t*, const PoolGeometry&);                                \
+    template int64_t max_pool2d_backward<T>(const T*, const int64_t*, T*, const PoolGeometry&);                     \
+    template void avg_pool2d_forward<T>(const T*, T*, const PoolGeometry&, bool, int64_t);                          \
+    template void avg_pool2d_backward<T>(const T*, T*, const PoolGeometry&, bool, int64_t);                         \
+    template void adaptive_avg_pool2d_forward<T>(const T*, T*, int64_t, int64_t, int64_t, int64_t, int64_t);        \
+    template void adaptive_avg_pool2d_backward<T>(const T*, T*, int64_t, int64_t, int64_t, int64_t, int64_t);
+TL_POOL_INSTANTIATE(float)
+TL_POOL_INSTANTIATE(double)
+#undef TL_POOL_INSTANTIATE
+
+}  // namespace tl
