@@ -80,6 +80,37 @@ def activation_backward(saved, dy, kind):
     return _C.activation_backward(saved, dy, kind)
 
 
+# ---------------------------------------------------------------- optimizers (issue 6)
+
+_FUSED_UPDATES = {
+    "sgd": _C.sgd_step,
+    "momentum": _C.momentum_step,
+    "adagrad": _C.adagrad_step,
+    "rmsprop": _C.rmsprop_step,
+    "adam": _C.adam_step,
+    "adadelta": _C.adadelta_step,
+}
+
+
+def fused_update(kind, param, grad, *state_and_hyper):
+    """One fused in-place optimizer update of `param` and its state buffers (C-contiguous arrays of the
+    param's dtype and shape); `kind` is sgd, momentum, adagrad, rmsprop, adam or adadelta, and the
+    remaining arguments follow the kernel's signature in tensorlite._C."""
+    kernel = _FUSED_UPDATES[kind]
+    grad = np.asarray(grad, order="C")
+    if param.flags.c_contiguous:
+        kernel(param, grad, *state_and_hyper)
+        return
+    work = np.asarray(param, order="C")
+    kernel(work, grad, *state_and_hyper)
+    param[...] = work
+
+
+def grad_norm(grads, norm_type):
+    """The norm_type-norm (p > 0 or inf) of float arrays taken together, accumulated in float64."""
+    return _C.grad_norm(list(grads), float(norm_type))
+
+
 def _as_channels3(x):
     """View an (N, C, *) array as (N, C, S) with S the product of the trailing dimensions."""
     return x.reshape(x.shape[0], x.shape[1], -1) if x.ndim != 3 else x
