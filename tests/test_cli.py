@@ -9,6 +9,7 @@ import types
 
 import pytest
 
+import tensorlite as tl
 from tensorlite import cli
 from tensorlite.bench.common import Row
 
@@ -21,15 +22,24 @@ def check_demo_output(text, epochs):
     return float(lines[-1].split(":")[1])
 
 
-def test_demo_two_epochs_in_process(capsys):
-    assert cli.main(["demo", "--epochs", "2", "--no-progress", "--seed", "1"]) == 0
+@pytest.fixture
+def keep_threads():
+    """The demo's --threads sets the process-wide thread count: put it back afterwards."""
+    threads = tl.get_num_threads()
+    yield
+    tl.set_num_threads(threads)
+
+
+def test_demo_two_epochs_in_process(capsys, keep_threads):
+    assert cli.main(["demo", "--epochs", "2", "--no-progress", "--seed", "1", "--threads", "1"]) == 0
     accuracy = check_demo_output(capsys.readouterr().out, 2)
     assert 0.5 < accuracy <= 1.0  # two epochs already learn most digits
 
 
-def test_demo_mlp_model(capsys):
-    assert cli.main(["demo", "--epochs", "2", "--model", "mlp", "--no-progress"]) == 0
-    assert "tensorlite demo: mlp" in capsys.readouterr().out
+def test_demo_mlp_model(capsys, keep_threads):
+    assert cli.main(["demo", "--epochs", "2", "--model", "mlp", "--no-progress", "--threads", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "tensorlite demo: mlp" in out and "1 threads" in out
 
 
 def test_demo_console_script_end_to_end():
@@ -44,7 +54,7 @@ def test_demo_console_script_end_to_end():
     )
     assert result.returncode == 0, result.stderr
     check_demo_output(result.stdout, 2)  # not a TTY: per-epoch lines instead of bars
-    assert "1 threads" in result.stdout
+    assert "1 threads" in result.stdout and result.stderr == ""
 
 
 def test_bad_arguments_exit_with_usage(capsys):

@@ -74,6 +74,7 @@ def run(epochs=40, seed=0, threads=None, model="cnn", lr=3e-3, patience=6, progr
     train_loader, val_loader, test_loader = digits_loaders(seed)
     net = build_model(model)
     optimizer = tl.optim.Adam(net.parameters(), lr=lr)
+    scheduler = tl.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=2)
     stopper = train.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
     callbacks = [stopper] if train.progress_enabled(progress) else [stopper, EpochPrinter()]
     print(
@@ -89,6 +90,7 @@ def run(epochs=40, seed=0, threads=None, model="cnn", lr=3e-3, patience=6, progr
         train_loader,
         epochs,
         val_loader=val_loader,
+        scheduler=scheduler,
         callbacks=callbacks,
         progress=progress,
     )
