@@ -12,11 +12,11 @@ from tensorlite import data, nn, train
 
 
 def build_cnn():
-    """conv3x3(1->16)-relu-pool2 -> conv3x3(16->32)-relu-pool2 -> linear(128->10), He-initialized."""
+    """conv3x3(1->32)-relu-pool2 -> conv3x3(32->64)-relu-pool2 -> linear(256->10), He-initialized."""
     model = nn.Sequential(
-        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(32 * 2 * 2, 10),
+        nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(64 * 2 * 2, 10),
     )  # fmt: skip
     for module in model.modules():
         if isinstance(module, (nn.Conv2d, nn.Linear)):

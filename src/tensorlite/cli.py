@@ -75,7 +75,7 @@ def build_parser():
         "demo", help="train a small CNN on the bundled 8x8 digits and print the test accuracy"
     )
     demo.add_argument(
-        "--epochs", type=_positive_int, default=40, help="maximum epochs (early stopping may end sooner)"
+        "--epochs", type=_positive_int, default=30, help="maximum epochs (early stopping may end sooner)"
     )
     demo.add_argument("--seed", type=int, default=0, help="seed for the split, the init and the batch order")
     demo.add_argument("--threads", type=_positive_int, default=None, help="threads for the C++ kernels")

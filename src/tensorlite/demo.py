@@ -11,19 +11,19 @@ from tensorlite import data, nn, train
 def build_model(kind):
     """The demo network with He (kaiming normal, fan_in, relu) weights and zero biases.
 
-    cnn: conv3x3(1->16)-relu-maxpool2 -> conv3x3(16->32)-relu-maxpool2 -> linear(32*2*2 -> 10)
+    cnn: conv3x3(1->32)-relu-maxpool2 -> conv3x3(32->64)-relu-maxpool2 -> linear(64*2*2 -> 10)
     mlp: linear(64 -> 128)-relu -> linear(128 -> 10)
     """
     if kind == "cnn":
         model = nn.Sequential(
-            nn.Conv2d(1, 16, 3, padding=1),
+            nn.Conv2d(1, 32, 3, padding=1),
             nn.ReLU(),
             nn.MaxPool2d(2),
-            nn.Conv2d(16, 32, 3, padding=1),
+            nn.Conv2d(32, 64, 3, padding=1),
             nn.ReLU(),
             nn.MaxPool2d(2),
             nn.Flatten(),
-            nn.Linear(32 * 2 * 2, 10),
+            nn.Linear(64 * 2 * 2, 10),
         )
     elif kind == "mlp":
         model = nn.Sequential(nn.Flatten(), nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
@@ -65,7 +65,7 @@ class EpochPrinter(train.Callback):
         )
 
 
-def run(epochs=40, seed=0, threads=None, model="cnn", lr=3e-3, patience=6, progress=True):
+def run(epochs=30, seed=0, threads=None, model="cnn", lr=3e-3, patience=6, progress=True):
     """Train, early-stop on val_loss (restoring the best weights), print the time per epoch and, as the
     last line, the test accuracy. Returns the test accuracy."""
     if threads is not None:
