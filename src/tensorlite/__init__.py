@@ -30,7 +30,7 @@ from tensorlite.ops import *  # noqa: F403  (every op as tl.<name>)
 from tensorlite.random import Generator, manual_seed
 from tensorlite.tensor import Tensor
 
-from tensorlite import autograd, diagnostics, nn, optim  # noqa: E402,I001
+from tensorlite import autograd, data, diagnostics, nn, optim, train  # noqa: E402,I001
 
 float = float32  # noqa: A001  (torch.float)
 double = float64

@@ -1,7 +1,11 @@
-"""The `tensorlite` command."""
+"""The `tensorlite` command: info, demo, bench."""
 
 import argparse
+import importlib
+import pkgutil
 import sys
+
+BENCH_ORDER = ("gemm", "conv", "pool", "optim")
 
 
 def _info(args):
@@ -11,12 +15,87 @@ def _info(args):
     return 0
 
 
-def main(argv=None):
-    """Entry point of the `tensorlite` console script."""
+def _demo(args):
+    from tensorlite import demo
+
+    demo.run(
+        epochs=args.epochs,
+        seed=args.seed,
+        threads=args.threads,
+        model=args.model,
+        progress=not args.no_progress,
+    )
+    return 0
+
+
+def bench_modules():
+    """The benchmark modules of tensorlite.bench that define run(quick, threads), in BENCH_ORDER first."""
+    import tensorlite.bench
+
+    names = [m.name for m in pkgutil.iter_modules(tensorlite.bench.__path__) if m.name != "common"]
+    names.sort(key=lambda n: (BENCH_ORDER.index(n) if n in BENCH_ORDER else len(BENCH_ORDER), n))
+    modules = [importlib.import_module(f"tensorlite.bench.{name}") for name in names]
+    return [m for m in modules if callable(getattr(m, "run", None))]
+
+
+def _bench(args):
+    from tensorlite.bench.common import print_table, write_json
+
+    modules = bench_modules()
+    if not modules:
+        print("tensorlite bench: no benchmark modules are installed in tensorlite.bench", file=sys.stderr)
+        return 1
+    rows = []
+    for module in modules:
+        print(f"running {module.__name__} ...", file=sys.stderr, flush=True)
+        rows += module.run(quick=args.quick, threads=args.threads)
+    print_table(rows, title=f"tensorlite bench{' --quick' if args.quick else ''}")
+    if args.json:
+        write_json(rows, args.json)
+        print(f"wrote {len(rows)} rows to {args.json}")
+    return 0
+
+
+def _positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def build_parser():
+    """The argument parser of the `tensorlite` command."""
     parser = argparse.ArgumentParser(prog="tensorlite", description="tensorlite command line")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("info", help="print the build configuration (same as tl.show_config())").set_defaults(run=_info)
-    args = parser.parse_args(argv)
+    sub.add_parser("info", help="print the build configuration (same as tl.show_config())").set_defaults(
+        run=_info
+    )
+
+    demo = sub.add_parser(
+        "demo", help="train a small CNN on the bundled 8x8 digits and print the test accuracy"
+    )
+    demo.add_argument(
+        "--epochs", type=_positive_int, default=40, help="maximum epochs (early stopping may end sooner)"
+    )
+    demo.add_argument("--seed", type=int, default=0, help="seed for the split, the init and the batch order")
+    demo.add_argument("--threads", type=_positive_int, default=None, help="threads for the C++ kernels")
+    demo.add_argument("--model", choices=("cnn", "mlp"), default="cnn")
+    demo.add_argument(
+        "--no-progress", action="store_true", help="no progress bars (one line per epoch instead)"
+    )
+    demo.set_defaults(run=_demo)
+
+    bench = sub.add_parser("bench", help="kernel benchmarks against NumPy (and PyTorch when installed)")
+    bench.add_argument("--quick", action="store_true", help="fewer sizes and repeats")
+    bench.add_argument("--json", metavar="PATH", help="also write the rows as JSON to PATH")
+    bench.add_argument("--threads", type=_positive_int, default=None, help="threads for the C++ kernels")
+    bench.set_defaults(run=_bench)
+    return parser
+
+
+def main(argv=None):
+    """Entry point of the `tensorlite` console script; returns the exit status."""
+    args = build_parser().parse_args(argv)
     return args.run(args)
 
 
