@@ -12,7 +12,9 @@
 #include <vector>
 
 #include "kernels/activation.h"
+#include "kernels/batchnorm.h"
 #include "kernels/gemm.h"
+#include "kernels/parametric_activation.h"
 #include "kernels/softmax.h"
 #include "kernels/runtime.h"
 
@@ -252,6 +254,153 @@ py::array activation_backward(py::array saved, py::array dy, const std::string& 
     });
 }
 
+// ---------------------------------------------------------------- batch norm and parametric activations (issue 5)
+
+// A per-channel vector argument: None, or a 1-D array of length c with dtype T (made contiguous).
+template <typename T>
+std::optional<py::array_t<T>> channel_vector(const char* op, const char* name, const std::optional<py::array>& a,
+                                             py::ssize_t c) {
+    if (!a) return std::nullopt;
+    require_dtype<T>(op, name, *a);
+    if (a->ndim() != 1 || a->shape(0) != c)
+        throw py::value_error(std::string(op) + ": " + name + " must have shape (" + std::to_string(c) +
+                              ",) for " + std::to_string(c) + " channels, got " + shape_str(*a));
+    return contiguous<T>(*a);
+}
+
+template <typename T>
+const T* data_or_null(const std::optional<py::array_t<T>>& a) {
+    return a ? a->data() : nullptr;
+}
+
+void require_3d(const char* op, const py::array& x) {
+    if (x.ndim() != 3)
+        throw py::value_error(std::string(op) + ": expected x of shape (N, C, S), got " + shape_str(x));
+}
+
+void require_eps(const char* op, double eps) {
+    if (!(eps >= 0.0)) throw py::value_error(std::string(op) + ": eps must be >= 0, got " + std::to_string(eps));
+}
+
+py::tuple batchnorm_forward_train(py::array x, std::optional<py::array> gamma, std::optional<py::array> beta,
+                                  double eps) {
+    const char* op = "batchnorm_forward_train";
+    require_3d(op, x);
+    require_eps(op, eps);
+    if (x.shape(0) * x.shape(2) < 1)
+        throw py::value_error(std::string(op) + ": no values per channel in x of shape " + shape_str(x));
+    return dispatch_float(op, x, [&](auto t) -> py::tuple {
+        using T = decltype(t);
+        const py::ssize_t n = x.shape(0), c = x.shape(1), s = x.shape(2);
+        auto g = channel_vector<T>(op, "weight", gamma, c);
+        auto b = channel_vector<T>(op, "bias", beta, c);
+        auto xc = contiguous<T>(x);
+        py::array_t<T> y({n, c, s}), mean(c), var(c);
+        const T *xp = xc.data(), *gp = data_or_null(g), *bp = data_or_null(b);
+        T *yp = y.mutable_data(), *mp = mean.mutable_data(), *vp = var.mutable_data();
+        {
+            py::gil_scoped_release release;
+            tl::batchnorm_forward_train<T>(xp, gp, bp, yp, mp, vp, n, c, s, eps);
+        }
+        return py::make_tuple(y, mean, var);
+    });
+}
+
+py::array batchnorm_forward_eval(py::array x, std::optional<py::array> gamma, std::optional<py::array> beta,
+                                 py::array mean, py::array var, double eps) {
+    const char* op = "batchnorm_forward_eval";
+    require_3d(op, x);
+    require_eps(op, eps);
+    return dispatch_float(op, x, [&](auto t) -> py::array {
+        using T = decltype(t);
+        const py::ssize_t n = x.shape(0), c = x.shape(1), s = x.shape(2);
+        auto g = channel_vector<T>(op, "weight", gamma, c);
+        auto b = channel_vector<T>(op, "bias", beta, c);
+        auto m = channel_vector<T>(op, "mean", mean, c);
+        auto v = channel_vector<T>(op, "var", var, c);
+        auto xc = contiguous<T>(x);
+        py::array_t<T> y({n, c, s});
+        const T *xp = xc.data(), *gp = data_or_null(g), *bp = data_or_null(b), *mp = m->data(), *vp = v->data();
+        T* yp = y.mutable_data();
+        {
+            py::gil_scoped_release release;
+            tl::batchnorm_forward_eval<T>(xp, gp, bp, mp, vp, yp, n, c, s, eps);
+        }
+        return y;
+    });
+}
+
+py::tuple batchnorm_backward(py::array x, py::array dy, py::array mean, py::array var,
+                             std::optional<py::array> gamma, double eps, bool batch_stats) {
+    const char* op = "batchnorm_backward";
+    require_3d(op, x);
+    require_same_shape(op, x, dy);
+    require_eps(op, eps);
+    return dispatch_float(op, x, [&](auto t) -> py::tuple {
+        using T = decltype(t);
+        require_dtype<T>(op, "dy", dy);
+        const py::ssize_t n = x.shape(0), c = x.shape(1), s = x.shape(2);
+        auto g = channel_vector<T>(op, "weight", gamma, c);
+        auto m = channel_vector<T>(op, "mean", mean, c);
+        auto v = channel_vector<T>(op, "var", var, c);
+        auto xc = contiguous<T>(x);
+        auto dyc = contiguous<T>(dy);
+        py::array_t<T> dx({n, c, s}), dgamma(c), dbeta(c);
+        const T *xp = xc.data(), *dyp = dyc.data(), *mp = m->data(), *vp = v->data(), *gp = data_or_null(g);
+        T *dxp = dx.mutable_data(), *dgp = dgamma.mutable_data(), *dbp = dbeta.mutable_data();
+        {
+            py::gil_scoped_release release;
+            tl::batchnorm_backward<T>(xp, dyp, mp, vp, gp, dxp, dgp, dbp, n, c, s, eps, batch_stats);
+        }
+        return py::make_tuple(dx, dgamma, dbeta);
+    });
+}
+
+tl::ParametricActivation parse_parametric_activation(const std::string& name) {
+    if (name == "leaky_relu") return tl::ParametricActivation::leaky_relu;
+    if (name == "elu") return tl::ParametricActivation::elu;
+    if (name == "selu") return tl::ParametricActivation::selu;
+    if (name == "gelu") return tl::ParametricActivation::gelu;
+    if (name == "gelu_tanh") return tl::ParametricActivation::gelu_tanh;
+    if (name == "softplus") return tl::ParametricActivation::softplus;
+    throw py::value_error("unknown parametric activation '" + name +
+                          "' (expected leaky_relu, elu, selu, gelu, gelu_tanh or softplus)");
+}
+
+py::array parametric_activation_forward(py::array x, const std::string& name, double a, double b) {
+    const tl::ParametricActivation kind = parse_parametric_activation(name);
+    return dispatch_float(name.c_str(), x, [&](auto t) -> py::array {
+        using T = decltype(t);
+        auto xc = contiguous<T>(x);
+        auto y = empty_like<T>(x);
+        const T* xp = xc.data();
+        T* yp = y.mutable_data();
+        const int64_t n = x.size();
+        py::gil_scoped_release release;
+        tl::parametric_activation_forward<T>(kind, xp, yp, n, a, b);
+        return y;
+    });
+}
+
+py::array parametric_activation_backward(py::array x, py::array dy, const std::string& name, double a, double b) {
+    const tl::ParametricActivation kind = parse_parametric_activation(name);
+    const std::string op = name + "_backward";
+    require_same_shape(op.c_str(), x, dy);
+    return dispatch_float(op.c_str(), x, [&](auto t) -> py::array {
+        using T = decltype(t);
+        require_dtype<T>(op.c_str(), "dy", dy);
+        auto xc = contiguous<T>(x);
+        auto dyc = contiguous<T>(dy);
+        auto dx = empty_like<T>(x);
+        const T *xp = xc.data(), *dyp = dyc.data();
+        T* dxp = dx.mutable_data();
+        const int64_t n = x.size();
+        py::gil_scoped_release release;
+        tl::parametric_activation_backward<T>(kind, xp, dyp, dxp, n, a, b);
+        return dx;
+    });
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_C, m) {
@@ -268,6 +417,19 @@ PYBIND11_MODULE(_C, m) {
           "relu / sigmoid / tanh of an array.");
     m.def("activation_backward", &activation_backward, py::arg("saved"), py::arg("dy"), py::arg("kind"),
           "Fused activation backward; saved is x for relu and y for sigmoid/tanh.");
+
+    // batch norm and parametric activations (issue 5)
+    m.def("batchnorm_forward_train", &batchnorm_forward_train, py::arg("x"), py::arg("weight"), py::arg("bias"),
+          py::arg("eps"), "Batch norm of (N, C, S) x with batch statistics; returns (y, mean, biased var).");
+    m.def("batchnorm_forward_eval", &batchnorm_forward_eval, py::arg("x"), py::arg("weight"), py::arg("bias"),
+          py::arg("mean"), py::arg("var"), py::arg("eps"), "Batch norm of (N, C, S) x with given statistics.");
+    m.def("batchnorm_backward", &batchnorm_backward, py::arg("x"), py::arg("dy"), py::arg("mean"), py::arg("var"),
+          py::arg("weight"), py::arg("eps"), py::arg("batch_stats"),
+          "Fused batch-norm backward; returns (dx, dweight, dbias).");
+    m.def("parametric_activation_forward", &parametric_activation_forward, py::arg("x"), py::arg("kind"),
+          py::arg("a") = 0.0, py::arg("b") = 0.0, "leaky_relu / elu / selu / gelu / gelu_tanh / softplus of x.");
+    m.def("parametric_activation_backward", &parametric_activation_backward, py::arg("x"), py::arg("dy"),
+          py::arg("kind"), py::arg("a") = 0.0, py::arg("b") = 0.0, "dy * f'(x) for a parametric activation.");
 
     m.def("get_num_threads", &tl::get_num_threads);
     m.def("set_num_threads", [](int n) {

@@ -3,10 +3,27 @@
 from tensorlite.backend.cpu import (
     activation,
     activation_backward,
+    batch_norm_backward,
+    batch_norm_eval,
+    batch_norm_train,
     gemm,
     matmul,
+    parametric_activation,
+    parametric_activation_backward,
     softmax,
     softmax_backward,
 )
 
-__all__ = ["activation", "activation_backward", "gemm", "matmul", "softmax", "softmax_backward"]
+__all__ = [
+    "activation",
+    "activation_backward",
+    "batch_norm_backward",
+    "batch_norm_eval",
+    "batch_norm_train",
+    "gemm",
+    "matmul",
+    "parametric_activation",
+    "parametric_activation_backward",
+    "softmax",
+    "softmax_backward",
+]

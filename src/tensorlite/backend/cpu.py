@@ -78,3 +78,37 @@ def activation(x, kind):
 def activation_backward(saved, dy, kind):
     """Fused activation gradient; saved is x for relu, y for sigmoid and tanh."""
     return _C.activation_backward(saved, dy, kind)
+
+
+def _as_channels3(x):
+    """View an (N, C, *) array as (N, C, S) with S the product of the trailing dimensions."""
+    return x.reshape(x.shape[0], x.shape[1], -1) if x.ndim != 3 else x
+
+
+def batch_norm_train(x, weight, bias, eps):
+    """Batch norm of (N, C, *) x with its own per-channel statistics; returns (y, mean, biased var)."""
+    y, mean, var = _C.batchnorm_forward_train(_as_channels3(x), weight, bias, eps)
+    return y.reshape(x.shape), mean, var
+
+
+def batch_norm_eval(x, weight, bias, mean, var, eps):
+    """Batch norm of (N, C, *) x with given per-channel mean and variance (e.g. running statistics)."""
+    return _C.batchnorm_forward_eval(_as_channels3(x), weight, bias, mean, var, eps).reshape(x.shape)
+
+
+def batch_norm_backward(x, dy, mean, var, weight, eps, batch_stats):
+    """Fused batch-norm gradient; returns (dx, dweight, dbias). batch_stats: mean/var came from x."""
+    dx, dweight, dbias = _C.batchnorm_backward(
+        _as_channels3(x), _as_channels3(dy), mean, var, weight, eps, batch_stats
+    )
+    return dx.reshape(x.shape), dweight, dbias
+
+
+def parametric_activation(x, kind, a=0.0, b=0.0):
+    """leaky_relu(a=slope) / elu(a=alpha) / selu / gelu / gelu_tanh / softplus(a=beta, b=threshold) of x."""
+    return _C.parametric_activation_forward(x, kind, a, b)
+
+
+def parametric_activation_backward(x, dy, kind, a=0.0, b=0.0):
+    """dy * f'(x) for the parametric activation `kind`."""
+    return _C.parametric_activation_backward(x, dy, kind, a, b)

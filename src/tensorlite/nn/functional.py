@@ -1,5 +1,56 @@
-"""Functional forms of layers and losses (tl.nn.functional, imported as F)."""
+"""Functional forms of layers and losses (tl.nn.functional, imported as F), and regularization penalties."""
 
-from tensorlite.ops import cross_entropy, linear, log_softmax, mse_loss, relu, sigmoid, softmax, tanh
+from tensorlite import ops
+from tensorlite.nn.module import Module
+from tensorlite.ops import (
+    batch_norm,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    dropout,
+    dropout2d,
+    elu,
+    gelu,
+    huber_loss,
+    l1_loss,
+    leaky_relu,
+    linear,
+    log_softmax,
+    mse_loss,
+    nll_loss,
+    relu,
+    selu,
+    sigmoid,
+    smooth_l1_loss,
+    softmax,
+    softplus,
+    tanh,
+)
 
-__all__ = ["cross_entropy", "linear", "log_softmax", "mse_loss", "relu", "sigmoid", "softmax", "tanh"]
+__all__ = [
+    "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "dropout",
+    "dropout2d", "elu", "gelu", "huber_loss", "l1_loss", "l1_penalty", "l2_penalty", "leaky_relu", "linear",
+    "log_softmax", "mse_loss", "nll_loss", "relu", "selu", "sigmoid", "smooth_l1_loss", "softmax", "softplus",
+    "tanh",
+]  # fmt: skip
+
+
+def _penalized(params, include_bias):
+    """The tensors a penalty applies to: every parameter, minus 1-D ones (biases, norm scales) unless
+    include_bias. params: a Module or an iterable of tensors."""
+    tensors = params.parameters() if isinstance(params, Module) else params
+    return [p for p in tensors if include_bias or p.ndim > 1]
+
+
+def l1_penalty(params, lam, include_bias=False):
+    """L1 regularization term lam * sum_w |w| over the weights (1-D parameters such as biases excluded
+    unless include_bias=True); add it to the loss. Its gradient is lam * sign(w)."""
+    terms = [ops.abs(p).sum() for p in _penalized(params, include_bias)]
+    return lam * sum(terms[1:], terms[0]) if terms else ops.as_tensor(0.0)
+
+
+def l2_penalty(params, lam, include_bias=False):
+    """L2 regularization (weight decay) term lam / 2 * sum_w w^2 over the weights (1-D parameters such as
+    biases excluded unless include_bias=True); add it to the loss. Its gradient is lam * w."""
+    terms = [(p * p).sum() for p in _penalized(params, include_bias)]
+    return (lam / 2) * sum(terms[1:], terms[0]) if terms else ops.as_tensor(0.0)

@@ -1,7 +1,5 @@
 """Linear, Identity and Flatten layers."""
 
-import math
-
 from tensorlite import creation, ops
 from tensorlite.nn import init
 from tensorlite.nn.module import Module
@@ -12,25 +10,27 @@ class Linear(Module):
     """y = x W^T + b with W of shape (out_features, in_features).
 
     Default init (PyTorch's): W ~ kaiming_uniform_(a=sqrt(5)) = U(-1/sqrt(in), 1/sqrt(in)),
-    b ~ U(-1/sqrt(in), 1/sqrt(in)).
+    b ~ U(-1/sqrt(in), 1/sqrt(in)). weight_init= / bias_init= replace them: an initializer name
+    ("xavier_uniform", "he_normal", "lecun_normal", "zeros", ...; see tl.nn.init.INITIALIZER_NAMES),
+    a number (a constant, e.g. bias_init=0.01) or a callable fn(tensor).
     """
 
-    def __init__(self, in_features, out_features, bias=True, dtype=None):
+    def __init__(self, in_features, out_features, bias=True, dtype=None, weight_init=None, bias_init=None):
         super().__init__()
         for name, value in (("in_features", in_features), ("out_features", out_features)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"Linear: {name} must be a non-negative int, got {value!r}")
         self.in_features, self.out_features = in_features, out_features
+        init.resolve_initializer(weight_init, "Linear: weight_init")
+        init.resolve_initializer(bias_init, "Linear: bias_init")
+        self.weight_init, self.bias_init = weight_init, bias_init
         self.weight = Parameter(creation.empty(out_features, in_features, dtype=dtype))
         self.bias = Parameter(creation.empty(out_features, dtype=dtype)) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self):
-        """Re-draw weight and bias with PyTorch's default initialization."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        """Re-draw weight and bias (weight_init / bias_init, else PyTorch's default initialization)."""
+        init.init_weight_and_bias_(self.weight, self.bias, self.weight_init, self.bias_init)
 
     def forward(self, x):
         return ops.linear(x, self.weight, self.bias)

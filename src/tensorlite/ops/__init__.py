@@ -1,7 +1,19 @@
 """Differentiable ops, grouped by family. Each op is one Function class plus a public function."""
 
 from tensorlite.ops._util import as_tensor
-from tensorlite.ops.activation import log_softmax, relu, sigmoid, softmax, tanh
+from tensorlite.ops.activation import (
+    elu,
+    gelu,
+    leaky_relu,
+    log_softmax,
+    relu,
+    selu,
+    sigmoid,
+    softmax,
+    softplus,
+    tanh,
+)
+from tensorlite.ops.dropout import dropout, dropout2d
 from tensorlite.ops.elementwise import (
     abs,
     add,
@@ -30,8 +42,18 @@ from tensorlite.ops.elementwise import (
     sub,
     where,
 )
-from tensorlite.ops.loss import cross_entropy, mse_loss
+from tensorlite.ops.loss import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+    smooth_l1_loss,
+)
 from tensorlite.ops.matmul import linear, matmul
+from tensorlite.ops.normalization import batch_norm
 from tensorlite.ops.reduce import amax, amin, argmax, argmin, max, mean, min, std, sum, var
 from tensorlite.ops.shape import (
     cat,
@@ -65,4 +87,7 @@ __all__ = [
     "minimum", "mse_loss", "mul", "ne", "neg", "permute", "pow", "relu", "reshape", "sigmoid", "sin",
     "softmax", "split", "sqrt", "squeeze", "stack", "std", "sub", "sum", "tanh", "transpose", "unsqueeze",
     "var", "view", "where",
+    # issue 5: activations, dropout, normalization, losses
+    "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "dropout", "dropout2d", "elu",
+    "gelu", "huber_loss", "l1_loss", "leaky_relu", "nll_loss", "selu", "smooth_l1_loss", "softplus",
 ]  # fmt: skip

@@ -1,0 +1,218 @@
+// Batch normalization forward (training and eval) and fused backward; formulas in batchnorm.h.
+// Work is split over channel blocks (OpenMP): each block's statistics pass and normalize pass run
+// back to back, so a block's data is still in cache for the second pass. For S = 1 ((N, C) input)
+// a block spans many channels and the inner loop runs along the contiguous channel axis.
+#include "kernels/batchnorm.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "kernels/runtime.h"
+
+namespace tl {
+
+namespace {
+
+// Channels per block: enough contiguous values per row when S is small, at least one block per thread.
+int64_t channel_block(int64_t c, int64_t s) {
+    const int64_t threads = std::max(1, get_num_threads());
+    const int64_t want = std::max<int64_t>(1, (64 + s - 1) / s);
+    const int64_t per_thread = std::max<int64_t>(1, (c + threads - 1) / threads);
+    return std::min(want, per_thread);
+}
+
+bool worth_threading(int64_t n, int64_t c, int64_t s) { return n * c * s > 32768; }
+
+// Per-channel sums of (x - shift) and (x - shift)^2 over the M values of channels [c0, c1); the shift
+// (the channel's first value) keeps the one-pass variance accurate when |mean| >> std.
+template <typename T>
+void shifted_sums(const T* x, int64_t n, int64_t c, int64_t s, int64_t c0, int64_t c1, double* shift,
+                  double* sum, double* sumsq) {
+    for (int64_t j = c0; j < c1; ++j) {
+        shift[j - c0] = n > 0 && s > 0 ? static_cast<double>(x[j * s]) : 0.0;
+        sum[j - c0] = sumsq[j - c0] = 0.0;
+    }
+    for (int64_t i = 0; i < n; ++i) {
+        const T* row = x + i * c * s;
+        if (s == 1) {
+#pragma omp simd
+            for (int64_t j = c0; j < c1; ++j) {
+                const double d = static_cast<double>(row[j]) - shift[j - c0];
+                sum[j - c0] += d;
+                sumsq[j - c0] += d * d;
+            }
+        } else {
+            for (int64_t j = c0; j < c1; ++j) {
+                const T* xs = row + j * s;
+                const double sh = shift[j - c0];
+                double a = 0.0, b = 0.0;
+#pragma omp simd reduction(+ : a, b)
+                for (int64_t k = 0; k < s; ++k) {
+                    const double d = static_cast<double>(xs[k]) - sh;
+                    a += d;
+                    b += d * d;
+                }
+                sum[j - c0] += a;
+                sumsq[j - c0] += b;
+            }
+        }
+    }
+}
+
+// y = x * scale_c + shift_c for channels [c0, c1).
+template <typename T>
+void channel_affine(const T* x, T* y, const T* scale, const T* offset, int64_t n, int64_t c, int64_t s,
+                    int64_t c0, int64_t c1) {
+    for (int64_t i = 0; i < n; ++i) {
+        const int64_t base = i * c * s;
+        if (s == 1) {
+#pragma omp simd
+            for (int64_t j = c0; j < c1; ++j) y[base + j] = x[base + j] * scale[j] + offset[j];
+        } else {
+            for (int64_t j = c0; j < c1; ++j) {
+                const T a = scale[j], b = offset[j];
+                const T* xs = x + base + j * s;
+                T* ys = y + base + j * s;
+#pragma omp simd
+                for (int64_t k = 0; k < s; ++k) ys[k] = xs[k] * a + b;
+            }
+        }
+    }
+}
+
+}  // namespace
+
+template <typename T>
+void batchnorm_forward_train(const T* x, const T* gamma, const T* beta, T* y, T* mean, T* var, int64_t n,
+                             int64_t c, int64_t s, double eps) {
+    const int64_t block = channel_block(c, s);
+    const int64_t blocks = (c + block - 1) / block;
+    const double m = static_cast<double>(n * s);
+    std::vector<T> scale(c), offset(c);
+#pragma omp parallel if (worth_threading(n, c, s))
+    {
+        std::vector<double> shift(block), sum(block), sumsq(block);
+#pragma omp for schedule(static)
+        for (int64_t b = 0; b < blocks; ++b) {
+            const int64_t c0 = b * block, c1 = std::min(c, c0 + block);
+            shifted_sums(x, n, c, s, c0, c1, shift.data(), sum.data(), sumsq.data());
+            for (int64_t j = c0; j < c1; ++j) {
+                const double dmean = sum[j - c0] / m;
+                const double v = std::max(0.0, sumsq[j - c0] / m - dmean * dmean);
+                const double mu = shift[j - c0] + dmean;
+                const double g = gamma ? static_cast<double>(gamma[j]) : 1.0;
+                const double invstd = 1.0 / std::sqrt(v + eps);
+                mean[j] = static_cast<T>(mu);
+                var[j] = static_cast<T>(v);
+                scale[j] = static_cast<T>(g * invstd);
+                offset[j] = static_cast<T>((beta ? static_cast<double>(beta[j]) : 0.0) - mu * g * invstd);
+            }
+            channel_affine(x, y, scale.data(), offset.data(), n, c, s, c0, c1);
+        }
+    }
+}
+
+template <typename T>
+void batchnorm_forward_eval(const T* x, const T* gamma, const T* beta, const T* mean, const T* var, T* y,
+                            int64_t n, int64_t c, int64_t s, double eps) {
+    std::vector<T> scale(c), offset(c);
+    for (int64_t j = 0; j < c; ++j) {
+        const double g = gamma ? static_cast<double>(gamma[j]) : 1.0;
+        const double a = g / std::sqrt(static_cast<double>(var[j]) + eps);
+        scale[j] = static_cast<T>(a);
+        offset[j] = static_cast<T>((beta ? static_cast<double>(beta[j]) : 0.0) - static_cast<double>(mean[j]) * a);
+    }
+    const int64_t block = channel_block(c, s);
+    const int64_t blocks = (c + block - 1) / block;
+#pragma omp parallel for schedule(static) if (worth_threading(n, c, s))
+    for (int64_t b = 0; b < blocks; ++b)
+        channel_affine(x, y, scale.data(), offset.data(), n, c, s, b * block, std::min(c, b * block + block));
+}
+
+template <typename T>
+void batchnorm_backward(const T* x, const T* dy, const T* mean, const T* var, const T* gamma, T* dx,
+                        T* dgamma, T* dbeta, int64_t n, int64_t c, int64_t s, double eps, bool batch_stats) {
+    const int64_t block = channel_block(c, s);
+    const int64_t blocks = (c + block - 1) / block;
+    const double m = static_cast<double>(n * s);
+    std::vector<T> coef_dy(c), coef_x(c), coef_const(c);
+#pragma omp parallel for schedule(static) if (worth_threading(n, c, s))
+    for (int64_t b = 0; b < blocks; ++b) {
+        const int64_t c0 = b * block, c1 = std::min(c, c0 + block);
+        // Pass 1: sum dy and sum dy * (x - mean) per channel.
+        std::vector<double> sum_dy(c1 - c0, 0.0), sum_dy_xc(c1 - c0, 0.0);
+        for (int64_t i = 0; i < n; ++i) {
+            const int64_t base = i * c * s;
+            if (s == 1) {
+                for (int64_t j = c0; j < c1; ++j) {
+                    const double g = dy[base + j];
+                    sum_dy[j - c0] += g;
+                    sum_dy_xc[j - c0] += g * (static_cast<double>(x[base + j]) - static_cast<double>(mean[j]));
+                }
+            } else {
+                for (int64_t j = c0; j < c1; ++j) {
+                    const T* xs = x + base + j * s;
+                    const T* gs = dy + base + j * s;
+                    const double mu = mean[j];
+                    double a = 0.0, bsum = 0.0;
+#pragma omp simd reduction(+ : a, bsum)
+                    for (int64_t k = 0; k < s; ++k) {
+                        const double g = gs[k];
+                        a += g;
+                        bsum += g * (static_cast<double>(xs[k]) - mu);
+                    }
+                    sum_dy[j - c0] += a;
+                    sum_dy_xc[j - c0] += bsum;
+                }
+            }
+        }
+        // dx = k_dy * dy + k_x * (x - mean) + k_const = gamma*invstd*(dy - dbeta/M - xhat*dgamma/M).
+        for (int64_t j = c0; j < c1; ++j) {
+            const double invstd = 1.0 / std::sqrt(static_cast<double>(var[j]) + eps);
+            const double g = gamma ? static_cast<double>(gamma[j]) : 1.0;
+            const double db = sum_dy[j - c0], dg = sum_dy_xc[j - c0] * invstd;
+            dbeta[j] = static_cast<T>(db);
+            dgamma[j] = static_cast<T>(dg);
+            const double k_dy = g * invstd;
+            if (batch_stats) {
+                const double k_x = -k_dy * dg * invstd / m;
+                coef_dy[j] = static_cast<T>(k_dy);
+                coef_x[j] = static_cast<T>(k_x);
+                coef_const[j] = static_cast<T>(-k_dy * db / m);
+            } else {
+                coef_dy[j] = static_cast<T>(k_dy);
+                coef_x[j] = T(0);
+                coef_const[j] = T(0);
+            }
+        }
+        // Pass 2: the fused elementwise gradient.
+        for (int64_t i = 0; i < n; ++i) {
+            const int64_t base = i * c * s;
+            for (int64_t j = c0; j < c1; ++j) {
+                const T a = coef_dy[j], bx = coef_x[j], k = coef_const[j], mu = mean[j];
+                const T* xs = x + base + j * s;
+                const T* gs = dy + base + j * s;
+                T* out = dx + base + j * s;
+#pragma omp simd
+                for (int64_t q = 0; q < s; ++q) out[q] = a * gs[q] + bx * (xs[q] - mu) + k;
+            }
+        }
+    }
+}
+
+template void batchnorm_forward_train<float>(const float*, const float*, const float*, float*, float*, float*,
+                                             int64_t, int64_t, int64_t, double);
+template void batchnorm_forward_train<double>(const double*, const double*, const double*, double*, double*,
+                                              double*, int64_t, int64_t, int64_t, double);
+template void batchnorm_forward_eval<float>(const float*, const float*, const float*, const float*,
+                                            const float*, float*, int64_t, int64_t, int64_t, double);
+template void batchnorm_forward_eval<double>(const double*, const double*, const double*, const double*,
+                                             const double*, double*, int64_t, int64_t, int64_t, double);
+template void batchnorm_backward<float>(const float*, const float*, const float*, const float*, const float*,
+                                        float*, float*, float*, int64_t, int64_t, int64_t, double, bool);
+template void batchnorm_backward<double>(const double*, const double*, const double*, const double*,
+                                         const double*, double*, double*, double*, int64_t, int64_t, int64_t,
+                                         double, bool);
+
+}  // namespace tl
