@@ -3,6 +3,7 @@ figures and a JSON of its numbers to out_dir, prints a short table and returns t
 
 import os
 
+from tensorlite.config import get_num_threads, set_num_threads
 from tensorlite.experiments import (
     hyperparameter_scale,
     init_compare,
@@ -27,12 +28,23 @@ EXPERIMENTS = {
 }
 
 
-def run(name, out_dir, quick=False, seed=0, mnist_root=None):
-    """Run the experiment called `name` (see EXPERIMENTS) into out_dir (created if missing)."""
+def run(name, out_dir, quick=False, seed=0, mnist_root=None, threads=1):
+    """Run the experiment called `name` (see EXPERIMENTS) into out_dir (created if missing).
+
+    threads: C++ kernel threads during the run (restored after). The default 1 suits these small
+    nets (100x100 matrices): splitting them across busy cores costs more than it gains; None keeps
+    the current setting.
+    """
     if name not in EXPERIMENTS:
         raise ValueError(f"unknown experiment {name!r}; choose from {', '.join(EXPERIMENTS)}")
     os.makedirs(out_dir, exist_ok=True)
-    return EXPERIMENTS[name].run(out_dir, quick=quick, seed=seed, mnist_root=mnist_root)
+    previous = get_num_threads()
+    if threads is not None:
+        set_num_threads(threads)
+    try:
+        return EXPERIMENTS[name].run(out_dir, quick=quick, seed=seed, mnist_root=mnist_root)
+    finally:
+        set_num_threads(previous)
 
 
 __all__ = ["EXPERIMENTS", "run"]

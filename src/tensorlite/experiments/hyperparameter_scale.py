@@ -30,7 +30,7 @@ def sample(draw, trials, scale):
 
 def run(out_dir, quick=False, seed=0, mnist_root=None):
     """Each trial trains a 2x50 ReLU MLP with SGD+momentum and scores its validation accuracy."""
-    trials, steps = (8, 60) if quick else (25, 300)
+    trials, steps = (6, 40) if quick else (25, 300)
     x_train, y_train, x_val, y_val = load_classification(mnist_root, seed)
     draw = tl.random.rng(tl.Generator(seed))
     searches = {}

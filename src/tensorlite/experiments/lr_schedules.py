@@ -31,12 +31,12 @@ def _schedules(steps):
 
 def run(out_dir, quick=False, seed=0, mnist_root=None):
     """Train from the same weights and batches under each schedule (Adam lr 1e-3, batch 100)."""
-    steps = 300 if quick else 3000
+    steps, depth = (150, 3) if quick else (3000, 5)
     x_train, y_train, _, _ = load_classification(mnist_root, seed)
     curves, final_lr = {}, {}
     for name, make in _schedules(steps).items():
         tl.manual_seed(seed)
-        model = mlp(x_train.shape[1], 10, "relu", "he")
+        model = mlp(x_train.shape[1], 10, "relu", "he", depth=depth)
         optimizer = tl.optim.Adam(model.parameters(), lr=1e-3)
         curves[name] = train(model, optimizer, x_train, y_train, steps, seed=seed, scheduler=make(optimizer))
         final_lr[name] = optimizer.param_groups[0]["lr"]
@@ -53,7 +53,7 @@ def run(out_dir, quick=False, seed=0, mnist_root=None):
         ax.plot(smooth(losses, window), label=name)
     ax.set(xlabel="step", ylabel="training loss", yscale="log", title="Adam under learning-rate schedules")
     ax.legend(fontsize=8)
-    results = {"name": NAME, "quick": quick, "steps": steps, "final_lr": final_lr, "final_loss": final,
+    results = {"name": NAME, "quick": quick, "steps": steps, "depth": depth, "final_lr": final_lr, "final_loss": final,
                "curves": curves}  # fmt: skip
     results["files"] = [save_figure(fig, out_dir, NAME), save_json(results, out_dir, NAME)]
     return results

@@ -25,19 +25,19 @@ OPTIMIZERS = {
 
 def run(out_dir, quick=False, seed=0, mnist_root=None):
     """Train one He-initialized model per optimizer from the same weights and batches; write the curves."""
-    steps = 100 if quick else 2000
+    steps, depth = (60, 3) if quick else (2000, 5)
     x_train, y_train, x_val, y_val = load_classification(mnist_root, seed)
     curves, val_accuracy = {}, {}
     for name, make in OPTIMIZERS.items():
         tl.manual_seed(seed)
-        model = mlp(x_train.shape[1], 10, "relu", "he")
+        model = mlp(x_train.shape[1], 10, "relu", "he", depth=depth)
         curves[name] = train(model, make(model.parameters()), x_train, y_train, steps, seed=seed)
         val_accuracy[name] = accuracy(model, x_val, y_val)
     window = max(1, steps // 20)
     final = {name: float(smooth(losses, window)[-1]) for name, losses in curves.items()}
     rows = [(name, final[name], val_accuracy[name]) for name in curves]
     print_table(
-        f"{NAME}: 5x100 ReLU MLP, {steps} steps of batch 100",
+        f"{NAME}: {depth}x100 ReLU MLP, {steps} steps of batch 100",
         ("optimizer", "final loss", "val accuracy"),
         rows,
     )
@@ -49,7 +49,7 @@ def run(out_dir, quick=False, seed=0, mnist_root=None):
         xlabel="step", ylabel="training loss", yscale="log", title="optimizers on the same net and batches"
     )
     ax.legend()
-    results = {"name": NAME, "quick": quick, "steps": steps, "final_loss": final, "val_accuracy": val_accuracy,
+    results = {"name": NAME, "quick": quick, "steps": steps, "depth": depth, "final_loss": final, "val_accuracy": val_accuracy,
                "curves": curves}  # fmt: skip
     results["files"] = [save_figure(fig, out_dir, NAME), save_json(results, out_dir, NAME)]
     return results

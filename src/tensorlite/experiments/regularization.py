@@ -21,10 +21,10 @@ CONFIGS = {"none": {}, "weight decay 0.1": {"weight_decay": 0.1}, "dropout 0.2":
 PATIENCE = 10  # epochs without a better validation accuracy before early stopping ends the run
 
 
-def _run_config(data, epochs, seed, weight_decay=0.0, dropout=0.0):
+def _run_config(data, epochs, depth, seed, weight_decay=0.0, dropout=0.0):
     x_train, y_train, x_val, y_val = data
     tl.manual_seed(seed)
-    model = mlp(x_train.shape[1], 10, "relu", "he", dropout=dropout)
+    model = mlp(x_train.shape[1], 10, "relu", "he", depth=depth, dropout=dropout)
     optimizer = tl.optim.SGD(model.parameters(), lr=0.05, weight_decay=weight_decay)
     curve = {"train": [], "val": []}
 
@@ -60,11 +60,11 @@ def early_stopping_epoch(val, patience=PATIENCE):
 
 def run(out_dir, quick=False, seed=0, mnist_root=None):
     """Train each configuration on the subset for the same epochs; record per-epoch accuracies."""
-    epochs = 40 if quick else 200
+    epochs, depth = (25, 3) if quick else (200, 5)
     x_train, y_train, x_val, y_val = load_classification(mnist_root, seed)
     keep = tl.random.rng(tl.Generator(seed)).permutation(len(x_train))[:SUBSET]
     data = (x_train[keep], y_train[keep], x_val, y_val)
-    curves = {name: _run_config(data, epochs, seed, **options) for name, options in CONFIGS.items()}
+    curves = {name: _run_config(data, epochs, depth, seed, **options) for name, options in CONFIGS.items()}
     stop = early_stopping_epoch(curves["none"]["val"])
     curves["early stopping"] = {k: v[: stop + 1] for k, v in curves["none"].items()}
     summary = {
@@ -84,7 +84,7 @@ def run(out_dir, quick=False, seed=0, mnist_root=None):
         ax.set(title=f"{name}: gap {summary[name]['gap']:.2f}", xlabel="epoch")
     axes[0].set_ylabel("accuracy")
     axes[0].legend()
-    results = {"name": NAME, "quick": quick, "epochs": epochs, "early_stopping_epoch": stop + 1, "summary": summary,
+    results = {"name": NAME, "quick": quick, "epochs": epochs, "depth": depth, "early_stopping_epoch": stop + 1, "summary": summary,
                "curves": curves}  # fmt: skip
     results["files"] = [save_figure(fig, out_dir, NAME), save_json(results, out_dir, NAME)]
     return results
