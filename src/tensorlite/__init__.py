@@ -28,6 +28,7 @@ from tensorlite.creation import (
 )
 from tensorlite.ops import *  # noqa: F403  (every op as tl.<name>)
 from tensorlite.random import Generator, manual_seed
+from tensorlite.serialization import load, save
 from tensorlite.tensor import Tensor
 
 from tensorlite import autograd, data, diagnostics, nn, optim, train  # noqa: E402,I001

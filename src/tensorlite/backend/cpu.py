@@ -112,3 +112,32 @@ def parametric_activation(x, kind, a=0.0, b=0.0):
 def parametric_activation_backward(x, dy, kind, a=0.0, b=0.0):
     """dy * f'(x) for the parametric activation `kind`."""
     return _C.parametric_activation_backward(x, dy, kind, a, b)
+# ---------------------------------------------------------------- optimizers (issue 6)
+
+_FUSED_UPDATES = {
+    "sgd": _C.sgd_step,
+    "momentum": _C.momentum_step,
+    "adagrad": _C.adagrad_step,
+    "rmsprop": _C.rmsprop_step,
+    "adam": _C.adam_step,
+    "adadelta": _C.adadelta_step,
+}
+
+
+def fused_update(kind, param, grad, *state_and_hyper):
+    """One fused in-place optimizer update of `param` and its state buffers (C-contiguous arrays of the
+    param's dtype and shape); `kind` is sgd, momentum, adagrad, rmsprop, adam or adadelta, and the
+    remaining arguments follow the kernel's signature in tensorlite._C."""
+    kernel = _FUSED_UPDATES[kind]
+    grad = np.ascontiguousarray(grad)
+    if param.flags.c_contiguous:
+        kernel(param, grad, *state_and_hyper)
+        return
+    work = np.ascontiguousarray(param)
+    kernel(work, grad, *state_and_hyper)
+    param[...] = work
+
+
+def grad_norm(grads, norm_type):
+    """The norm_type-norm (p > 0 or inf) of float arrays taken together, accumulated in float64."""
+    return _C.grad_norm(list(grads), float(norm_type))

@@ -1,6 +1,6 @@
 """Neural-network building blocks: Module, Parameter, layers, losses, init, functional."""
 
-from tensorlite.nn import functional, init
+from tensorlite.nn import functional, init, utils
 from tensorlite.nn.activation import ELU, GELU, SELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from tensorlite.nn.container import ModuleDict, ModuleList, Sequential
 from tensorlite.nn.dropout import Dropout, Dropout2d
@@ -53,4 +53,5 @@ __all__ = [
     "Tanh",
     "functional",
     "init",
+    "utils",
 ]

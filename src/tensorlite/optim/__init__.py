@@ -1,6 +1,14 @@
-"""Optimizers."""
+"""Optimizers (each update one fused C++ kernel per parameter) and learning-rate schedules."""
 
+from tensorlite.optim import lr_scheduler
+from tensorlite.optim.adadelta import Adadelta
+from tensorlite.optim.adagrad import Adagrad
+from tensorlite.optim.adam import Adam, AdamW
+from tensorlite.optim.momentum import Momentum
+from tensorlite.optim.nadam import NAdam
 from tensorlite.optim.optimizer import Optimizer
+from tensorlite.optim.rmsprop import RMSprop
 from tensorlite.optim.sgd import SGD
 
-__all__ = ["SGD", "Optimizer"]
+__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Momentum", "NAdam", "Optimizer", "RMSprop",
+           "lr_scheduler"]

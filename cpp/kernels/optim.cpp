@@ -1,0 +1,296 @@
+// Fused optimizer updates and the gradient-norm reduction (formulas in optim.h).
+// Each update is one OpenMP-parallel, vectorizable loop; optional buffers and weight decay are
+// template flags so the hot loop carries no per-element branch.
+#include "kernels/optim.h"
+
+#include <cmath>
+#include <limits>
+#include <type_traits>
+
+#ifdef TENSORLITE_OPENMP
+#include <omp.h>
+#endif
+
+namespace tl {
+
+namespace {
+
+constexpr int64_t kParallelThreshold = 32768;
+
+// Calls f(std::bool_constant<a>{}) so that a is a compile-time flag in the loop f runs.
+template <typename F>
+void with_flag(bool a, F&& f) {
+    if (a) f(std::true_type{});
+    else f(std::false_type{});
+}
+
+template <typename F>
+void with_flags(bool a, bool b, F&& f) {
+    with_flag(a, [&](auto x) { with_flag(b, [&](auto y) { f(x, y); }); });
+}
+
+// The gradient the update uses: sign * grad (sign = -1 when maximizing) plus the L2 term.
+template <bool kDecay, typename T>
+inline T effective_grad(T grad, T param, T sign, T weight_decay) {
+    const T g = sign * grad;
+    return kDecay ? g + weight_decay * param : g;
+}
+
+}  // namespace
+
+// The hot loops take every pointer and scalar by value (restrict-qualified) so that the compiler
+// vectorizes them; the public kernels turn runtime options into template flags and call one.
+
+template <bool kDecay, bool kBuffered, typename T>
+void sgd_loop(T* __restrict param, const T* __restrict grad, T* __restrict buf, int64_t n, T lr, T mu, T keep,
+              T wd, T sign, bool nesterov, bool first) {
+#pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
+    for (int64_t i = 0; i < n; ++i) {
+        const T g = effective_grad<kDecay>(grad[i], param[i], sign, wd);
+        T d = g;
+        if constexpr (kBuffered) {
+            const T b = first ? g : mu * buf[i] + keep * g;
+            buf[i] = b;
+            d = nesterov ? g + mu * b : b;
+        }
+        param[i] -= lr * d;
+    }
+}
+
+template <typename T>
+void sgd_step(T* param, const T* grad, T* momentum_buf, int64_t n, const SgdHyper& h) {
+    with_flags(h.weight_decay != 0.0, momentum_buf != nullptr, [&](auto decay, auto buffered) {
+        sgd_loop<decltype(decay)::value, decltype(buffered)::value>(
+            param, grad, momentum_buf, n, T(h.lr), T(h.momentum), T(1.0 - h.dampening), T(h.weight_decay),
+            h.maximize ? T(-1) : T(1), h.nesterov, h.first_step);
+    });
+}
+
+template <typename T>
+void momentum_step(T* __restrict param, const T* __restrict grad, T* __restrict velocity, int64_t n, double lr_,
+                   double mu_) {
+    const T lr = T(lr_), mu = T(mu_);
+#pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
+    for (int64_t i = 0; i < n; ++i) {
+        const T v = mu * velocity[i] - lr * grad[i];
+        velocity[i] = v;
+        param[i] += v;
+    }
+}
+
+template <bool kDecay, typename T>
+void adagrad_loop(T* __restrict param, const T* __restrict grad, T* __restrict sum, int64_t n, T clr, T wd, T eps,
+                  T sign) {
+#pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
+    for (int64_t i = 0; i < n; ++i) {
+        const T g = effective_grad<kDecay>(grad[i], param[i], sign, wd);
+        const T s = sum[i] + g * g;
+        sum[i] = s;
+        param[i] -= clr * g / (std::sqrt(s) + eps);
+    }
+}
+
+template <typename T>
+void adagrad_step(T* param, const T* grad, T* sum, int64_t n, const AdagradHyper& h) {
+    with_flag(h.weight_decay != 0.0, [&](auto decay) {
+        adagrad_loop<decltype(decay)::value>(param, grad, sum, n, T(h.clr), T(h.weight_decay), T(h.eps),
+                                             h.maximize ? T(-1) : T(1));
+    });
+}
+
+template <bool kDecay, bool kCentered, bool kMomentum, typename T>
+void rmsprop_loop(T* __restrict param, const T* __restrict grad, T* __restrict square_avg, T* __restrict grad_avg,
+                  T* __restrict buf, int64_t n, T lr, T alpha, T eps, T wd, T mu, T sign) {
+    const T one_minus_alpha = T(1) - alpha;
+#pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
+    for (int64_t i = 0; i < n; ++i) {
+        const T g = effective_grad<kDecay>(grad[i], param[i], sign, wd);
+        const T a = alpha * square_avg[i] + one_minus_alpha * g * g;
+        square_avg[i] = a;
+        T d;
+        if constexpr (kCentered) {
+            const T ga = alpha * grad_avg[i] + one_minus_alpha * g;
+            grad_avg[i] = ga;
+            d = std::sqrt(a - ga * ga) + eps;
+        } else {
+            d = std::sqrt(a) + eps;
+        }
+        if constexpr (kMomentum) {
+            const T b = mu * buf[i] + g / d;
+            buf[i] = b;
+            param[i] -= lr * b;
+        } else {
+            param[i] -= lr * g / d;
+        }
+    }
+}
+
+template <typename T>
+void rmsprop_step(T* param, const T* grad, T* square_avg, T* grad_avg, T* momentum_buf, int64_t n,
+                  const RmspropHyper& h) {
+    with_flags(grad_avg != nullptr, momentum_buf != nullptr, [&](auto centered, auto momentum) {
+        with_flag(h.weight_decay != 0.0, [&](auto decay) {
+            rmsprop_loop<decltype(decay)::value, decltype(centered)::value, decltype(momentum)::value>(
+                param, grad, square_avg, grad_avg, momentum_buf, n, T(h.lr), T(h.alpha), T(h.eps),
+                T(h.weight_decay), T(h.momentum), h.maximize ? T(-1) : T(1));
+        });
+    });
+}
+
+template <bool kDecay, bool kAmsgrad, typename T>
+void adam_loop(T* __restrict param, const T* __restrict grad, T* __restrict exp_avg, T* __restrict exp_avg_sq,
+               T* __restrict max_exp_avg_sq, int64_t n, T beta1, T beta2, T eps, T wd, T param_decay, T step_size,
+               T inv_bc2_sqrt, T grad_coef, T sign) {
+    const T one_minus_beta1 = T(1) - beta1, one_minus_beta2 = T(1) - beta2;
+#pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
+    for (int64_t i = 0; i < n; ++i) {
+        const T p = param[i];
+        const T g = effective_grad<kDecay>(grad[i], p, sign, wd);
+        const T m = beta1 * exp_avg[i] + one_minus_beta1 * g;
+        T v = beta2 * exp_avg_sq[i] + one_minus_beta2 * g * g;
+        exp_avg[i] = m;
+        exp_avg_sq[i] = v;
+        if constexpr (kAmsgrad) {
+            v = max_exp_avg_sq[i] > v ? max_exp_avg_sq[i] : v;
+            max_exp_avg_sq[i] = v;
+        }
+        const T d = std::sqrt(v) * inv_bc2_sqrt + eps;
+        param[i] = p * param_decay - (step_size * m + grad_coef * g) / d;
+    }
+}
+
+template <typename T>
+void adam_step(T* param, const T* grad, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq, int64_t n,
+               const AdamHyper& h) {
+    with_flags(h.weight_decay != 0.0, max_exp_avg_sq != nullptr, [&](auto decay, auto amsgrad) {
+        adam_loop<decltype(decay)::value, decltype(amsgrad)::value>(
+            param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, n, T(h.beta1), T(h.beta2), T(h.eps),
+            T(h.weight_decay), T(h.param_decay), T(h.step_size), T(1.0 / h.bc2_sqrt), T(h.grad_coef),
+            h.maximize ? T(-1) : T(1));
+    });
+}
+
+template <bool kDecay, typename T>
+void adadelta_loop(T* __restrict param, const T* __restrict grad, T* __restrict square_avg,
+                   T* __restrict acc_delta, int64_t n, T lr, T rho, T eps, T wd, T sign) {
+    const T one_minus_rho = T(1) - rho;
+#pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
+    for (int64_t i = 0; i < n; ++i) {
+        const T g = effective_grad<kDecay>(grad[i], param[i], sign, wd);
+        const T a = rho * square_avg[i] + one_minus_rho * g * g;
+        square_avg[i] = a;
+        const T u = std::sqrt(acc_delta[i] + eps) / std::sqrt(a + eps) * g;
+        acc_delta[i] = rho * acc_delta[i] + one_minus_rho * u * u;
+        param[i] -= lr * u;
+    }
+}
+
+template <typename T>
+void adadelta_step(T* param, const T* grad, T* square_avg, T* acc_delta, int64_t n, const AdadeltaHyper& h) {
+    with_flag(h.weight_decay != 0.0, [&](auto decay) {
+        adadelta_loop<decltype(decay)::value>(param, grad, square_avg, acc_delta, n, T(h.lr), T(h.rho), T(h.eps),
+                                              T(h.weight_decay), h.maximize ? T(-1) : T(1));
+    });
+}
+
+namespace {
+
+// The part of one array that thread `tid` of `threads` reduces: a static split, so a fixed thread
+// count gives a fixed summation order.
+inline void thread_range(int64_t n, int tid, int threads, int64_t& begin, int64_t& end) {
+    begin = n * tid / threads;
+    end = n * (tid + 1) / threads;
+}
+
+template <typename T, typename Accumulate>
+double reduce_all(const T* const* arrays, const int64_t* sizes, int64_t count, bool parallel, Accumulate&& acc) {
+    double total = 0.0;
+#pragma omp parallel reduction(+ : total) if (parallel)
+    {
+        int tid = 0, threads = 1;
+#ifdef TENSORLITE_OPENMP
+        tid = omp_get_thread_num();
+        threads = omp_get_num_threads();
+#endif
+        for (int64_t k = 0; k < count; ++k) {
+            int64_t begin, end;
+            thread_range(sizes[k], tid, threads, begin, end);
+            total += acc(arrays[k], begin, end);
+        }
+    }
+    return total;
+}
+
+}  // namespace
+
+template <typename T>
+double grad_norm_partial(const T* const* arrays, const int64_t* sizes, int64_t count, double norm_type) {
+    int64_t elements = 0;
+    for (int64_t k = 0; k < count; ++k) elements += sizes[k];
+    const bool parallel = elements > kParallelThreshold;
+    if (std::isinf(norm_type)) {
+        // Max of |x| as a sum-reduction of per-thread maxima would be wrong; reduce maxima and NaN
+        // flags per thread, then combine.
+        double best = 0.0;
+        bool any_nan = false;
+#pragma omp parallel reduction(max : best) reduction(|| : any_nan) if (parallel)
+        {
+            int tid = 0, threads = 1;
+#ifdef TENSORLITE_OPENMP
+            tid = omp_get_thread_num();
+            threads = omp_get_num_threads();
+#endif
+            for (int64_t k = 0; k < count; ++k) {
+                int64_t begin, end;
+                thread_range(sizes[k], tid, threads, begin, end);
+                const T* x = arrays[k];
+                T m = T(0);
+                bool nan = false;
+#pragma omp simd reduction(max : m) reduction(|| : nan)
+                for (int64_t i = begin; i < end; ++i) {
+                    const T a = std::fabs(x[i]);
+                    m = a > m ? a : m;
+                    nan = nan || (x[i] != x[i]);
+                }
+                best = std::fmax(best, double(m));
+                any_nan = any_nan || nan;
+            }
+        }
+        return any_nan ? std::numeric_limits<double>::quiet_NaN() : best;
+    }
+    if (norm_type == 2.0) {
+        return reduce_all(arrays, sizes, count, parallel, [](const T* x, int64_t begin, int64_t end) {
+            double s = 0.0;
+#pragma omp simd reduction(+ : s)
+            for (int64_t i = begin; i < end; ++i) s += double(x[i]) * double(x[i]);
+            return s;
+        });
+    }
+    if (norm_type == 1.0) {
+        return reduce_all(arrays, sizes, count, parallel, [](const T* x, int64_t begin, int64_t end) {
+            double s = 0.0;
+#pragma omp simd reduction(+ : s)
+            for (int64_t i = begin; i < end; ++i) s += std::fabs(double(x[i]));
+            return s;
+        });
+    }
+    return reduce_all(arrays, sizes, count, parallel, [norm_type](const T* x, int64_t begin, int64_t end) {
+        double s = 0.0;
+        for (int64_t i = begin; i < end; ++i) s += std::pow(std::fabs(double(x[i])), norm_type);
+        return s;
+    });
+}
+
+#define TL_INSTANTIATE_OPTIM(T)                                                                         \
+    template void sgd_step<T>(T*, const T*, T*, int64_t, const SgdHyper&);                              \
+    template void momentum_step<T>(T*, const T*, T*, int64_t, double, double);                          \
+    template void adagrad_step<T>(T*, const T*, T*, int64_t, const AdagradHyper&);                      \
+    template void rmsprop_step<T>(T*, const T*, T*, T*, T*, int64_t, const RmspropHyper&);              \
+    template void adam_step<T>(T*, const T*, T*, T*, T*, int64_t, const AdamHyper&);                    \
+    template void adadelta_step<T>(T*, const T*, T*, T*, int64_t, const AdadeltaHyper&);                \
+    template double grad_norm_partial<T>(const T* const*, const int64_t*, int64_t, double);
+
+TL_INSTANTIATE_OPTIM(float)
+TL_INSTANTIATE_OPTIM(double)
+
+}  // namespace tl

@@ -1,0 +1,26 @@
+"""Classic (Polyak) momentum written with a velocity."""
+
+from tensorlite.backend import cpu
+from tensorlite.optim.optimizer import Optimizer, require_number, zeros_state
+
+
+class Momentum(Optimizer):
+    """Classic momentum:  v = mu * v - lr * g;  p = p + v  (v starts at 0).
+
+    With a constant learning rate this is exactly PyTorch's SGD(momentum=mu) trajectory, since by
+    induction v_t = -lr * b_t where b_t = mu * b_{t-1} + g_t; the two differ only when lr changes
+    during training (here past velocity keeps the old lr, there it is rescaled by the new one).
+    """
+
+    def __init__(self, params, lr, mu=0.9):
+        super().__init__(params, dict(lr=lr, mu=mu))
+
+    def _validate(self, group):
+        require_number("Momentum", "learning rate", group["lr"], 0.0)
+        require_number("Momentum", "mu", group["mu"], 0.0)
+
+    def _init_state(self, param, group):
+        return {"velocity": zeros_state(param)}
+
+    def _update(self, param, grad, state, group):
+        cpu.fused_update("momentum", param, grad, state["velocity"].data, group["lr"], group["mu"])
