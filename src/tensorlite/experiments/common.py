@@ -102,11 +102,14 @@ def train(model, optimizer, x, y, steps, batch_size=100, seed=0, scheduler=None,
 
 
 def smooth(values, window):
-    """Moving average over `window` points (shorter at the start): the curves the figures draw."""
-    values = np.asarray(values, dtype=np.float64)
-    cumulative = np.cumsum(np.insert(values, 0, 0.0))
-    counts = np.minimum(np.arange(1, len(values) + 1), window)
-    return (cumulative[1:] - cumulative[np.arange(1, len(values) + 1) - counts]) / counts
+    """Bias-corrected exponential moving average with span `window` (alpha = 2 / (window + 1)):
+    s_t = (1 - alpha) s_{t-1} + alpha x_t, divided by 1 - (1 - alpha)^t. The curves the figures draw."""
+    decay = 1 - 2 / (window + 1)
+    out, average = np.empty(len(values)), 0.0
+    for t, value in enumerate(values):
+        average = decay * average + (1 - decay) * value
+        out[t] = average / (1 - decay ** (t + 1))
+    return out
 
 
 def pyplot():

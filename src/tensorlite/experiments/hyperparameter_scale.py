@@ -17,6 +17,7 @@ from tensorlite.experiments.common import (
 
 NAME = "hyperparameter-scale"
 LOW, HIGH = 1e-5, 1.0
+GOOD = 0.9  # a trial with at least this validation accuracy found a usable rate
 
 
 def sample(draw, trials, scale):
@@ -46,14 +47,22 @@ def run(out_dir, quick=False, seed=0, mnist_root=None):
         best = int(np.argmax(scores))
         searches[scale] = {"lr": lrs.tolist(), "momentum": momenta.tolist(), "val_accuracy": scores,
                            "best_lr": float(lrs[best]), "best_momentum": float(momenta[best]),
-                           "best_val_accuracy": scores[best], "fraction_below_0.1": float(np.mean(lrs < 0.1))}  # fmt: skip
+                           "best_val_accuracy": scores[best], "fraction_below_0.1": float(np.mean(lrs < 0.1)),
+                           "good_trials": int(np.sum(np.asarray(scores) >= GOOD))}  # fmt: skip
     rows = [
-        (s, r["best_lr"], r["best_momentum"], r["best_val_accuracy"], r["fraction_below_0.1"])
+        (
+            s,
+            r["best_lr"],
+            r["best_momentum"],
+            r["best_val_accuracy"],
+            r["good_trials"],
+            r["fraction_below_0.1"],
+        )
         for s, r in searches.items()
     ]
     print_table(
         f"{NAME}: {trials} trials each, {steps} steps per trial",
-        ("sampling", "best lr", "momentum", "best val acc", "lr < 0.1"),
+        ("sampling", "best lr", "momentum", "best val acc", f"trials >= {GOOD}", "lr < 0.1"),
         rows,
     )
     plt = pyplot()

@@ -1,6 +1,8 @@
 """lr-schedules: Adam with a constant rate, per-step exponential decay (0.9995 and 0.999995) and a
 single drop by 10x near the end, on the 5x100 ReLU MLP: loss curves and learning rates."""
 
+import numpy as np
+
 import tensorlite as tl
 from tensorlite.experiments.common import (
     load_classification,
@@ -42,7 +44,7 @@ def run(out_dir, quick=False, seed=0, mnist_root=None):
         final_lr[name] = optimizer.param_groups[0]["lr"]
     window = max(1, steps // 15)
     tail = max(1, steps - int(DROP_AT * steps))
-    final = {name: float(smooth(losses, tail)[-1]) for name, losses in curves.items()}
+    final = {name: float(np.mean(losses[-tail:])) for name, losses in curves.items()}
     rows = [(name, final_lr[name], final[name]) for name in curves]
     print_table(
         f"{NAME}: Adam, {steps} steps", ("schedule", "final lr", f"mean loss, last {tail} steps"), rows

@@ -52,7 +52,7 @@ def run(out_dir, quick=False, seed=0, mnist_root=None):
         yscale="log",
         title="gradient norm per layer at step 0",
     )
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     results = {"name": NAME, "quick": quick, "grad_norms": norms, "first_last_ratio": ratios}
     results["files"] = [save_figure(fig, out_dir, NAME), save_json(results, out_dir, NAME)]
     return results
