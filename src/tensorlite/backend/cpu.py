@@ -82,7 +82,7 @@ def activation_backward(saved, dy, kind):
 
 def _as_channels3(x):
     """View an (N, C, *) array as (N, C, S) with S the product of the trailing dimensions."""
-    return x.reshape(x.shape[0], x.shape[1], -1) if x.ndim != 3 else x
+    return x if x.ndim == 3 else x.reshape(x.shape[0], x.shape[1], int(np.prod(x.shape[2:])))
 
 
 def batch_norm_train(x, weight, bias, eps):
@@ -111,7 +111,9 @@ def parametric_activation(x, kind, a=0.0, b=0.0):
 
 def parametric_activation_backward(x, dy, kind, a=0.0, b=0.0):
     """dy * f'(x) for the parametric activation `kind`."""
-    return _C.parametric_activation_backward(x, dy, kind, a, b)
+    return _C.parametric_activation_backward(x, np.asarray(dy), kind, a, b)
+
+
 # ---------------------------------------------------------------- optimizers (issue 6)
 
 _FUSED_UPDATES = {

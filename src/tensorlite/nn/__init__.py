@@ -1,7 +1,18 @@
 """Neural-network building blocks: Module, Parameter, layers, losses, init, functional."""
 
 from tensorlite.nn import functional, init, utils
-from tensorlite.nn.activation import ELU, GELU, SELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
+from tensorlite.nn.activation import (
+    ELU,
+    GELU,
+    SELU,
+    LeakyReLU,
+    LogSoftmax,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Softplus,
+    Tanh,
+)
 from tensorlite.nn.container import ModuleDict, ModuleList, Sequential
 from tensorlite.nn.dropout import Dropout, Dropout2d
 from tensorlite.nn.linear import Flatten, Identity, Linear
@@ -20,6 +31,9 @@ from tensorlite.nn.normalization import BatchNorm1d, BatchNorm2d
 from tensorlite.nn.parameter import Parameter
 
 __all__ = [
+    "ELU",
+    "GELU",
+    "SELU",
     "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
@@ -27,9 +41,7 @@ __all__ = [
     "CrossEntropyLoss",
     "Dropout",
     "Dropout2d",
-    "ELU",
     "Flatten",
-    "GELU",
     "HuberLoss",
     "Identity",
     "L1Loss",
@@ -44,7 +56,6 @@ __all__ = [
     "Parameter",
     "ReLU",
     "RemovableHandle",
-    "SELU",
     "Sequential",
     "Sigmoid",
     "SmoothL1Loss",

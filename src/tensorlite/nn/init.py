@@ -31,7 +31,16 @@ callable ``fn(tensor)``; None keeps PyTorch's default (see ``init_weight_and_bia
 Why it matters: a 5-layer, 100-unit net (no bias) on 1000 standard-normal inputs, per-layer activation
 mean / std, computed by ``tensorlite.nn.init_study.activation_study(seed=0)``:
 
-STUDY_TABLE
+| init, activation | layer 1 | layer 2 | layer 3 | layer 4 | layer 5 |
+|---|---|---|---|---|---|
+| std=1, sigmoid | 0.499 / 0.458 | 0.510 / 0.445 | 0.523 / 0.438 | 0.477 / 0.432 | 0.503 / 0.431 |
+| std=0.01, sigmoid | 0.500 / 0.025 | 0.500 / 0.014 | 0.501 / 0.012 | 0.499 / 0.011 | 0.500 / 0.011 |
+| Xavier, sigmoid | 0.499 / 0.208 | 0.503 / 0.138 | 0.509 / 0.117 | 0.492 / 0.116 | 0.501 / 0.105 |
+| Xavier, tanh | -0.002 / 0.626 | 0.001 / 0.491 | 0.000 / 0.415 | 0.001 / 0.365 | 0.002 / 0.328 |
+| He, ReLU | 0.558 / 0.824 | 0.599 / 0.865 | 0.623 / 0.877 | 0.605 / 0.952 | 0.613 / 0.916 |
+
+std=1 saturates the sigmoids (62% of last-layer outputs within 0.05 of 0 or 1); std=0.01 collapses
+them to 0.5 (last-layer std 0.011); Xavier and He keep the last layer's std within a factor of 3 of the first.
 """
 
 import math
@@ -49,7 +58,9 @@ TRUNCATED_NORMAL_STD = 0.87962566103423978
 def _calculate_fan_in_and_fan_out(tensor):
     """fan_in = in_features (Linear) or in_channels/groups * kh * kw (Conv); fan_out likewise."""
     if tensor.ndim < 2:
-        raise ValueError(f"fan in and fan out need a tensor with at least 2 dimensions, got shape {tensor.shape}")
+        raise ValueError(
+            f"fan in and fan out need a tensor with at least 2 dimensions, got shape {tensor.shape}"
+        )
     receptive = int(np.prod(tensor.shape[2:])) if tensor.ndim > 2 else 1
     return tensor.shape[1] * receptive, tensor.shape[0] * receptive
 
@@ -315,14 +326,18 @@ def resolve_initializer(spec, what="init"):
     if isinstance(spec, str):
         fill = _NAMED_INITIALIZERS.get(spec.lower())
         if fill is None:
-            raise ValueError(f"{what}: unknown initializer {spec!r}; known names: {', '.join(INITIALIZER_NAMES)}")
+            raise ValueError(
+                f"{what}: unknown initializer {spec!r}; known names: {', '.join(INITIALIZER_NAMES)}"
+            )
         return fill
     if isinstance(spec, numbers.Real) and not isinstance(spec, bool):
         value = float(spec)
         return lambda tensor, generator=None: constant_(tensor, value)
     if callable(spec):
         return lambda tensor, generator=None: spec(tensor)
-    raise TypeError(f"{what}: expected an initializer name, a number or a callable, got {type(spec).__name__}")
+    raise TypeError(
+        f"{what}: expected an initializer name, a number or a callable, got {type(spec).__name__}"
+    )
 
 
 def apply_init(tensor, spec, generator=None, what="init"):

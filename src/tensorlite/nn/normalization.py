@@ -18,10 +18,14 @@ class _BatchNorm(Module):
 
     expected_ndims = ()
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, dtype=None):
+    def __init__(
+        self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, dtype=None
+    ):
         super().__init__()
         if not isinstance(num_features, int) or isinstance(num_features, bool) or num_features < 1:
-            raise ValueError(f"{type(self).__name__}: num_features must be a positive int, got {num_features!r}")
+            raise ValueError(
+                f"{type(self).__name__}: num_features must be a positive int, got {num_features!r}"
+            )
         if momentum is not None and not 0 <= momentum <= 1:
             raise ValueError(f"{type(self).__name__}: momentum must be in [0, 1] or None, got {momentum}")
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
@@ -58,9 +62,13 @@ class _BatchNorm(Module):
     def forward(self, x):
         name = type(self).__name__
         if x.ndim not in self.expected_ndims:
-            raise ValueError(f"{name}: expected {' or '.join(f'{n}-D' for n in self.expected_ndims)} input, got shape {x.shape}")
+            raise ValueError(
+                f"{name}: expected {' or '.join(f'{n}-D' for n in self.expected_ndims)} input, got shape {x.shape}"
+            )
         if x.shape[1] != self.num_features:
-            raise ValueError(f"{name}: input of shape {x.shape} has {x.shape[1]} channels, expected {self.num_features}")
+            raise ValueError(
+                f"{name}: input of shape {x.shape} has {x.shape[1]} channels, expected {self.num_features}"
+            )
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked.data[...] += 1
@@ -68,7 +76,14 @@ class _BatchNorm(Module):
                 momentum = 1.0 / float(self.num_batches_tracked.data)
         use_batch_stats = self.training or not self.track_running_stats
         return ops.batch_norm(
-            x, self.running_mean, self.running_var, self.weight, self.bias, use_batch_stats, momentum, self.eps
+            x,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            use_batch_stats,
+            momentum,
+            self.eps,
         )
 
     def extra_repr(self):

@@ -141,7 +141,9 @@ def _class_weight(op_name, weight, classes, dtype):
         return None
     w = _as_array(weight)
     if w.shape != (classes,):
-        raise ValueError(f"{op_name}: weight must have shape ({classes},) for {classes} classes, got {w.shape}")
+        raise ValueError(
+            f"{op_name}: weight must have shape ({classes},) for {classes} classes, got {w.shape}"
+        )
     return w.astype(dtype)
 
 
@@ -160,7 +162,9 @@ def _class_labels(op_name, x, target, ignore_index):
         raise TypeError(f"{op_name}: target must hold integer class labels, got dtype {labels.dtype}")
     expected = (x.shape[0],) + x.shape[2:]
     if labels.shape != expected:
-        raise ValueError(f"{op_name}: input of shape {x.shape} needs a target of shape {expected}, got {labels.shape}")
+        raise ValueError(
+            f"{op_name}: input of shape {x.shape} needs a target of shape {expected}, got {labels.shape}"
+        )
     classes = x.shape[1]
     flat = labels.reshape(-1).astype(np.int64)
     keep = flat != ignore_index
@@ -216,7 +220,9 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     q = _as_array(target)
     if q.dtype.kind == "f":
         if q.shape != x.shape:
-            raise ValueError(f"cross_entropy: probability target shape {q.shape} must equal input shape {x.shape}")
+            raise ValueError(
+                f"cross_entropy: probability target shape {q.shape} must equal input shape {x.shape}"
+            )
         dense = np.moveaxis(q, 1, -1).reshape(-1, classes).astype(x.dtype)
         if label_smoothing:
             dense = dense * (1 - label_smoothing) + label_smoothing / classes
@@ -269,7 +275,9 @@ def _elementwise_weight(op_name, weight, shape, dtype):
     try:
         return np.broadcast_to(w, shape).astype(dtype)
     except ValueError:
-        raise ValueError(f"{op_name}: weight of shape {w.shape} does not broadcast to input shape {shape}") from None
+        raise ValueError(
+            f"{op_name}: weight of shape {w.shape} does not broadcast to input shape {shape}"
+        ) from None
 
 
 def mse_loss(input, target, reduction="mean"):  # noqa: A002  (PyTorch's name)

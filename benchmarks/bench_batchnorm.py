@@ -1,0 +1,5 @@
+"""Batch-norm benchmark: tensorlite vs NumPy (and PyTorch when installed)."""
+
+from tensorlite.bench.batchnorm import main
+
+main()
