@@ -6,7 +6,7 @@ from nets import deep_mlp
 
 import tensorlite as tl
 from tensorlite import nn
-from tensorlite.diagnostics import ActivationMonitor, GradientMonitor, dead_units
+from tensorlite.diagnostics import ActivationMonitor, GradientMonitor, activation_stats, dead_units
 
 
 def test_activation_stats_match_numpy():
@@ -107,3 +107,11 @@ def test_gradient_monitor_flags_vanishing_sigmoid_gradients():
     model = deep_mlp(nn.ReLU, np.sqrt(2 / 50), depth=5, width=50, in_features=50)
     model(tl.randn(64, 50)).sum().backward()
     assert GradientMonitor(model).step().flag is None
+
+
+def test_activation_stats_of_one_array():
+    s = activation_stats(np.array([[0.005, 0.5], [0.995, 0.2]]), "Sigmoid", bins=2)
+    assert s.saturated == 0.5 and s.zero_fraction is None
+    np.testing.assert_array_equal(s.hist, [2, 2])
+    relu = activation_stats(np.array([0.0, 0.0, 1.0, 7.0]), "ReLU", bins=5)
+    assert relu.zero_fraction == 0.5 and relu.hist.tolist() == [2, 1, 0, 0, 1], "7 is counted in the last bin"

@@ -29,12 +29,13 @@ def run_quick(name, out_dir):
 
 def test_init_histograms(out_dir):
     study = run_quick("init-histograms", out_dir)["study"]
-    assert all(layer["saturated"] > 0.4 for layer in study["std=1 sigmoid"])
-    assert study["std=0.01 sigmoid"][-1]["std"] < 0.02
-    for name in ("xavier sigmoid", "xavier tanh", "he relu"):
+    assert all(layer["saturated"] > 0.4 for layer in study["std=1, sigmoid"])
+    assert study["std=0.01, sigmoid"][-1]["std"] < 0.02
+    for name in ("Xavier, sigmoid", "Xavier, tanh", "He, ReLU"):
         first, last = study[name][0]["std"], study[name][-1]["std"]
         assert first / 3 < last < first * 3, name
-    assert sum(study["he relu"][0]["hist"]) == 500 * 100
+    assert sum(study["He, ReLU"][0]["hist"]) == 500 * 100
+    assert 0.3 < study["He, ReLU"][0]["zero_fraction"] < 0.7
 
 
 def test_init_compare(out_dir):

@@ -1,6 +1,6 @@
 """Training diagnostics: watch a network train and say, with numbers, why it does or does not learn."""
 
-from tensorlite.diagnostics.activations import ActivationMonitor, LayerStats
+from tensorlite.diagnostics.activations import ActivationMonitor, LayerStats, activation_stats
 from tensorlite.diagnostics.checks import ModelReport, check_model, dead_units
 from tensorlite.diagnostics.gradients import GradientMonitor, GradientStep
 from tensorlite.diagnostics.sanity import LRRangeResult, OverfitResult, lr_range_test, overfit_one_batch
@@ -13,6 +13,7 @@ __all__ = [
     "LayerStats",
     "ModelReport",
     "OverfitResult",
+    "activation_stats",
     "check_model",
     "dead_units",
     "lr_range_test",

@@ -82,6 +82,14 @@ class _Accumulator:
         )
 
 
+def activation_stats(values, kind, name="", bins=50, value_range=None):
+    """LayerStats of one array of activations produced by a layer of class `kind` ('Sigmoid', 'ReLU', ...),
+    with the same bins and saturation rules as ActivationMonitor."""
+    acc = _Accumulator(name, kind, bins, value_range)
+    acc.add(np.asarray(values))
+    return acc.result()
+
+
 class ActivationMonitor:
     """Watch the outputs of a model's layers during forward passes.
 
