@@ -101,3 +101,13 @@ def test_cli_runs_an_experiment(tmp_path, capsys):
 def test_unknown_experiment_is_rejected(tmp_path):
     with pytest.raises(ValueError, match="unknown experiment 'nope'; choose from init-histograms"):
         experiments.run("nope", str(tmp_path))
+
+
+def test_mnist_files_replace_digits(tmp_path):
+    from tensorlite.data import write_idx
+
+    rng = np.random.default_rng(0)
+    write_idx(rng.integers(0, 256, (120, 28, 28)).astype(np.uint8), str(tmp_path / "train-images-idx3-ubyte"))
+    write_idx(np.repeat(np.arange(10, dtype=np.uint8), 12), str(tmp_path / "train-labels-idx1-ubyte"))
+    results = experiments.run("vanishing-gradient", str(tmp_path), quick=True, mnist_root=str(tmp_path))
+    assert results["dataset"] == "MNIST" and len(results["grad_norms"]["relu he"]) == 6

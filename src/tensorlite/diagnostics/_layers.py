@@ -44,5 +44,6 @@ def select_layers(model, layers=None):
 
 
 def unit_axes(array):
-    """Every axis but the unit axis (axis 1: features of (N, F), channels of (N, C, ...)); all of a 1-d array."""
+    """Every axis but the unit axis (axis 1: features of (N, F), channels of (N, C, ...));
+    all axes of a 1-d array."""
     return (0,) + tuple(range(2, array.ndim)) if array.ndim >= 2 else tuple(range(array.ndim))

@@ -213,6 +213,7 @@ def _check_loss(loss_value, records, loss_fn, advice):
     classes = records[-1].output.shape[-1]
     if classes > 1 and loss_value > 2 * math.log(classes):
         advice.append(
-            f"initial loss {loss_value:.3g} is far above log({classes}) = {math.log(classes):.3g}, the loss of "
-            "an untrained classifier — the output layer's weights are too large: scale them down"
+            f"initial loss {loss_value:.3g} is far above log({classes}) = {math.log(classes):.3g}, "
+            "the loss of an untrained classifier — the output layer's weights are too large: "
+            "scale them down"
         )

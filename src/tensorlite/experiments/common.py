@@ -33,7 +33,8 @@ def init_weights(model, scheme):
 
 
 def mlp(in_features, out_features, activation, init, depth=5, width=100, dropout=0.0, head=True):
-    """depth x (Linear(width) -> activation [-> Dropout]) -> Linear(out_features) (no head: no last Linear)."""
+    """depth x (Linear(width) -> activation [-> Dropout]) -> Linear(out_features); head=False drops
+    the last Linear."""
     layers, fan_in = [], in_features
     for _ in range(depth):
         layers += [nn.Linear(fan_in, width), ACTIVATIONS[activation]()]
@@ -58,6 +59,11 @@ def load_classification(mnist_root=None, seed=0):
     )
     scaler = tl.data.StandardScaler().fit(x_train)
     return scaler.transform(x_train), y_train, scaler.transform(x_val), y_val
+
+
+def dataset_name(mnist_root=None):
+    """'MNIST' when the experiments read MNIST from mnist_root, else 'digits'."""
+    return "MNIST" if mnist_root else "digits"
 
 
 def accuracy(model, x, y):

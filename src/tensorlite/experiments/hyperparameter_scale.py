@@ -6,6 +6,7 @@ import numpy as np
 import tensorlite as tl
 from tensorlite.experiments.common import (
     accuracy,
+    dataset_name,
     load_classification,
     mlp,
     print_table,
@@ -21,7 +22,8 @@ GOOD = 0.9  # a trial with at least this validation accuracy found a usable rate
 
 
 def sample(draw, trials, scale):
-    """(learning rates, momenta): lr ~ U(1e-5, 1) ('uniform') or 10^U(-5, 0) ('log'); momentum = 1 - 10^U(-3, -1)."""
+    """(learning rates, momenta): lr ~ U(1e-5, 1) ('uniform') or 10^U(-5, 0) ('log');
+    momentum = 1 - 10^U(-3, -1)."""
     if scale == "uniform":
         lrs = draw.uniform(LOW, HIGH, trials)
     else:
@@ -45,10 +47,16 @@ def run(out_dir, quick=False, seed=0, mnist_root=None):
             losses = train(model, optimizer, x_train, y_train, steps, seed=seed)
             scores.append(accuracy(model, x_val, y_val) if np.isfinite(losses[-1]) else 0.0)
         best = int(np.argmax(scores))
-        searches[scale] = {"lr": lrs.tolist(), "momentum": momenta.tolist(), "val_accuracy": scores,
-                           "best_lr": float(lrs[best]), "best_momentum": float(momenta[best]),
-                           "best_val_accuracy": scores[best], "fraction_below_0.1": float(np.mean(lrs < 0.1)),
-                           "good_trials": int(np.sum(np.asarray(scores) >= GOOD))}  # fmt: skip
+        searches[scale] = {
+            "lr": lrs.tolist(),
+            "momentum": momenta.tolist(),
+            "val_accuracy": scores,
+            "best_lr": float(lrs[best]),
+            "best_momentum": float(momenta[best]),
+            "best_val_accuracy": scores[best],
+            "fraction_below_0.1": float(np.mean(lrs < 0.1)),
+            "good_trials": int(np.sum(np.asarray(scores) >= GOOD)),
+        }
     rows = [
         (
             s,
@@ -82,6 +90,13 @@ def run(out_dir, quick=False, seed=0, mnist_root=None):
         title="random search: sample the rate on a log scale",
     )
     ax.legend()
-    results = {"name": NAME, "quick": quick, "trials": trials, "steps": steps, "searches": searches}
+    results = {
+        "name": NAME,
+        "dataset": dataset_name(mnist_root),
+        "quick": quick,
+        "trials": trials,
+        "steps": steps,
+        "searches": searches,
+    }
     results["files"] = [save_figure(fig, out_dir, NAME), save_json(results, out_dir, NAME)]
     return results

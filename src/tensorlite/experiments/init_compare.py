@@ -4,6 +4,7 @@ before they learn, so quick mode uses 3 hidden layers to show the same ordering 
 
 import tensorlite as tl
 from tensorlite.experiments.common import (
+    dataset_name,
     load_classification,
     mlp,
     print_table,
@@ -44,6 +45,7 @@ def run(out_dir, quick=False, seed=0, mnist_root=None):
     ax.legend()
     results = {
         "name": NAME,
+        "dataset": dataset_name(mnist_root),
         "quick": quick,
         "steps": steps,
         "depth": depth,

@@ -23,8 +23,16 @@ def histogram_study(samples=1000, seed=0, bins=30):
         layers = []
         for values in result.activations:
             s = activation_stats(values, LAYER_KINDS[activation], bins=bins, value_range=RANGES[activation])
-            layers.append({"mean": s.mean, "std": s.std, "saturated": s.saturated, "zero_fraction": s.zero_fraction,
-                           "hist": s.hist.tolist(), "bin_edges": s.bin_edges.tolist()})  # fmt: skip
+            layers.append(
+                {
+                    "mean": s.mean,
+                    "std": s.std,
+                    "saturated": s.saturated,
+                    "zero_fraction": s.zero_fraction,
+                    "hist": s.hist.tolist(),
+                    "bin_edges": s.bin_edges.tolist(),
+                }
+            )
         study[label] = layers
     return study
 

@@ -5,6 +5,7 @@ import numpy as np
 
 import tensorlite as tl
 from tensorlite.experiments.common import (
+    dataset_name,
     load_classification,
     mlp,
     print_table,
@@ -55,7 +56,15 @@ def run(out_dir, quick=False, seed=0, mnist_root=None):
         ax.plot(smooth(losses, window), label=name)
     ax.set(xlabel="step", ylabel="training loss", yscale="log", title="Adam under learning-rate schedules")
     ax.legend(fontsize=8)
-    results = {"name": NAME, "quick": quick, "steps": steps, "depth": depth, "final_lr": final_lr, "final_loss": final,
-               "curves": curves}  # fmt: skip
+    results = {
+        "name": NAME,
+        "dataset": dataset_name(mnist_root),
+        "quick": quick,
+        "steps": steps,
+        "depth": depth,
+        "final_lr": final_lr,
+        "final_loss": final,
+        "curves": curves,
+    }
     results["files"] = [save_figure(fig, out_dir, NAME), save_json(results, out_dir, NAME)]
     return results

@@ -3,6 +3,7 @@
 import tensorlite as tl
 from tensorlite.experiments.common import (
     accuracy,
+    dataset_name,
     load_classification,
     mlp,
     print_table,
@@ -49,7 +50,15 @@ def run(out_dir, quick=False, seed=0, mnist_root=None):
         xlabel="step", ylabel="training loss", yscale="log", title="optimizers on the same net and batches"
     )
     ax.legend()
-    results = {"name": NAME, "quick": quick, "steps": steps, "depth": depth, "final_loss": final, "val_accuracy": val_accuracy,
-               "curves": curves}  # fmt: skip
+    results = {
+        "name": NAME,
+        "dataset": dataset_name(mnist_root),
+        "quick": quick,
+        "steps": steps,
+        "depth": depth,
+        "final_loss": final,
+        "val_accuracy": val_accuracy,
+        "curves": curves,
+    }
     results["files"] = [save_figure(fig, out_dir, NAME), save_json(results, out_dir, NAME)]
     return results

@@ -6,6 +6,7 @@ import numpy as np
 import tensorlite as tl
 from tensorlite.experiments.common import (
     accuracy,
+    dataset_name,
     load_classification,
     mlp,
     print_table,
@@ -84,7 +85,15 @@ def run(out_dir, quick=False, seed=0, mnist_root=None):
         ax.set(title=f"{name}: gap {summary[name]['gap']:.2f}", xlabel="epoch")
     axes[0].set_ylabel("accuracy")
     axes[0].legend()
-    results = {"name": NAME, "quick": quick, "epochs": epochs, "depth": depth, "early_stopping_epoch": stop + 1, "summary": summary,
-               "curves": curves}  # fmt: skip
+    results = {
+        "name": NAME,
+        "dataset": dataset_name(mnist_root),
+        "quick": quick,
+        "epochs": epochs,
+        "depth": depth,
+        "early_stopping_epoch": stop + 1,
+        "summary": summary,
+        "curves": curves,
+    }
     results["files"] = [save_figure(fig, out_dir, NAME), save_json(results, out_dir, NAME)]
     return results

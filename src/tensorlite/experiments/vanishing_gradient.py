@@ -7,6 +7,7 @@ import tensorlite as tl
 from tensorlite import nn
 from tensorlite.diagnostics import GradientMonitor
 from tensorlite.experiments.common import (
+    dataset_name,
     load_classification,
     mlp,
     print_table,
@@ -44,8 +45,14 @@ def run(out_dir, quick=False, seed=0, mnist_root=None):
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
     for i, (name, n) in enumerate(norms.items()):
-        ax.plot(np.arange(1, len(n) + 1), n, marker="o", linestyle="-" if "sigmoid" in name else "--", label=name,
-                color=f"C{i}")  # fmt: skip
+        ax.plot(
+            np.arange(1, len(n) + 1),
+            n,
+            marker="o",
+            linestyle="-" if "sigmoid" in name else "--",
+            label=name,
+            color=f"C{i}",
+        )
     ax.set(
         xlabel="layer (1 = input side)",
         ylabel="||dL/dW||",
@@ -53,6 +60,12 @@ def run(out_dir, quick=False, seed=0, mnist_root=None):
         title="gradient norm per layer at step 0",
     )
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
-    results = {"name": NAME, "quick": quick, "grad_norms": norms, "first_last_ratio": ratios}
+    results = {
+        "name": NAME,
+        "dataset": dataset_name(mnist_root),
+        "quick": quick,
+        "grad_norms": norms,
+        "first_last_ratio": ratios,
+    }
     results["files"] = [save_figure(fig, out_dir, NAME), save_json(results, out_dir, NAME)]
     return results
