@@ -38,7 +38,7 @@ from tensorlite.random import Generator, manual_seed
 from tensorlite.serialization import load, save
 from tensorlite.tensor import Tensor
 
-from tensorlite import autograd, data, nn, optim, train  # noqa: E402,I001
+from tensorlite import autograd, data, diagnostics, experiments, nn, optim, train  # noqa: E402,I001
 
 float = float32  # noqa: A001  (torch.float)
 double = float64

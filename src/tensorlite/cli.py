@@ -56,6 +56,34 @@ def _bench(args):
     return 0
 
 
+def _experiment(args):
+    from tensorlite import experiments
+
+    names = list(experiments.EXPERIMENTS) if args.name == "all" else [args.name]
+    for name in names:
+        results = experiments.run(
+            name, args.out, quick=args.quick, seed=args.seed, mnist_root=args.mnist, threads=args.threads
+        )
+        print(f"wrote {', '.join(results['files'])}")
+    return 0
+
+
+def add_experiment_parser(sub):
+    """The `tensorlite experiment NAME --out DIR [--quick]` subcommand."""
+    from tensorlite.experiments import EXPERIMENTS
+
+    parser = sub.add_parser("experiment", help="run a training experiment and write its figures and numbers")
+    parser.add_argument("name", choices=[*EXPERIMENTS, "all"])
+    parser.add_argument("--out", required=True, metavar="DIR", help="folder for the PNG figures and JSON")
+    parser.add_argument("--quick", action="store_true", help="a smaller, few-second version")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--mnist", metavar="DIR", help="use MNIST from these IDX files instead of digits")
+    parser.add_argument(
+        "--threads", type=_positive_int, default=1, help="threads for the C++ kernels (default 1)"
+    )
+    parser.set_defaults(run=_experiment)
+
+
 def _positive_int(text):
     value = int(text)
     if value < 1:
@@ -90,6 +118,7 @@ def build_parser():
     bench.add_argument("--json", metavar="PATH", help="also write the rows as JSON to PATH")
     bench.add_argument("--threads", type=_positive_int, default=None, help="threads for the C++ kernels")
     bench.set_defaults(run=_bench)
+    add_experiment_parser(sub)
     return parser
 
 

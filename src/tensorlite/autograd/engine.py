@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from tensorlite.autograd import anomaly
 from tensorlite.autograd.grad_mode import no_grad
 
 
@@ -96,6 +97,8 @@ def backward(root, gradient=None, retain_graph=False):
             input_grads = node.backward(grad)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
+            if anomaly._State.depth:
+                anomaly.check_backward(node, input_grads)
             for inp, input_grad in zip(node.inputs, input_grads):
                 if input_grad is None or not inp.requires_grad:
                     continue

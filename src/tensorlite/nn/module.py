@@ -5,6 +5,8 @@ from collections import OrderedDict
 import numpy as np
 
 from tensorlite import _dtype
+from tensorlite.autograd.grad_mode import is_grad_enabled
+from tensorlite.nn.hooks import BackwardHookCall
 from tensorlite.nn.parameter import Parameter
 from tensorlite.tensor import Tensor
 
@@ -39,6 +41,7 @@ class Module:
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_hooks", OrderedDict())
         object.__setattr__(self, "training", True)
 
     # ------------------------------------------------------------------ registration
@@ -100,17 +103,32 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not implement forward()")
 
     def __call__(self, *args, **kwargs):
+        call = None
+        if self._backward_hooks and is_grad_enabled():
+            call = BackwardHookCall(self, list(self._backward_hooks.values()))
+            args = call.wrap_inputs(args)
         output = self.forward(*args, **kwargs)
         for hook in list(self._forward_hooks.values()):
             replaced = hook(self, args, output)
             if replaced is not None:
                 output = replaced
+        if call is not None:
+            output = call.wrap_output(output)
         return output
 
     def register_forward_hook(self, hook):
         """Call hook(module, inputs, output) after every forward; a returned value replaces the output."""
         handle = RemovableHandle(self._forward_hooks)
         self._forward_hooks[handle.id] = hook
+        return handle
+
+    def register_full_backward_hook(self, hook):
+        """Call hook(module, grad_input, grad_output) when the gradients w.r.t. the module's inputs are
+        computed: grad_output is a 1-tuple with dL/d(output), grad_input a tuple with dL/d(input) for each
+        positional argument (None for arguments that are not tensors requiring grad). Returning a tuple
+        replaces grad_input (allowed when a single input requires grad). Returns a RemovableHandle."""
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
         return handle
 
     # ------------------------------------------------------------------ traversal
