@@ -14,7 +14,9 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define TL_UNROLL _Pragma("GCC unroll 32")
 #define TL_RESTRICT __restrict__
+#define TL_PREFETCH(p) __builtin_prefetch(p, 1, 3)
 #else
+#define TL_PREFETCH(p)
 #define TL_UNROLL
 #define TL_RESTRICT
 #endif
@@ -61,53 +63,82 @@ inline void store_tile(typename S::V (&acc)[MR][NV], typename S::T alpha, typena
     }
 }
 
-// Microkernel on a packed A micro-panel (MR x k) and a packed B micro-panel (k x NR).
-template <class S, int MR, int NV>
-void tile_packed(int64_t k, typename S::T alpha, const typename S::T* TL_RESTRICT a,
-                 const typename S::T* TL_RESTRICT b, typename S::T beta, typename S::T* c, int64_t ldc,
-                 int64_t mr, int64_t nr) {
-    constexpr int W = S::W, NR = NV * W;
-    typename S::V acc[MR][NV];
-    TL_UNROLL for (int i = 0; i < MR; ++i) {
-        TL_UNROLL for (int v = 0; v < NV; ++v) acc[i][v] = S::zero();
+// Register tile of RM rows x RV vectors, reading A panels of stride AS per k step and B panels of stride
+// BS per k step (a packed micro-panel: AS = MR, BS = NR; A in place: see tile_strided_a).
+// Rows >= mr of A are never read when kPackedA is false (they alias row 0).
+template <class S, int RM, int RV, bool kPackedA, int AS, int BS>
+inline void tile_part(int64_t k, typename S::T alpha, const typename S::T* a, int64_t rs_a, int64_t cs_a,
+                      const typename S::T* TL_RESTRICT b, typename S::T beta, typename S::T* c, int64_t ldc,
+                      int64_t mr, int64_t nr) {
+    using T = typename S::T;
+    constexpr int W = S::W;
+    TL_UNROLL for (int i = 0; i < RM; ++i) {
+        TL_PREFETCH(c + i * ldc);
+        TL_PREFETCH(c + i * ldc + RV * W - 1);
     }
+    typename S::V acc[RM][RV];
+    TL_UNROLL for (int i = 0; i < RM; ++i) {
+        TL_UNROLL for (int v = 0; v < RV; ++v) acc[i][v] = S::zero();
+    }
+    if (kPackedA) {
 #pragma GCC unroll 4
-    for (int64_t p = 0; p < k; ++p) {
-        typename S::V bv[NV];
-        TL_UNROLL for (int v = 0; v < NV; ++v) bv[v] = S::load(b + v * W);
-        TL_UNROLL for (int i = 0; i < MR; ++i) {
-            const auto ai = S::set1(a[i]);
-            TL_UNROLL for (int v = 0; v < NV; ++v) acc[i][v] = S::fma(ai, bv[v], acc[i][v]);
+        for (int64_t p = 0; p < k; ++p) {
+            typename S::V bv[RV];
+            TL_UNROLL for (int v = 0; v < RV; ++v) bv[v] = S::load(b + v * W);
+            TL_UNROLL for (int i = 0; i < RM; ++i) {
+                const auto ai = S::set1(a[i]);
+                TL_UNROLL for (int v = 0; v < RV; ++v) acc[i][v] = S::fma(ai, bv[v], acc[i][v]);
+            }
+            a += AS;
+            b += BS;
         }
-        a += MR;
-        b += NR;
+    } else {
+        const T* rows[RM];
+        TL_UNROLL for (int i = 0; i < RM; ++i) rows[i] = a + (i < mr ? i : 0) * rs_a;
+        for (int64_t p = 0, off = 0; p < k; ++p, off += cs_a) {
+            typename S::V bv[RV];
+            TL_UNROLL for (int v = 0; v < RV; ++v) bv[v] = S::load(b + v * W);
+            TL_UNROLL for (int i = 0; i < RM; ++i) {
+                const auto ai = S::set1(rows[i][off]);
+                TL_UNROLL for (int v = 0; v < RV; ++v) acc[i][v] = S::fma(ai, bv[v], acc[i][v]);
+            }
+            b += BS;
+        }
     }
-    store_tile<S, MR, NV>(acc, alpha, beta, c, ldc, mr, nr);
+    store_tile<S, RM, RV>(acc, alpha, beta, c, ldc, mr, nr);
 }
 
-// Microkernel reading A in place (row i at a + i*rs_a, step cs_a along k); rows >= mr alias row 0.
+// Runs the smallest of the full, half-height and half-width tiles that covers mr x nr, so an edge
+// tile costs about its own size rather than a full MR x NR tile.
+template <class S, int MR, int NV, bool kPackedA>
+inline void tile_dispatch(int64_t k, typename S::T alpha, const typename S::T* a, int64_t rs_a, int64_t cs_a,
+                          const typename S::T* b, typename S::T beta, typename S::T* c, int64_t ldc, int64_t mr,
+                          int64_t nr) {
+    constexpr int MH = (MR + 1) / 2, NH = (NV + 1) / 2, NR = NV * S::W;
+    const bool half_rows = mr <= MH, half_cols = NV > 1 && nr <= NH * S::W;
+    if (half_rows && half_cols)
+        tile_part<S, MH, NH, kPackedA, MR, NR>(k, alpha, a, rs_a, cs_a, b, beta, c, ldc, mr, nr);
+    else if (half_rows)
+        tile_part<S, MH, NV, kPackedA, MR, NR>(k, alpha, a, rs_a, cs_a, b, beta, c, ldc, mr, nr);
+    else if (half_cols)
+        tile_part<S, MR, NH, kPackedA, MR, NR>(k, alpha, a, rs_a, cs_a, b, beta, c, ldc, mr, nr);
+    else
+        tile_part<S, MR, NV, kPackedA, MR, NR>(k, alpha, a, rs_a, cs_a, b, beta, c, ldc, mr, nr);
+}
+
+// Microkernel on a packed A micro-panel (MR x k) and a packed B micro-panel (k x NR).
+template <class S, int MR, int NV>
+void tile_packed(int64_t k, typename S::T alpha, const typename S::T* a, const typename S::T* b,
+                 typename S::T beta, typename S::T* c, int64_t ldc, int64_t mr, int64_t nr) {
+    tile_dispatch<S, MR, NV, true>(k, alpha, a, 0, 0, b, beta, c, ldc, mr, nr);
+}
+
+// Microkernel reading A in place (row i at a + i*rs_a, step cs_a along k) and a packed B micro-panel.
 template <class S, int MR, int NV>
 void tile_strided_a(int64_t k, typename S::T alpha, const typename S::T* a, int64_t rs_a, int64_t cs_a,
-                    const typename S::T* TL_RESTRICT b, typename S::T beta, typename S::T* c, int64_t ldc,
-                    int64_t mr, int64_t nr) {
-    using T = typename S::T;
-    constexpr int W = S::W, NR = NV * W;
-    const T* rows[MR];
-    TL_UNROLL for (int i = 0; i < MR; ++i) rows[i] = a + (i < mr ? i : 0) * rs_a;
-    typename S::V acc[MR][NV];
-    TL_UNROLL for (int i = 0; i < MR; ++i) {
-        TL_UNROLL for (int v = 0; v < NV; ++v) acc[i][v] = S::zero();
-    }
-    for (int64_t p = 0, off = 0; p < k; ++p, off += cs_a) {
-        typename S::V bv[NV];
-        TL_UNROLL for (int v = 0; v < NV; ++v) bv[v] = S::load(b + v * W);
-        TL_UNROLL for (int i = 0; i < MR; ++i) {
-            const auto ai = S::set1(rows[i][off]);
-            TL_UNROLL for (int v = 0; v < NV; ++v) acc[i][v] = S::fma(ai, bv[v], acc[i][v]);
-        }
-        b += NR;
-    }
-    store_tile<S, MR, NV>(acc, alpha, beta, c, ldc, mr, nr);
+                    const typename S::T* b, typename S::T beta, typename S::T* c, int64_t ldc, int64_t mr,
+                    int64_t nr) {
+    tile_dispatch<S, MR, NV, false>(k, alpha, a, rs_a, cs_a, b, beta, c, ldc, mr, nr);
 }
 
 // Packs op(A)[0:mc, 0:kc] into MR-row micro-panels, zero padding the last one.
