@@ -113,9 +113,10 @@ private:
 
 thread_local ScratchBuffer tls_pack_a;  // this thread's packed A block (mc x kc)
 thread_local ScratchBuffer tls_pack_b;  // the B panel (kc x nc) a calling thread shares with its team
+thread_local ScratchBuffer tls_c_transposed;  // C^T for products computed transposed (narrow n)
 
 // Multiply-adds per thread below which another thread costs more than it brings.
-constexpr int64_t kWorkPerThread = int64_t(1) << 17;
+constexpr int64_t kWorkPerThread = int64_t(1) << 15;
 
 bool in_parallel_region() {
 #ifdef TENSORLITE_OPENMP
@@ -139,6 +140,25 @@ int team_size() {
 #else
     return 1;
 #endif
+}
+
+// Runs work(nt, tid) on nthreads threads; a single thread runs it inline, outside any OpenMP region
+// (cheaper, and correct inside an enclosing parallel region).
+template <typename F>
+void run_team(int nthreads, F&& work) {
+    if (nthreads <= 1) {
+        work(1, 0);
+        return;
+    }
+#pragma omp parallel num_threads(nthreads)
+    work(team_size(), thread_index());
+}
+
+// Barrier of a team started by run_team (no-op for a single thread).
+void team_barrier(int nt) {
+    if (nt > 1) {
+#pragma omp barrier
+    }
 }
 
 // Threads worth using for `work` multiply-adds: 1 inside another parallel region.
@@ -167,15 +187,18 @@ int64_t even_block(int64_t total, int64_t max_block, int64_t multiple) {
 template <typename T>
 void scale_c(int64_t m, int64_t n, T beta, T* c, int64_t ldc) {
     if (beta == T(1)) return;
-#pragma omp parallel for schedule(static) num_threads(threads_for(double(m) * n / 4))
-    for (int64_t i = 0; i < m; ++i) {
-        T* row = c + i * ldc;
-        if (beta == T(0)) {
-            std::fill(row, row + n, T(0));
-        } else {
-            for (int64_t j = 0; j < n; ++j) row[j] *= beta;
+    run_team(threads_for(double(m) * n / 4), [&](int nt, int tid) {
+        int64_t r0, r1;
+        split(m, nt, tid, r0, r1);
+        for (int64_t i = r0; i < r1; ++i) {
+            T* row = c + i * ldc;
+            if (beta == T(0)) {
+                std::fill(row, row + n, T(0));
+            } else {
+                for (int64_t j = 0; j < n; ++j) row[j] *= beta;
+            }
         }
-    }
+    });
 }
 
 // Operands as strides: op(A)(i, p) = a[i*rs_a + p*cs_a], op(B)(p, j) = b[p*rs_b + j*cs_b].
@@ -211,20 +234,22 @@ void gemv(const Kernels<T>& kr, int64_t rows, int64_t k, T alpha, const T* mat, 
             for (int64_t p = 0; p < k; ++p) copy[p] = x[p * incx];
             xc = copy;
         }
-#pragma omp parallel for schedule(static) num_threads(nthreads)
-        for (int64_t i = 0; i < rows; ++i) finish(i, kr.dot(k, mat + i * rs, xc));
+        run_team(nthreads, [&](int nt, int tid) {
+            int64_t r0, r1;
+            split(rows, nt, tid, r0, r1);
+            for (int64_t i = r0; i < r1; ++i) finish(i, kr.dot(k, mat + i * rs, xc));
+        });
         return;
     }
     if (rs == 1) {  // columns of M contiguous: accumulate sum_p x(p) * M(:, p) into a contiguous vector
         T* acc = tls_pack_b.get<T>(rows);
-#pragma omp parallel num_threads(nthreads)
-        {
+        run_team(nthreads, [&](int nt, int tid) {
             int64_t r0, r1;
-            split(rows, team_size(), thread_index(), r0, r1);
+            split(rows, nt, tid, r0, r1);
             std::fill(acc + r0, acc + r1, T(0));
             for (int64_t p = 0; p < k; ++p) kr.axpy(r1 - r0, x[p * incx], mat + p * cs + r0, acc + r0);
             for (int64_t i = r0; i < r1; ++i) finish(i, acc[i]);
-        }
+        });
         return;
     }
     for (int64_t i = 0; i < rows; ++i) {
@@ -236,9 +261,10 @@ void gemv(const Kernels<T>& kr, int64_t rows, int64_t k, T alpha, const T* mat, 
 
 // ---------------------------------------------------------------- blocked GEMM
 
-// Packing A pays when each packed A block is reused by many B micro-panels, or when A is stored
-// transposed (reading it in place would touch one cache line per k step and row panel).
-bool should_pack_a(int64_t n, int64_t rs_a, int64_t nr) { return rs_a == 1 || n > 4 * nr; }
+// Packing A pays when each packed A block is reused by many B micro-panels (measured: from about 16),
+// or when A is stored transposed (reading it in place would touch one cache line per k step and row
+// panel). Otherwise the microkernel reads A's rows in place.
+bool should_pack_a(int64_t n, int64_t rs_a, int64_t nr) { return rs_a == 1 || n > 16 * nr; }
 
 template <typename T>
 void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
@@ -250,11 +276,10 @@ void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
     const int64_t m_panels = ceil_div(m, MR);
     T* b_packed = tls_pack_b.get<T>(kc_max * nc_max);
 
-#pragma omp parallel num_threads(nthreads)
-    {
+    // One thread's share of the product; with nt > 1 it runs inside this function's parallel region.
+    auto thread_work = [&](int nt, int tid) {
         // Threads form an ic_ways x jr_ways grid: split the rows of C when there are enough row
         // panels (each thread packs its own A block, B is shared), otherwise split the B micro-panels.
-        const int nt = team_size(), tid = thread_index();
         const int ic_ways = m_panels >= 2 * nt ? nt : 1;
         const int jr_ways = nt / ic_ways;
         const int ic_id = tid / jr_ways, jr_id = tid % jr_ways;
@@ -279,7 +304,7 @@ void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
                         kr.pack_b(kc, std::min(nc, s1 * NR) - s0 * NR, pr.b + pc * pr.rs_b + (jc + s0 * NR) * pr.cs_b,
                                   pr.rs_b, pr.cs_b, b_packed + s0 * NR * kc);
                 }
-#pragma omp barrier
+                team_barrier(nt);
                 int64_t s_begin, s_end;
                 split(n_panels, jr_ways, jr_id, s_begin, s_end);
                 // IC loop: mc-row blocks of this thread's rows (the packed A block lives in L2).
@@ -304,10 +329,17 @@ void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
                         }
                     }
                 }
-#pragma omp barrier
+                team_barrier(nt);
             }
         }
-    }
+    };
+    run_team(nthreads, thread_work);
+}
+
+// Multiply-adds the microkernels spend on an m x n C, padding included.
+template <typename T>
+int64_t padded_area(const Kernels<T>& kr, int64_t m, int64_t n) {
+    return ceil_div(m, kr.mr) * kr.mr * ceil_div(n, kr.nr) * kr.nr;
 }
 
 template <typename T>
@@ -322,6 +354,17 @@ void gemm_run(int nthreads, const Problem<T>& pr) {
         gemv(kr, pr.m, pr.k, pr.alpha, pr.a, pr.rs_a, pr.cs_a, pr.b, pr.rs_b, pr.beta, pr.c, pr.ldc);
     } else if (pr.m == 1) {  // C^T = op(B)^T op(A)^T: rows of op(B)^T are the columns of op(B)
         gemv(kr, pr.n, pr.k, pr.alpha, pr.b, pr.cs_b, pr.rs_b, pr.a, pr.cs_a, pr.beta, pr.c, int64_t(1));
+    } else if (pr.n < kr.nr && padded_area(kr, pr.n, pr.m) < padded_area(kr, pr.m, pr.n) * 7 / 8) {
+        // Narrow C: compute C^T = op(B)^T op(A)^T, whose tiles waste less padding, then C := beta*C + (C^T)^T.
+        T* ct = tls_c_transposed.get<T>(pr.m * pr.n);
+        gemm_blocked(kr, nthreads,
+                     Problem<T>{pr.n, pr.m, pr.k, pr.alpha, pr.b, pr.cs_b, pr.rs_b, pr.a, pr.cs_a, pr.rs_a, T(0), ct,
+                                pr.m});
+        for (int64_t i = 0; i < pr.m; ++i) {
+            T* crow = pr.c + i * pr.ldc;
+            for (int64_t j = 0; j < pr.n; ++j)
+                crow[j] = pr.beta == T(0) ? ct[j * pr.m + i] : pr.beta * crow[j] + ct[j * pr.m + i];
+        }
     } else {
         gemm_blocked(kr, nthreads, pr);
     }

@@ -24,6 +24,18 @@ struct F32 {
     static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
     static V add(V a, V b) { return _mm512_add_ps(a, b); }
     static T reduce(V v) { return _mm512_reduce_add_ps(v); }
+    // Through memory: simple, and packing is a small share of the work.
+    static void transpose(V (&r)[W]) {
+        alignas(64) T m[W][W];
+        for (int i = 0; i < W; ++i) _mm512_store_ps(m[i], r[i]);
+        for (int i = 0; i < W; ++i)
+            for (int j = i + 1; j < W; ++j) {
+                const T t = m[i][j];
+                m[i][j] = m[j][i];
+                m[j][i] = t;
+            }
+        for (int i = 0; i < W; ++i) r[i] = _mm512_load_ps(m[i]);
+    }
 };
 
 struct F64 {
@@ -38,6 +50,18 @@ struct F64 {
     static V mul(V a, V b) { return _mm512_mul_pd(a, b); }
     static V add(V a, V b) { return _mm512_add_pd(a, b); }
     static T reduce(V v) { return _mm512_reduce_add_pd(v); }
+    // Through memory: simple, and packing is a small share of the work.
+    static void transpose(V (&r)[W]) {
+        alignas(64) T m[W][W];
+        for (int i = 0; i < W; ++i) _mm512_store_pd(m[i], r[i]);
+        for (int i = 0; i < W; ++i)
+            for (int j = i + 1; j < W; ++j) {
+                const T t = m[i][j];
+                m[i][j] = m[j][i];
+                m[j][i] = t;
+            }
+        for (int i = 0; i < W; ++i) r[i] = _mm512_load_pd(m[i]);
+    }
 };
 
 // Blocks for server cores with 1-2 MiB L2: a kc x 32 float B micro-panel is 32 KiB at kc = 256,

@@ -21,6 +21,7 @@ struct Scalar1 {
     static V mul(V a, V b) { return a * b; }
     static V add(V a, V b) { return a + b; }
     static T reduce(V v) { return v; }
+    static void transpose(V (&)[1]) {}
 };
 
 constexpr Isa kGeneric = {"generic", make_kernels<Scalar1<float>, 4, 8, 128, 256, 4096>(),

@@ -2,7 +2,8 @@
 // (C := beta*C + alpha*A*B on one register tile of packed panels), the packing routines and the GEMV
 // primitives, written once over a SIMD traits type S:
 //   S::T scalar, S::V vector of S::W lanes; zero(), set1(x), load(p), store(p, v) (unaligned),
-//   fma(a, b, c) = a*b + c, mul(a, b), add(a, b), reduce(v) = sum of lanes.
+//   fma(a, b, c) = a*b + c, mul(a, b), add(a, b), reduce(v) = sum of lanes,
+//   transpose(v[W]): transposes the W x W block whose rows are v[0..W) in place.
 // Every function here is a template of S, and each unit defines its S in an anonymous namespace, so
 // code compiled with different ISA flags never merges at link time (no ODR clash across units).
 // Layouts: see gemm_isa.h. No standard-library templates are used here for the same reason.
@@ -178,9 +179,18 @@ void pack_b(int64_t kc, int64_t nc, const typename S::T* b, int64_t rs_b, int64_
                 TL_UNROLL for (int j = 0; j < NR; ++j) dst[p * NR + j] = src[p * rs_b + j];
             }
         } else if (nr == NR && rs_b == 1) {  // B transposed in memory: columns contiguous along k
-            for (int64_t j = 0; j < NR; ++j) {
-                const T* col = src + j * cs_b;
-                for (int64_t p = 0; p < kc; ++p) dst[p * NR + j] = col[p];
+            constexpr int W = S::W;
+            int64_t p = 0;
+            for (; p + W <= kc; p += W) {  // W x W blocks: W columns in, transposed in registers, W rows out
+                TL_UNROLL for (int g = 0; g < NR / W; ++g) {
+                    typename S::V block[W];
+                    TL_UNROLL for (int q = 0; q < W; ++q) block[q] = S::load(src + (g * W + q) * cs_b + p);
+                    S::transpose(block);
+                    TL_UNROLL for (int q = 0; q < W; ++q) S::store(dst + (p + q) * NR + g * W, block[q]);
+                }
+            }
+            for (; p < kc; ++p) {
+                for (int64_t j = 0; j < NR; ++j) dst[p * NR + j] = src[j * cs_b + p];
             }
         } else {
             for (int64_t p = 0; p < kc; ++p) {
