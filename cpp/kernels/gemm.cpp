@@ -116,7 +116,7 @@ thread_local ScratchBuffer tls_pack_b;  // the B panel (kc x nc) a calling threa
 thread_local ScratchBuffer tls_c_transposed;  // C^T for products computed transposed (narrow n)
 
 // Multiply-adds per thread below which another thread costs more than it brings.
-constexpr int64_t kWorkPerThread = int64_t(1) << 15;
+constexpr int64_t kWorkPerThread = int64_t(1) << 17;
 
 bool in_parallel_region() {
 #ifdef TENSORLITE_OPENMP
