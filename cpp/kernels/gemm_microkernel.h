@@ -153,11 +153,26 @@ void pack_a(int64_t mc, int64_t kc, const typename S::T* a, int64_t rs_a, int64_
             for (int64_t p = 0; p < kc; ++p) {
                 TL_UNROLL for (int i = 0; i < MR; ++i) dst[p * MR + i] = src[p * cs_a + i];
             }
-        } else if (mr == MR && cs_a == 1) {  // rows contiguous along k
-            const T* r[MR];
-            TL_UNROLL for (int i = 0; i < MR; ++i) r[i] = src + i * rs_a;
-            for (int64_t p = 0; p < kc; ++p) {
-                TL_UNROLL for (int i = 0; i < MR; ++i) dst[p * MR + i] = r[i][p];
+        } else if (mr == MR && cs_a == 1) {  // rows contiguous along k: W x W blocks transposed in registers
+            constexpr int W = S::W;
+            int64_t p = 0;
+            for (; p + W <= kc; p += W) {
+                TL_UNROLL for (int g = 0; g < MR; g += W) {
+                    typename S::V block[W];
+                    TL_UNROLL for (int q = 0; q < W; ++q) block[q] = g + q < MR ? S::load(src + (g + q) * rs_a + p)
+                                                                               : S::zero();
+                    S::transpose(block);
+                    alignas(64) T cols[W][W];
+                    TL_UNROLL for (int q = 0; q < W; ++q) S::store(cols[q], block[q]);
+                    TL_UNROLL for (int q = 0; q < W; ++q) {
+                        TL_UNROLL for (int i = 0; i < W; ++i) {
+                            if (g + i < MR) dst[(p + q) * MR + g + i] = cols[q][i];
+                        }
+                    }
+                }
+            }
+            for (; p < kc; ++p) {
+                TL_UNROLL for (int i = 0; i < MR; ++i) dst[p * MR + i] = src[i * rs_a + p];
             }
         } else {
             for (int64_t p = 0; p < kc; ++p) {
