@@ -66,7 +66,9 @@ def isa_reference(op_a, op_b, alpha, beta, c):
 def isa_assert_within(result, expected, bound):
     assert result.shape == expected.shape
     error = np.abs(result.astype(np.float64) - expected)
-    assert np.all(error <= bound), f"max error {error.max():.3g}, bound there {bound.flat[np.argmax(error)]:.3g}"
+    assert np.all(error <= bound), (
+        f"max error {error.max():.3g}, bound there {bound.flat[np.argmax(error)]:.3g}"
+    )
 
 
 def isa_gemm(a_stored, b_stored, trans_a, trans_b, alpha, beta, c):
