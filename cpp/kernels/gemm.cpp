@@ -227,36 +227,32 @@ void gemv(const Kernels<T>& kr, int64_t rows, int64_t k, T alpha, const T* mat, 
         T& yi = y[i * incy];
         yi = beta == T(0) ? alpha * sum : beta * yi + alpha * sum;
     };
-    if (cs == 1) {  // rows of M contiguous: one dot product per row
-        const T* xc = x;
-        if (incx != 1) {
-            T* copy = tls_pack_a.get<T>(k);
-            for (int64_t p = 0; p < k; ++p) copy[p] = x[p * incx];
-            xc = copy;
+    if (cs != 1 && rs != 1) {  // no unit stride (not produced by the binding): plain loops
+        for (int64_t i = 0; i < rows; ++i) {
+            T sum = T(0);
+            for (int64_t p = 0; p < k; ++p) sum += mat[i * rs + p * cs] * x[p * incx];
+            finish(i, sum);
         }
-        run_team(nthreads, [&](int nt, int tid) {
-            int64_t r0, r1;
-            split(rows, nt, tid, r0, r1);
-            for (int64_t i = r0; i < r1; ++i) finish(i, kr.dot(k, mat + i * rs, xc));
-        });
         return;
     }
-    if (rs == 1) {  // columns of M contiguous: accumulate sum_p x(p) * M(:, p) into a contiguous vector
-        T* acc = tls_pack_b.get<T>(rows);
-        run_team(nthreads, [&](int nt, int tid) {
-            int64_t r0, r1;
-            split(rows, nt, tid, r0, r1);
-            std::fill(acc + r0, acc + r1, T(0));
-            for (int64_t p = 0; p < k; ++p) kr.axpy(r1 - r0, x[p * incx], mat + p * cs + r0, acc + r0);
-            for (int64_t i = r0; i < r1; ++i) finish(i, acc[i]);
-        });
-        return;
+    const T* xc = x;
+    if (cs == 1 && incx != 1) {  // the dot form wants x contiguous
+        T* copy = tls_pack_a.get<T>(k);
+        for (int64_t p = 0; p < k; ++p) copy[p] = x[p * incx];
+        xc = copy;
     }
-    for (int64_t i = 0; i < rows; ++i) {
-        T sum = T(0);
-        for (int64_t p = 0; p < k; ++p) sum += mat[i * rs + p * cs] * x[p * incx];
-        finish(i, sum);
-    }
+    T* sums = tls_pack_b.get<T>(rows);
+    run_team(nthreads, [&](int nt, int tid) {
+        int64_t r0, r1;
+        split(rows, nt, tid, r0, r1);
+        if (cs == 1) {  // rows of M contiguous: dot products
+            kr.dot_rows(r1 - r0, k, mat + r0 * rs, rs, xc, sums + r0);
+        } else {  // columns of M contiguous: accumulate x(p) * M(:, p) over p
+            std::fill(sums + r0, sums + r1, T(0));
+            kr.axpy_rows(r1 - r0, k, mat + r0, cs, x, incx, sums + r0);
+        }
+        for (int64_t i = r0; i < r1; ++i) finish(i, sums[i]);
+    });
 }
 
 // ---------------------------------------------------------------- blocked GEMM

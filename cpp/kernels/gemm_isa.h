@@ -28,10 +28,10 @@ struct Kernels {
     // The same contract with A read in place through its strides (rows >= mr are never read).
     void (*tile_strided_a)(int64_t k, T alpha, const T* a, int64_t rs_a, int64_t cs_a, const T* b, T beta,
                            T* c, int64_t ldc, int64_t mr, int64_t nr);
-    // sum_i x[i] * y[i] over contiguous vectors.
-    T (*dot)(int64_t n, const T* x, const T* y);
-    // y[i] += s * x[i] over contiguous vectors.
-    void (*axpy)(int64_t n, T s, const T* x, T* y);
+    // GEMV with rows of the matrix contiguous: out[i] = sum_p mat[i*ld + p] * x[p], i < rows.
+    void (*dot_rows)(int64_t rows, int64_t k, const T* mat, int64_t ld, const T* x, T* out);
+    // GEMV with columns contiguous: acc[j] += sum_p x[p*incx] * mat[p*ld + j], j < n.
+    void (*axpy_rows)(int64_t n, int64_t k, const T* mat, int64_t ld, const T* x, int64_t incx, T* acc);
 };
 
 struct Isa {

@@ -215,36 +215,67 @@ void pack_b(int64_t kc, int64_t nc, const typename S::T* b, int64_t rs_b, int64_
     }
 }
 
-// sum_i x[i] * y[i] with four independent vector accumulators.
-template <class S>
-typename S::T dot(int64_t n, const typename S::T* x, const typename S::T* y) {
+// out[i] = sum_p mat[i*ld + p] * x[p] for R rows at once (R rows share each load of x). Each row's
+// summation order is the same whatever R, so results do not depend on how rows are grouped.
+template <class S, int R>
+inline void dot_rows_part(int64_t k, const typename S::T* mat, int64_t ld, const typename S::T* x,
+                          typename S::T* out) {
+    using T = typename S::T;
     constexpr int W = S::W;
-    auto s0 = S::zero(), s1 = S::zero(), s2 = S::zero(), s3 = S::zero();
-    int64_t i = 0;
-    for (; i + 4 * W <= n; i += 4 * W) {
-        s0 = S::fma(S::load(x + i), S::load(y + i), s0);
-        s1 = S::fma(S::load(x + i + W), S::load(y + i + W), s1);
-        s2 = S::fma(S::load(x + i + 2 * W), S::load(y + i + 2 * W), s2);
-        s3 = S::fma(S::load(x + i + 3 * W), S::load(y + i + 3 * W), s3);
+    typename S::V even[R], odd[R];
+    TL_UNROLL for (int r = 0; r < R; ++r) even[r] = odd[r] = S::zero();
+    int64_t p = 0;
+    for (; p + 2 * W <= k; p += 2 * W) {
+        const auto x0 = S::load(x + p), x1 = S::load(x + p + W);
+        TL_UNROLL for (int r = 0; r < R; ++r) {
+            even[r] = S::fma(S::load(mat + r * ld + p), x0, even[r]);
+            odd[r] = S::fma(S::load(mat + r * ld + p + W), x1, odd[r]);
+        }
     }
-    for (; i + W <= n; i += W) s0 = S::fma(S::load(x + i), S::load(y + i), s0);
-    typename S::T sum = S::reduce(S::add(S::add(s0, s1), S::add(s2, s3)));
-    for (; i < n; ++i) sum += x[i] * y[i];
-    return sum;
+    TL_UNROLL for (int r = 0; r < R; ++r) {
+        T sum = S::reduce(S::add(even[r], odd[r]));
+        for (int64_t q = p; q < k; ++q) sum += mat[r * ld + q] * x[q];
+        out[r] = sum;
+    }
 }
 
-// y[i] += s * x[i].
+// out[i] = sum_p mat[i*ld + p] * x[p] for i < rows (x contiguous).
 template <class S>
-void axpy(int64_t n, typename S::T s, const typename S::T* TL_RESTRICT x, typename S::T* TL_RESTRICT y) {
-    constexpr int W = S::W;
-    const auto vs = S::set1(s);
+void dot_rows(int64_t rows, int64_t k, const typename S::T* mat, int64_t ld, const typename S::T* x,
+              typename S::T* out) {
     int64_t i = 0;
-    for (; i + 2 * W <= n; i += 2 * W) {
-        S::store(y + i, S::fma(vs, S::load(x + i), S::load(y + i)));
-        S::store(y + i + W, S::fma(vs, S::load(x + i + W), S::load(y + i + W)));
+    for (; i + 4 <= rows; i += 4) dot_rows_part<S, 4>(k, mat + i * ld, ld, x, out + i);
+    for (; i < rows; ++i) dot_rows_part<S, 1>(k, mat + i * ld, ld, x, out + i);
+}
+
+// acc[j] += sum_p x[p*incx] * mat[p*ld + j] for j < n, four rows of mat per pass over acc.
+template <class S>
+void axpy_rows(int64_t n, int64_t k, const typename S::T* mat, int64_t ld, const typename S::T* x,
+               int64_t incx, typename S::T* TL_RESTRICT acc) {
+    using T = typename S::T;
+    constexpr int W = S::W;
+    int64_t p = 0;
+    for (; p + 4 <= k; p += 4) {
+        const T s0 = x[p * incx], s1 = x[(p + 1) * incx], s2 = x[(p + 2) * incx], s3 = x[(p + 3) * incx];
+        const auto v0 = S::set1(s0), v1 = S::set1(s1), v2 = S::set1(s2), v3 = S::set1(s3);
+        const T *m0 = mat + p * ld, *m1 = m0 + ld, *m2 = m1 + ld, *m3 = m2 + ld;
+        int64_t j = 0;
+        for (; j + W <= n; j += W) {
+            auto sum = S::fma(v0, S::load(m0 + j), S::load(acc + j));
+            sum = S::fma(v1, S::load(m1 + j), sum);
+            sum = S::fma(v2, S::load(m2 + j), sum);
+            S::store(acc + j, S::fma(v3, S::load(m3 + j), sum));
+        }
+        for (; j < n; ++j) acc[j] = (((acc[j] + s0 * m0[j]) + s1 * m1[j]) + s2 * m2[j]) + s3 * m3[j];
     }
-    for (; i + W <= n; i += W) S::store(y + i, S::fma(vs, S::load(x + i), S::load(y + i)));
-    for (; i < n; ++i) y[i] += s * x[i];
+    for (; p < k; ++p) {
+        const T s = x[p * incx];
+        const auto v = S::set1(s);
+        const T* m = mat + p * ld;
+        int64_t j = 0;
+        for (; j + W <= n; j += W) S::store(acc + j, S::fma(v, S::load(m + j), S::load(acc + j)));
+        for (; j < n; ++j) acc[j] += s * m[j];
+    }
 }
 
 // The kernel table for one scalar type: MR x (NV * S::W) microkernels and MC/KC/NC cache blocks.
@@ -260,8 +291,8 @@ constexpr Kernels<typename S::T> make_kernels() {
             &pack_b<S, NV * S::W>,
             &tile_packed<S, MR, NV>,
             &tile_strided_a<S, MR, NV>,
-            &dot<S>,
-            &axpy<S>};
+            &dot_rows<S>,
+            &axpy_rows<S>};
 }
 
 }  // namespace gemm_impl
