@@ -154,13 +154,6 @@ void run_team(int nthreads, F&& work) {
     work(team_size(), thread_index());
 }
 
-// Barrier of a team started by run_team (no-op for a single thread).
-void team_barrier(int nt) {
-    if (nt > 1) {
-#pragma omp barrier
-    }
-}
-
 // Threads worth using for `work` multiply-adds: 1 inside another parallel region.
 int threads_for(double work) {
     if (in_parallel_region()) return 1;
@@ -270,12 +263,14 @@ void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
     const int64_t kc_max = even_block(k, kr.kc, 4);
     const int64_t nc_max = even_block(n, kr.nc, NR);
     const int64_t m_panels = ceil_div(m, MR);
-    T* b_packed = tls_pack_b.get<T>(kc_max * nc_max);
 
     // One thread's share of the product; with nt > 1 it runs inside this function's parallel region.
+    // Threads never wait for each other: each packs the A blocks and B micro-panels it uses into its own
+    // buffers (B packing is then repeated per row group, a few % of the work; measured far better than
+    // a shared panel with barriers when the cores are shared with other processes).
     auto thread_work = [&](int nt, int tid) {
         // Threads form an ic_ways x jr_ways grid: split the rows of C when there are enough row
-        // panels (each thread packs its own A block, B is shared), otherwise split the B micro-panels.
+        // panels, otherwise split the B micro-panels.
         const int ic_ways = m_panels >= 2 * nt ? nt : 1;
         const int jr_ways = nt / ic_ways;
         const int ic_id = tid / jr_ways, jr_id = tid % jr_ways;
@@ -284,6 +279,7 @@ void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
         const int64_t row_begin = row_panel_begin * MR, row_end = std::min(m, row_panel_end * MR);
         const int64_t mc_max = row_end > row_begin ? even_block(row_end - row_begin, kr.mc, MR) : MR;
         T* a_packed = pack_a ? tls_pack_a.get<T>(mc_max * kc_max) : nullptr;
+        T* b_packed = tls_pack_b.get<T>(kc_max * nc_max);
 
         // JC loop: nc-wide panels of B and C (the packed B panel lives in L3).
         for (int64_t jc = 0; jc < n; jc += nc_max) {
@@ -293,16 +289,13 @@ void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
             for (int64_t pc = 0; pc < k; pc += kc_max) {
                 const int64_t kc = std::min(kc_max, k - pc);
                 const T beta = pc == 0 ? pr.beta : T(1);
-                {  // Pack B[pc:pc+kc, jc:jc+nc]: the team shares the work and the panel.
-                    int64_t s0, s1;
-                    split(n_panels, nt, tid, s0, s1);
-                    if (s1 > s0)
-                        kr.pack_b(kc, std::min(nc, s1 * NR) - s0 * NR, pr.b + pc * pr.rs_b + (jc + s0 * NR) * pr.cs_b,
-                                  pr.rs_b, pr.cs_b, b_packed + s0 * NR * kc);
-                }
-                team_barrier(nt);
+                // This thread's micro-panels of B[pc:pc+kc, jc:jc+nc], packed (the panel lives in L3).
                 int64_t s_begin, s_end;
                 split(n_panels, jr_ways, jr_id, s_begin, s_end);
+                if (s_end > s_begin)
+                    kr.pack_b(kc, std::min(nc, s_end * NR) - s_begin * NR,
+                              pr.b + pc * pr.rs_b + (jc + s_begin * NR) * pr.cs_b, pr.rs_b, pr.cs_b,
+                              b_packed + s_begin * NR * kc);
                 // IC loop: mc-row blocks of this thread's rows (the packed A block lives in L2).
                 for (int64_t ic = row_begin; ic < row_end; ic += mc_max) {
                     const int64_t mc = std::min(mc_max, row_end - ic);
@@ -325,7 +318,6 @@ void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
                         }
                     }
                 }
-                team_barrier(nt);
             }
         }
     };
