@@ -342,8 +342,10 @@ void gemm_run(int nthreads, const Problem<T>& pr) {
         gemv(kr, pr.m, pr.k, pr.alpha, pr.a, pr.rs_a, pr.cs_a, pr.b, pr.rs_b, pr.beta, pr.c, pr.ldc);
     } else if (pr.m == 1) {  // C^T = op(B)^T op(A)^T: rows of op(B)^T are the columns of op(B)
         gemv(kr, pr.n, pr.k, pr.alpha, pr.b, pr.cs_b, pr.rs_b, pr.a, pr.cs_a, pr.beta, pr.c, int64_t(1));
-    } else if (pr.n < kr.nr && padded_area(kr, pr.n, pr.m) < padded_area(kr, pr.m, pr.n) * 7 / 8) {
-        // Narrow C: compute C^T = op(B)^T op(A)^T, whose tiles waste less padding, then C := beta*C + (C^T)^T.
+    } else if (pr.n < kr.nr && pr.rs_a == 1 && padded_area(kr, pr.n, pr.m) < padded_area(kr, pr.m, pr.n) * 7 / 8) {
+        // Narrow C with A stored transposed: compute C^T = op(B)^T op(A)^T, whose tiles waste less padding
+        // and whose B operand (A's storage) packs with contiguous rows, then C := beta*C + (C^T)^T.
+        // (With row-major A the transposing pack of op(A)^T costs more than the padding saves: measured.)
         T* ct = tls_c_transposed.get<T>(pr.m * pr.n);
         gemm_blocked(kr, nthreads,
                      Problem<T>{pr.n, pr.m, pr.k, pr.alpha, pr.b, pr.cs_b, pr.rs_b, pr.a, pr.cs_a, pr.rs_a, T(0), ct,
