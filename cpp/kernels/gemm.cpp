@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <new>
 #include <stdexcept>
+#include <vector>
 
 #include "kernels/gemm_isa.h"
 #include "kernels/runtime.h"
@@ -261,50 +262,63 @@ void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
     const int64_t MR = kr.mr, NR = kr.nr;
     const bool pack_a = should_pack_a(n, pr.rs_a, NR);
     const int64_t kc_max = even_block(k, kr.kc, 4);
-    const int64_t nc_max = even_block(n, kr.nc, NR);
+    const int64_t pc_blocks = ceil_div(k, kc_max);
+    // A thread keeps the packed B panel for the whole depth (pc_blocks slices of kc x nc), at most
+    // KC x NC elements: deep products get narrower JC panels.
+    const int64_t nc_limit = std::max(NR, int64_t(kr.kc) * kr.nc / (pc_blocks * kc_max) / NR * NR);
+    const int64_t nc_max = even_block(n, std::min<int64_t>(kr.nc, nc_limit), NR);
     const int64_t m_panels = ceil_div(m, MR);
+    // Threads split the rows of C when there are enough row panels, taking mc-row blocks from a shared
+    // counter (several blocks per thread, so a thread delayed by another process is covered by the
+    // others); with few rows they split the B micro-panels instead.
+    const bool split_rows = nthreads > 1 && m_panels >= 2 * nthreads;
+    const int64_t target_blocks = split_rows ? 4 * nthreads : 1;
+    const int64_t mc_max =
+        even_block(m, std::min<int64_t>(kr.mc, std::max(4 * MR, ceil_div(ceil_div(m, target_blocks), MR) * MR)), MR);
+    const int64_t ic_blocks = ceil_div(m, mc_max);
+    const int64_t jc_blocks = ceil_div(n, nc_max);
+    std::vector<std::atomic<int64_t>> next_block(static_cast<size_t>(jc_blocks));
+    for (auto& counter : next_block) counter.store(0);
 
     // One thread's share of the product; with nt > 1 it runs inside this function's parallel region.
-    // Threads never wait for each other: each packs the A blocks and B micro-panels it uses into its own
-    // buffers (B packing is then repeated per row group, a few % of the work; measured far better than
-    // a shared panel with barriers when the cores are shared with other processes).
+    // Threads never wait for each other: each packs the B micro-panels and A blocks it uses into its own
+    // buffers (B packing is repeated per thread, a few % of the work).
     auto thread_work = [&](int nt, int tid) {
-        // Threads form an ic_ways x jr_ways grid: split the rows of C when there are enough row
-        // panels, otherwise split the B micro-panels.
-        const int ic_ways = m_panels >= 2 * nt ? nt : 1;
-        const int jr_ways = nt / ic_ways;
-        const int ic_id = tid / jr_ways, jr_id = tid % jr_ways;
-        int64_t row_panel_begin, row_panel_end;
-        split(m_panels, ic_ways, ic_id, row_panel_begin, row_panel_end);
-        const int64_t row_begin = row_panel_begin * MR, row_end = std::min(m, row_panel_end * MR);
-        const int64_t mc_max = row_end > row_begin ? even_block(row_end - row_begin, kr.mc, MR) : MR;
+        const int jr_ways = split_rows ? 1 : nt;
+        const int jr_id = split_rows ? 0 : tid;
         T* a_packed = pack_a ? tls_pack_a.get<T>(mc_max * kc_max) : nullptr;
-        T* b_packed = tls_pack_b.get<T>(kc_max * nc_max);
+        T* b_packed = tls_pack_b.get<T>(pc_blocks * kc_max * nc_max);
 
-        // JC loop: nc-wide panels of B and C (the packed B panel lives in L3).
-        for (int64_t jc = 0; jc < n; jc += nc_max) {
+        // JC loop: nc-wide panels of B and C.
+        for (int64_t jc = 0, jb = 0; jc < n; jc += nc_max, ++jb) {
             const int64_t nc = std::min(nc_max, n - jc);
             const int64_t n_panels = ceil_div(nc, NR);
-            // PC loop: kc-deep slices; the first applies beta, later ones accumulate (beta = 1).
-            for (int64_t pc = 0; pc < k; pc += kc_max) {
+            int64_t s_begin, s_end;
+            split(n_panels, jr_ways, jr_id, s_begin, s_end);
+            if (s_end == s_begin) continue;
+            // Pack this thread's micro-panels of B[:, jc:jc+nc], one kc-deep slice after another
+            // (slice pb at b_packed + pb * kc_max * nc_max; the panel lives in L3).
+            for (int64_t pc = 0, pb = 0; pc < k; pc += kc_max, ++pb) {
                 const int64_t kc = std::min(kc_max, k - pc);
-                const T beta = pc == 0 ? pr.beta : T(1);
-                // This thread's micro-panels of B[pc:pc+kc, jc:jc+nc], packed (the panel lives in L3).
-                int64_t s_begin, s_end;
-                split(n_panels, jr_ways, jr_id, s_begin, s_end);
-                if (s_end > s_begin)
-                    kr.pack_b(kc, std::min(nc, s_end * NR) - s_begin * NR,
-                              pr.b + pc * pr.rs_b + (jc + s_begin * NR) * pr.cs_b, pr.rs_b, pr.cs_b,
-                              b_packed + s_begin * NR * kc);
-                // IC loop: mc-row blocks of this thread's rows (the packed A block lives in L2).
-                for (int64_t ic = row_begin; ic < row_end; ic += mc_max) {
-                    const int64_t mc = std::min(mc_max, row_end - ic);
+                kr.pack_b(kc, std::min(nc, s_end * NR) - s_begin * NR, pr.b + pc * pr.rs_b + (jc + s_begin * NR) * pr.cs_b,
+                          pr.rs_b, pr.cs_b, b_packed + pb * kc_max * nc_max + s_begin * NR * kc);
+            }
+            // IC loop: mc-row blocks (the packed A block lives in L2), from the shared counter when
+            // threads split rows, else all of them.
+            for (int64_t ib = 0;; ++ib) {
+                const int64_t block = split_rows ? next_block[static_cast<size_t>(jb)].fetch_add(1) : ib;
+                if (block >= ic_blocks) break;
+                const int64_t ic = block * mc_max, mc = std::min(mc_max, m - ic);
+                // PC loop: kc-deep slices; the first applies beta, later ones accumulate (beta = 1).
+                for (int64_t pc = 0, pb = 0; pc < k; pc += kc_max, ++pb) {
+                    const int64_t kc = std::min(kc_max, k - pc);
+                    const T beta = pc == 0 ? pr.beta : T(1);
                     const T* a_block = pr.a + ic * pr.rs_a + pc * pr.cs_a;
                     if (pack_a) kr.pack_a(mc, kc, a_block, pr.rs_a, pr.cs_a, a_packed);
                     // JR loop: one kc x NR micro-panel of B stays in L1 while IR sweeps the A block.
                     for (int64_t s = s_begin; s < s_end; ++s) {
                         const int64_t nr = std::min(NR, nc - s * NR);
-                        const T* b_panel = b_packed + s * NR * kc;
+                        const T* b_panel = b_packed + pb * kc_max * nc_max + s * NR * kc;
                         T* c_col = pr.c + ic * pr.ldc + jc + s * NR;
                         // IR loop: MR x NR tiles of C, one microkernel call each.
                         for (int64_t ir = 0; ir < mc; ir += MR) {
