@@ -5,7 +5,8 @@
 // microkernel sees one layout whatever the transposes and strides. The microkernels, packing routines
 // and GEMV primitives come from one per-ISA table (gemm_isa.h) chosen at load time from CPUID.
 // Special paths: GEMV when m == 1 or n == 1; A read in place (no A packing) when it is reused too
-// little to pay for packing; many small batched products run one per thread.
+// little to pay for packing; narrow C computed transposed; many small batched products run one per
+// thread. Threads share nothing but a block counter and never wait for each other inside a product.
 #include "kernels/gemm.h"
 
 #include <algorithm>
@@ -112,8 +113,8 @@ private:
     size_t size_ = 0;
 };
 
-thread_local ScratchBuffer tls_pack_a;  // this thread's packed A block (mc x kc)
-thread_local ScratchBuffer tls_pack_b;  // the B panel (kc x nc) a calling thread shares with its team
+thread_local ScratchBuffer tls_pack_a;        // this thread's packed A block (mc x kc); GEMV: x copy
+thread_local ScratchBuffer tls_pack_b;        // this thread's packed B micro-panels; GEMV: the sums
 thread_local ScratchBuffer tls_c_transposed;  // C^T for products computed transposed (narrow n)
 
 // Multiply-adds per thread below which another thread costs more than it brings.
