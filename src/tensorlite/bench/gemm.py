@@ -4,7 +4,7 @@ GFLOP/s = 2*m*n*k / time; % of peak uses bench.common.peak_gflops (cores x SIMD 
 2 flops x the clock measured by _C.measure_clock_ghz). Each thread count runs in a child process with
 OPENBLAS_NUM_THREADS / OMP_NUM_THREADS set and OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed, so NumPy
 uses its own best kernel with the same number of threads as tensorlite. Timings alternate between the
-contenders (tensorlite, baseline, tensorlite, ...) so that load from other processes hits both alike.
+contenders in short blocks so that load from other processes hits all of them alike.
 """
 
 import argparse
@@ -32,7 +32,7 @@ NN_SHAPES = (
     ("dW X^T@g 100x10", 100, 128, 10, True, False),
     ("im2col conv", 576, 1024, 64, False, False),
 )
-REPEATS = 7
+ROUNDS, SAMPLES = 3, 3
 
 
 def _operands(m, k, n, trans_a, trans_b, dtype, rng):
@@ -42,14 +42,16 @@ def _operands(m, k, n, trans_a, trans_b, dtype, rng):
     return a, b, (a.T if trans_a else a), (b.T if trans_b else b)
 
 
-def _alternating_medians(fns, min_time):
-    """Median seconds per call of each fn, sampling them in turn REPEATS times."""
-    for fn in fns:
-        fn()
+def _interleaved_medians(fns, min_time):
+    """Median seconds per call of each fn over ROUNDS rounds; in each round every fn runs a block of
+    warm-up calls and SAMPLES timed samples. Blocks (rather than single calls in turn) let the previous
+    contender's thread pool (OpenBLAS, torch's OpenMP) go idle before the next one is timed."""
     samples = [[] for _ in fns]
-    for _ in range(REPEATS):
+    for _ in range(ROUNDS):
         for fn, out in zip(fns, samples):
-            out.append(median_seconds(fn, repeats=1, warmup=0, min_time=min_time))
+            for _ in range(2):
+                fn()
+            out += [median_seconds(fn, repeats=1, warmup=0, min_time=min_time) for _ in range(SAMPLES)]
     return [statistics.median(s) for s in samples]
 
 
@@ -64,7 +66,7 @@ def _measure(case, m, k, n, trans_a, trans_b, dtype, threads, torch, rng):
         contenders.append(lambda: ta_view @ tb_view)
         names.append("torch")
     flops = 2.0 * m * n * k
-    seconds = _alternating_medians(contenders, min_time=0.02 if flops < 1e8 else 0.0)
+    seconds = _interleaved_medians(contenders, min_time=0.02 if flops < 1e8 else 0.0)
     dtype_name = np.dtype(dtype).name
     shape = f"{m}x{k}{'^T' if trans_a else ''} @ {k}x{n}{'^T' if trans_b else ''}"
     peak = peak_gflops(threads, np.dtype(dtype).itemsize, isa=_C.gemm_isa())
