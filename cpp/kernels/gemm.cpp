@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <new>
@@ -156,10 +157,11 @@ void run_team(int nthreads, F&& work) {
     work(team_size(), thread_index());
 }
 
-// Threads worth using for `work` multiply-adds: 1 inside another parallel region.
+// Threads worth using for `work` multiply-adds (each thread gets more than kWorkPerThread, so two
+// threads start above 2^18 as in OpenBLAS): 1 inside another parallel region.
 int threads_for(double work) {
     if (in_parallel_region()) return 1;
-    const double useful = std::max(1.0, work / static_cast<double>(kWorkPerThread));
+    const double useful = std::max(1.0, std::ceil(work / static_cast<double>(kWorkPerThread)) - 1);
     return static_cast<int>(std::min<double>(get_num_threads(), useful));
 }
 
