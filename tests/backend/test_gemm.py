@@ -120,12 +120,19 @@ def test_gemm_isa_gemv_and_thin_shapes(isa, dtype, m, n, k):
 def test_gemm_isa_one_and_two_threads_agree(isa, dtype, threads_restored):
     """Each element's summation order is independent of the thread split, so results are bit-identical."""
     rng = np.random.default_rng(5)
-    cases = [((301, 257), (257, 203)), ((1, 700), (700, 600)), ((700, 600), (600, 1)), ((40, 30), (30, 20))]
+    # Each case is big enough for two threads (GEMM: > 2^18 multiply-adds, GEMV: > 2^20), except the
+    # small one, whose batch is then split across threads.
+    cases = [
+        ((301, 257), (257, 203)),
+        ((1, 2000), (2000, 700)),
+        ((1500, 800), (800, 1)),
+        ((40, 30), (30, 20)),
+    ]
     for a_shape, b_shape in cases:
         a = rng.standard_normal(a_shape).astype(dtype)
         b = rng.standard_normal(b_shape).astype(dtype)
-        batch_a = rng.standard_normal((9,) + a_shape).astype(dtype)
-        batch_b = rng.standard_normal((9,) + b_shape).astype(dtype)
+        batch_a = rng.standard_normal((16,) + a_shape).astype(dtype)
+        batch_b = rng.standard_normal((16,) + b_shape).astype(dtype)
         results = []
         for threads in (1, 2):
             tl.set_num_threads(threads)
