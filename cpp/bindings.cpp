@@ -163,9 +163,8 @@ py::array gemm_impl(py::array a, py::array b, bool trans_a, bool trans_b, double
     const bool ta = trans_a != ma.transposed, tb = trans_b != mb.transposed;
     {
         py::gil_scoped_release release;
-        for (int64_t i = 0; i < batch; ++i)
-            tl::gemm<T>(ta, tb, m, n, k, static_cast<T>(alpha), ma.data + i * ma.batch_stride, ma.ld,
-                        mb.data + i * mb.batch_stride, mb.ld, static_cast<T>(beta), cp + i * m * n, n);
+        tl::gemm_batched<T>(batch, ta, tb, m, n, k, static_cast<T>(alpha), ma.data, ma.ld, ma.batch_stride, mb.data,
+                            mb.ld, mb.batch_stride, static_cast<T>(beta), cp, n, m * n);
     }
     return c;
 }
@@ -175,6 +174,24 @@ py::array gemm(py::array a, py::array b, bool trans_a, bool trans_b, double alph
     return dispatch_float("gemm", a, [&](auto t) {
         return gemm_impl<decltype(t)>(a, b, trans_a, trans_b, alpha, beta, out);
     });
+}
+
+// The active GEMM kernels and their blocking: {"isa", "available", "float32": {...}, "float64": {...}}.
+py::dict gemm_config() {
+    py::dict cfg;
+    cfg["isa"] = tl::gemm_isa();
+    cfg["available"] = tl::gemm_available_isas();
+    for (const bool f64 : {false, true}) {
+        const tl::GemmBlocking blk = tl::gemm_blocking(f64);
+        py::dict d;
+        d["mr"] = blk.mr;
+        d["nr"] = blk.nr;
+        d["mc"] = blk.mc;
+        d["kc"] = blk.kc;
+        d["nc"] = blk.nc;
+        cfg[f64 ? "float64" : "float32"] = d;
+    }
+    return cfg;
 }
 
 // ---------------------------------------------------------------- softmax
@@ -839,6 +856,10 @@ PYBIND11_MODULE(_C, m) {
     m.def("gemm", &gemm, py::arg("a"), py::arg("b"), py::arg("trans_a") = false, py::arg("trans_b") = false,
           py::arg("alpha") = 1.0, py::arg("beta") = 0.0, py::arg("out") = py::none(),
           "C := alpha * op(a) @ op(b) + beta * out for 2-D or batched 3-D float arrays; returns C.");
+    m.def("gemm_isa", &tl::gemm_isa, "The instruction set of the active GEMM kernels (avx512, avx2 or generic).");
+    m.def("set_gemm_isa", &tl::set_gemm_isa, py::arg("name"),
+          "Switch the GEMM kernels to `name`; ValueError when this CPU/build cannot run it.");
+    m.def("gemm_config", &gemm_config, "Active GEMM ISA, the ISAs available here, and per-dtype block sizes.");
     m.def("softmax_forward", &softmax_forward, py::arg("x"), py::arg("log") = false,
           "Row-wise (log-)softmax of a 2-D array.");
     m.def("softmax_backward", &softmax_backward, py::arg("y"), py::arg("dy"), py::arg("log") = false,

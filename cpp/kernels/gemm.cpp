@@ -1,30 +1,398 @@
-// GEMM: C := alpha * op(A) * op(B) + beta * C, row-major, float and double.
-// Reference-quality blocked implementation: rows of C are split across OpenMP threads; for each
-// row block, op(B) rows are streamed and accumulated (i-p-j order, contiguous inner loop).
+// GEMM driver: C := alpha * op(A) * op(B) + beta * C, row-major, float and double.
+// The Goto/BLIS algorithm: five loops around a register-blocked microkernel (JC over L3-sized panels of
+// B, PC over the depth, IC over L2-sized blocks of A, JR over L1-sized micro-panels of B, IR over
+// MR x NR tiles of C), with A and B packed into contiguous, aligned, zero-padded micro-panels so the
+// microkernel sees one layout whatever the transposes and strides. The microkernels, packing routines
+// and GEMV primitives come from one per-ISA table (gemm_isa.h) chosen at load time from CPUID.
+// Special paths: GEMV when m == 1 or n == 1; A read in place (no A packing) when it is reused too
+// little to pay for packing; narrow C computed transposed; many small batched products run one per
+// thread. Threads share nothing but a block counter and never wait for each other inside a product.
 #include "kernels/gemm.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <new>
+#include <stdexcept>
 #include <vector>
+
+#include "kernels/gemm_isa.h"
+#include "kernels/runtime.h"
+
+#ifdef TENSORLITE_OPENMP
+#include <omp.h>
+#endif
 
 namespace tl {
 namespace {
 
-constexpr int64_t kRowBlock = 16;
-constexpr int64_t kDepthBlock = 256;
+using gemm_impl::Isa;
+using gemm_impl::Kernels;
 
-// Scales C by beta; beta == 0 overwrites with zeros so that NaN in C is ignored (BLAS semantics).
+// ---------------------------------------------------------------- ISA selection
+
+bool cpu_supports(const std::string& name) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    __builtin_cpu_init();
+    if (name == "avx512") return __builtin_cpu_supports("avx512f");
+    if (name == "avx2") return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+    return name == "generic";
+}
+
+// The kernel table for `name` when both this build and this CPU support it, else nullptr.
+const Isa* runnable_isa(const std::string& name) {
+    const Isa* isa = name == "avx512"  ? gemm_impl::avx512_kernels()
+                     : name == "avx2"  ? gemm_impl::avx2_kernels()
+                     : name == "generic" ? gemm_impl::generic_kernels()
+                                       : nullptr;
+    return isa && cpu_supports(name) ? isa : nullptr;
+}
+
+const char* const kIsaNames[] = {"avx512", "avx2", "generic"};
+
+const Isa* best_isa() {
+    for (const char* name : kIsaNames)
+        if (const Isa* isa = runnable_isa(name)) return isa;
+    return gemm_impl::generic_kernels();
+}
+
+// The best ISA, or the one TENSORLITE_ISA names; an unknown or unsupported name falls back to the best
+// with a message on stderr (a bad environment variable should not make `import tensorlite` fail).
+const Isa* initial_isa() {
+    const char* env = std::getenv("TENSORLITE_ISA");
+    if (!env || !*env) return best_isa();
+    if (const Isa* isa = runnable_isa(env)) return isa;
+    std::fprintf(stderr, "tensorlite: TENSORLITE_ISA=%s is not available on this CPU/build (choices: %s); using %s\n",
+                 env, "avx512, avx2, generic", best_isa()->name);
+    return best_isa();
+}
+
+std::atomic<const Isa*>& active_isa_slot() {
+    static std::atomic<const Isa*> slot{initial_isa()};
+    return slot;
+}
+
+template <typename T>
+const Kernels<T>& active_kernels();
+template <>
+const Kernels<float>& active_kernels<float>() {
+    return active_isa_slot().load()->f32;
+}
+template <>
+const Kernels<double>& active_kernels<double>() {
+    return active_isa_slot().load()->f64;
+}
+
+// ---------------------------------------------------------------- buffers and threads
+
+// A 64-byte aligned scratch buffer that only grows: one per thread (thread_local), so packing buffers are
+// reused across calls and never shared between concurrent GEMMs.
+class ScratchBuffer {
+public:
+    ~ScratchBuffer() { release(); }
+    template <typename T>
+    T* get(int64_t count) {
+        const size_t bytes = static_cast<size_t>(count) * sizeof(T);
+        if (bytes > size_) {
+            release();
+            data_ = ::operator new(bytes, std::align_val_t(64));
+            size_ = bytes;
+        }
+        return static_cast<T*>(data_);
+    }
+
+private:
+    void release() {
+        if (data_) ::operator delete(data_, std::align_val_t(64));
+        data_ = nullptr;
+        size_ = 0;
+    }
+    void* data_ = nullptr;
+    size_t size_ = 0;
+};
+
+thread_local ScratchBuffer tls_pack_a;        // this thread's packed A block (mc x kc); GEMV: x copy
+thread_local ScratchBuffer tls_pack_b;        // this thread's packed B micro-panels; GEMV: the sums
+thread_local ScratchBuffer tls_c_transposed;  // C^T for products computed transposed (narrow n)
+
+// Multiply-adds per thread below which another thread costs more than it brings.
+constexpr int64_t kWorkPerThread = int64_t(1) << 17;
+
+bool in_parallel_region() {
+#ifdef TENSORLITE_OPENMP
+    return omp_in_parallel();
+#else
+    return false;
+#endif
+}
+
+int thread_index() {
+#ifdef TENSORLITE_OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+int team_size() {
+#ifdef TENSORLITE_OPENMP
+    return omp_get_num_threads();
+#else
+    return 1;
+#endif
+}
+
+// Runs work(nt, tid) on nthreads threads; a single thread runs it inline, outside any OpenMP region
+// (cheaper, and correct inside an enclosing parallel region).
+template <typename F>
+void run_team(int nthreads, F&& work) {
+    if (nthreads <= 1) {
+        work(1, 0);
+        return;
+    }
+#pragma omp parallel num_threads(nthreads)
+    work(team_size(), thread_index());
+}
+
+// Threads worth using for `work` multiply-adds (each thread gets more than kWorkPerThread, so two
+// threads start above 2^18 as in OpenBLAS): 1 inside another parallel region.
+int threads_for(double work) {
+    if (in_parallel_region()) return 1;
+    const double useful = std::max(1.0, std::ceil(work / static_cast<double>(kWorkPerThread)) - 1);
+    return static_cast<int>(std::min<double>(get_num_threads(), useful));
+}
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// The [begin, end) share of `count` items for `part` of `parts` (contiguous, sizes differ by <= 1).
+void split(int64_t count, int parts, int part, int64_t& begin, int64_t& end) {
+    begin = count * part / parts;
+    end = count * (part + 1) / parts;
+}
+
+// A block size <= max_block, a multiple of `multiple`, that cuts `total` into equal blocks (so the
+// last block is never a sliver that costs a full pass over C).
+int64_t even_block(int64_t total, int64_t max_block, int64_t multiple) {
+    const int64_t blocks = ceil_div(total, max_block);
+    return std::min(max_block, ceil_div(ceil_div(total, blocks), multiple) * multiple);
+}
+
+// C := beta * C (beta == 0 writes zeros, so NaN in C is ignored).
 template <typename T>
 void scale_c(int64_t m, int64_t n, T beta, T* c, int64_t ldc) {
     if (beta == T(1)) return;
-#pragma omp parallel for schedule(static) if (m * n > 16384)
-    for (int64_t i = 0; i < m; ++i) {
-        T* row = c + i * ldc;
-        if (beta == T(0)) {
-            std::fill(row, row + n, T(0));
-        } else {
-            for (int64_t j = 0; j < n; ++j) row[j] *= beta;
+    run_team(threads_for(double(m) * n / 4), [&](int nt, int tid) {
+        int64_t r0, r1;
+        split(m, nt, tid, r0, r1);
+        for (int64_t i = r0; i < r1; ++i) {
+            T* row = c + i * ldc;
+            if (beta == T(0)) {
+                std::fill(row, row + n, T(0));
+            } else {
+                for (int64_t j = 0; j < n; ++j) row[j] *= beta;
+            }
         }
+    });
+}
+
+// Operands as strides: op(A)(i, p) = a[i*rs_a + p*cs_a], op(B)(p, j) = b[p*rs_b + j*cs_b].
+template <typename T>
+struct Problem {
+    int64_t m, n, k;
+    T alpha;
+    const T* a;
+    int64_t rs_a, cs_a;
+    const T* b;
+    int64_t rs_b, cs_b;
+    T beta;
+    T* c;
+    int64_t ldc;
+};
+
+// ---------------------------------------------------------------- GEMV (m == 1 or n == 1)
+
+// y(i) := beta*y(i) + alpha * sum_p M(i, p) x(p) for i < rows, with M(i, p) = mat[i*rs + p*cs],
+// x(p) = x[p*incx], y(i) = y[i*incy]. Rows are split across threads.
+template <typename T>
+void gemv(const Kernels<T>& kr, int64_t rows, int64_t k, T alpha, const T* mat, int64_t rs, int64_t cs,
+          const T* x, int64_t incx, T beta, T* y, int64_t incy) {
+    const int nthreads = threads_for(double(rows) * k / 4);
+    auto finish = [&](int64_t i, T sum) {
+        T& yi = y[i * incy];
+        yi = beta == T(0) ? alpha * sum : beta * yi + alpha * sum;
+    };
+    if (cs != 1 && rs != 1) {  // no unit stride (not produced by the binding): plain loops
+        for (int64_t i = 0; i < rows; ++i) {
+            T sum = T(0);
+            for (int64_t p = 0; p < k; ++p) sum += mat[i * rs + p * cs] * x[p * incx];
+            finish(i, sum);
+        }
+        return;
     }
+    const T* xc = x;
+    if (cs == 1 && incx != 1) {  // the dot form wants x contiguous
+        T* copy = tls_pack_a.get<T>(k);
+        for (int64_t p = 0; p < k; ++p) copy[p] = x[p * incx];
+        xc = copy;
+    }
+    T* sums = tls_pack_b.get<T>(rows);
+    run_team(nthreads, [&](int nt, int tid) {
+        int64_t r0, r1;
+        split(rows, nt, tid, r0, r1);
+        if (cs == 1) {  // rows of M contiguous: dot products
+            kr.dot_rows(r1 - r0, k, mat + r0 * rs, rs, xc, sums + r0);
+        } else {  // columns of M contiguous: accumulate x(p) * M(:, p) over p
+            std::fill(sums + r0, sums + r1, T(0));
+            kr.axpy_rows(r1 - r0, k, mat + r0, cs, x, incx, sums + r0);
+        }
+        for (int64_t i = r0; i < r1; ++i) finish(i, sums[i]);
+    });
+}
+
+// ---------------------------------------------------------------- blocked GEMM
+
+// Packing A pays when each packed A block is reused by many B micro-panels (measured: from about 16),
+// or when A is stored transposed (reading it in place would touch one cache line per k step and row
+// panel). Otherwise the microkernel reads A's rows in place.
+bool should_pack_a(int64_t n, int64_t rs_a, int64_t nr) { return rs_a == 1 || n > 16 * nr; }
+
+template <typename T>
+void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
+    const int64_t m = pr.m, n = pr.n, k = pr.k;
+    const int64_t MR = kr.mr, NR = kr.nr;
+    const bool pack_a = should_pack_a(n, pr.rs_a, NR);
+    const int64_t kc_max = even_block(k, kr.kc, 4);
+    const int64_t pc_blocks = ceil_div(k, kc_max);
+    // A thread keeps the packed B panel for the whole depth (pc_blocks slices of kc x nc), at most
+    // KC x NC elements: deep products get narrower JC panels.
+    const int64_t nc_limit = std::max(NR, int64_t(kr.kc) * kr.nc / (pc_blocks * kc_max) / NR * NR);
+    const int64_t nc_max = even_block(n, std::min<int64_t>(kr.nc, nc_limit), NR);
+    const int64_t m_panels = ceil_div(m, MR);
+    // Threads split the rows of C when there are enough row panels, taking mc-row blocks from a shared
+    // counter (several blocks per thread, so a thread delayed by another process is covered by the
+    // others); with few rows they split the B micro-panels instead.
+    const bool split_rows = nthreads > 1 && m_panels >= 2 * nthreads;
+    const int64_t target_blocks = split_rows ? 4 * nthreads : 1;
+    const int64_t mc_max =
+        even_block(m, std::min<int64_t>(kr.mc, std::max(4 * MR, ceil_div(ceil_div(m, target_blocks), MR) * MR)), MR);
+    const int64_t ic_blocks = ceil_div(m, mc_max);
+    const int64_t jc_blocks = ceil_div(n, nc_max);
+    std::vector<std::atomic<int64_t>> next_block(static_cast<size_t>(jc_blocks));
+    for (auto& counter : next_block) counter.store(0);
+
+    // One thread's share of the product; with nt > 1 it runs inside this function's parallel region.
+    // Threads never wait for each other: each packs the B micro-panels and A blocks it uses into its own
+    // buffers (B packing is repeated per thread, a few % of the work).
+    auto thread_work = [&](int nt, int tid) {
+        const int jr_ways = split_rows ? 1 : nt;
+        const int jr_id = split_rows ? 0 : tid;
+        T* a_packed = pack_a ? tls_pack_a.get<T>(mc_max * kc_max) : nullptr;
+        T* b_packed = tls_pack_b.get<T>(pc_blocks * kc_max * nc_max);
+
+        // JC loop: nc-wide panels of B and C.
+        for (int64_t jc = 0, jb = 0; jc < n; jc += nc_max, ++jb) {
+            const int64_t nc = std::min(nc_max, n - jc);
+            const int64_t n_panels = ceil_div(nc, NR);
+            int64_t s_begin, s_end;
+            split(n_panels, jr_ways, jr_id, s_begin, s_end);
+            if (s_end == s_begin) continue;
+            // Pack this thread's micro-panels of B[:, jc:jc+nc], one kc-deep slice after another
+            // (slice pb at b_packed + pb * kc_max * nc_max; the panel lives in L3).
+            for (int64_t pc = 0, pb = 0; pc < k; pc += kc_max, ++pb) {
+                const int64_t kc = std::min(kc_max, k - pc);
+                kr.pack_b(kc, std::min(nc, s_end * NR) - s_begin * NR, pr.b + pc * pr.rs_b + (jc + s_begin * NR) * pr.cs_b,
+                          pr.rs_b, pr.cs_b, b_packed + pb * kc_max * nc_max + s_begin * NR * kc);
+            }
+            // IC loop: mc-row blocks (the packed A block lives in L2), from the shared counter when
+            // threads split rows, else all of them.
+            for (int64_t ib = 0;; ++ib) {
+                const int64_t block = split_rows ? next_block[static_cast<size_t>(jb)].fetch_add(1) : ib;
+                if (block >= ic_blocks) break;
+                const int64_t ic = block * mc_max, mc = std::min(mc_max, m - ic);
+                // PC loop: kc-deep slices; the first applies beta, later ones accumulate (beta = 1).
+                for (int64_t pc = 0, pb = 0; pc < k; pc += kc_max, ++pb) {
+                    const int64_t kc = std::min(kc_max, k - pc);
+                    const T beta = pc == 0 ? pr.beta : T(1);
+                    const T* a_block = pr.a + ic * pr.rs_a + pc * pr.cs_a;
+                    if (pack_a) kr.pack_a(mc, kc, a_block, pr.rs_a, pr.cs_a, a_packed);
+                    // JR loop: one kc x NR micro-panel of B stays in L1 while IR sweeps the A block.
+                    for (int64_t s = s_begin; s < s_end; ++s) {
+                        const int64_t nr = std::min(NR, nc - s * NR);
+                        const T* b_panel = b_packed + pb * kc_max * nc_max + s * NR * kc;
+                        T* c_col = pr.c + ic * pr.ldc + jc + s * NR;
+                        // IR loop: MR x NR tiles of C, one microkernel call each.
+                        for (int64_t ir = 0; ir < mc; ir += MR) {
+                            const int64_t mr = std::min(MR, mc - ir);
+                            if (pack_a)
+                                kr.tile_packed(kc, pr.alpha, a_packed + ir * kc, b_panel, beta, c_col + ir * pr.ldc,
+                                               pr.ldc, mr, nr);
+                            else
+                                kr.tile_strided_a(kc, pr.alpha, a_block + ir * pr.rs_a, pr.rs_a, pr.cs_a, b_panel,
+                                                  beta, c_col + ir * pr.ldc, pr.ldc, mr, nr);
+                        }
+                    }
+                }
+            }
+        }
+    };
+    run_team(nthreads, thread_work);
+}
+
+// Multiply-adds the microkernels spend on an m x n C, padding included.
+template <typename T>
+int64_t padded_area(const Kernels<T>& kr, int64_t m, int64_t n) {
+    return ceil_div(m, kr.mr) * kr.mr * ceil_div(n, kr.nr) * kr.nr;
+}
+
+template <typename T>
+void gemm_run(int nthreads, const Problem<T>& pr) {
+    const Kernels<T>& kr = active_kernels<T>();
+    if (pr.m == 0 || pr.n == 0) return;
+    if (pr.k == 0 || pr.alpha == T(0)) {
+        scale_c(pr.m, pr.n, pr.beta, pr.c, pr.ldc);
+        return;
+    }
+    if (pr.n == 1) {
+        gemv(kr, pr.m, pr.k, pr.alpha, pr.a, pr.rs_a, pr.cs_a, pr.b, pr.rs_b, pr.beta, pr.c, pr.ldc);
+    } else if (pr.m == 1) {  // C^T = op(B)^T op(A)^T: rows of op(B)^T are the columns of op(B)
+        gemv(kr, pr.n, pr.k, pr.alpha, pr.b, pr.cs_b, pr.rs_b, pr.a, pr.cs_a, pr.beta, pr.c, int64_t(1));
+    } else if (pr.n < kr.nr && pr.rs_a == 1 && padded_area(kr, pr.n, pr.m) < padded_area(kr, pr.m, pr.n) * 7 / 8) {
+        // Narrow C with A stored transposed: compute C^T = op(B)^T op(A)^T, whose tiles waste less padding
+        // and whose B operand (A's storage) packs with contiguous rows, then C := beta*C + (C^T)^T.
+        // (With row-major A the transposing pack of op(A)^T costs more than the padding saves: measured.)
+        T* ct = tls_c_transposed.get<T>(pr.m * pr.n);
+        gemm_blocked(kr, nthreads,
+                     Problem<T>{pr.n, pr.m, pr.k, pr.alpha, pr.b, pr.cs_b, pr.rs_b, pr.a, pr.cs_a, pr.rs_a, T(0), ct,
+                                pr.m});
+        for (int64_t i = 0; i < pr.m; ++i) {
+            T* crow = pr.c + i * pr.ldc;
+            for (int64_t j = 0; j < pr.n; ++j)
+                crow[j] = pr.beta == T(0) ? ct[j * pr.m + i] : pr.beta * crow[j] + ct[j * pr.m + i];
+        }
+    } else {
+        gemm_blocked(kr, nthreads, pr);
+    }
+}
+
+template <typename T>
+Problem<T> make_problem(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
+                        int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+    return {m,
+            n,
+            k,
+            alpha,
+            a,
+            trans_a ? 1 : lda,
+            trans_a ? lda : 1,
+            b,
+            trans_b ? 1 : ldb,
+            trans_b ? ldb : 1,
+            beta,
+            c,
+            ldc};
 }
 
 }  // namespace
@@ -32,44 +400,72 @@ void scale_c(int64_t m, int64_t n, T beta, T* c, int64_t ldc) {
 template <typename T>
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
           const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
-    if (m == 0 || n == 0) return;
-    scale_c(m, n, beta, c, ldc);
-    if (k == 0 || alpha == T(0)) return;
+    gemm_run(threads_for(double(m) * n * k),
+             make_problem(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc));
+}
 
-    // op(B) as a contiguous k x n panel so the inner loop is unit-stride.
-    std::vector<T> b_panel;
-    const T* bp = b;
-    int64_t ldbp = ldb;
-    if (trans_b) {
-        b_panel.resize(static_cast<size_t>(k * n));
-        for (int64_t j = 0; j < n; ++j)
-            for (int64_t p = 0; p < k; ++p) b_panel[p * n + j] = b[j * ldb + p];
-        bp = b_panel.data();
-        ldbp = n;
-    }
-
-    const int64_t row_blocks = (m + kRowBlock - 1) / kRowBlock;
-#pragma omp parallel for schedule(static) if (m * n * k > 32768)
-    for (int64_t rb = 0; rb < row_blocks; ++rb) {
-        const int64_t i0 = rb * kRowBlock;
-        const int64_t i1 = std::min(m, i0 + kRowBlock);
-        for (int64_t p0 = 0; p0 < k; p0 += kDepthBlock) {
-            const int64_t p1 = std::min(k, p0 + kDepthBlock);
-            for (int64_t i = i0; i < i1; ++i) {
-                T* crow = c + i * ldc;
-                for (int64_t p = p0; p < p1; ++p) {
-                    const T aip = alpha * (trans_a ? a[p * lda + i] : a[i * lda + p]);
-                    const T* brow = bp + p * ldbp;
-                    for (int64_t j = 0; j < n; ++j) crow[j] += aip * brow[j];
-                }
-            }
+template <typename T>
+void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha,
+                  const T* a, int64_t lda, int64_t stride_a, const T* b, int64_t ldb, int64_t stride_b, T beta,
+                  T* c, int64_t ldc, int64_t stride_c) {
+    const Problem<T> first = make_problem(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    const double work = double(m) * n * k;
+    const int per_product = threads_for(work);
+    const int across_batch = threads_for(work * batch);
+    if (batch > 1 && per_product < across_batch) {
+        // Products too small to keep every thread busy: one product per thread at a time.
+#pragma omp parallel for schedule(static) num_threads(across_batch)
+        for (int64_t i = 0; i < batch; ++i) {
+            Problem<T> pr = first;
+            pr.a += i * stride_a;
+            pr.b += i * stride_b;
+            pr.c += i * stride_c;
+            gemm_run(1, pr);
         }
+        return;
+    }
+    for (int64_t i = 0; i < batch; ++i) {
+        Problem<T> pr = first;
+        pr.a += i * stride_a;
+        pr.b += i * stride_b;
+        pr.c += i * stride_c;
+        gemm_run(per_product, pr);
     }
 }
 
-template void gemm<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*,
-                          int64_t, float, float*, int64_t);
-template void gemm<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*, int64_t,
-                           const double*, int64_t, double, double*, int64_t);
+std::string gemm_isa() { return active_isa_slot().load()->name; }
+
+std::vector<std::string> gemm_available_isas() {
+    std::vector<std::string> names;
+    for (const char* name : kIsaNames)
+        if (runnable_isa(name)) names.push_back(name);
+    return names;
+}
+
+void set_gemm_isa(const std::string& name) {
+    const Isa* isa = runnable_isa(name);
+    if (!isa) {
+        std::string choices;
+        for (const std::string& s : gemm_available_isas()) choices += (choices.empty() ? "" : ", ") + s;
+        throw std::invalid_argument("set_gemm_isa: '" + name + "' is not available on this CPU/build (available: " +
+                                    choices + ")");
+    }
+    active_isa_slot().store(isa);
+}
+
+GemmBlocking gemm_blocking(bool float64) {
+    const Isa* isa = active_isa_slot().load();
+    auto blocking = [](const auto& kr) { return GemmBlocking{kr.mr, kr.nr, kr.mc, kr.kc, kr.nc}; };
+    return float64 ? blocking(isa->f64) : blocking(isa->f32);
+}
+
+#define TL_INSTANTIATE_GEMM(T)                                                                                  \
+    template void gemm<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, const T*, int64_t, T,    \
+                          T*, int64_t);                                                                         \
+    template void gemm_batched<T>(int64_t, bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, int64_t, \
+                                  const T*, int64_t, int64_t, T, T*, int64_t, int64_t);
+TL_INSTANTIATE_GEMM(float)
+TL_INSTANTIATE_GEMM(double)
+#undef TL_INSTANTIATE_GEMM
 
 }  // namespace tl

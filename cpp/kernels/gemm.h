@@ -1,13 +1,38 @@
-// GEMM: C := alpha * op(A) * op(B) + beta * C, row-major.
+// GEMM: C := alpha * op(A) * op(B) + beta * C, row-major, float and double.
 // op(A) is m x k (A stored k x m when trans_a), op(B) is k x n (B stored n x k when trans_b).
-// lda/ldb/ldc are row strides in elements. When beta == 0, C is overwritten and never read.
+// lda/ldb/ldc are row strides in elements. When beta == 0, C is overwritten and never read (it may hold
+// NaN); when k == 0 or alpha == 0, C := beta * C and A, B are not read (BLAS semantics).
+// The kernels run on the instruction set chosen once at load time from CPUID (best of avx512, avx2,
+// generic), overridable by the TENSORLITE_ISA environment variable or set_gemm_isa().
 #pragma once
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace tl {
 
 template <typename T>
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
           const T* b, int64_t ldb, T beta, T* c, int64_t ldc);
+
+// `batch` independent products; matrix i of A, B and C starts at a + i*stride_a, b + i*stride_b,
+// c + i*stride_c. Small matrices are spread over the threads one matrix each.
+template <typename T>
+void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha,
+                  const T* a, int64_t lda, int64_t stride_a, const T* b, int64_t ldb, int64_t stride_b, T beta,
+                  T* c, int64_t ldc, int64_t stride_c);
+
+// The instruction set whose kernels gemm runs: "avx512", "avx2" or "generic".
+std::string gemm_isa();
+// The instruction sets this build and CPU can run, best first.
+std::vector<std::string> gemm_available_isas();
+// Switches the GEMM kernels; std::invalid_argument when `name` is unknown or this CPU lacks it.
+void set_gemm_isa(const std::string& name);
+
+// Register tile (mr x nr) and cache blocks (mc, kc, nc) of the active kernels for one scalar type.
+struct GemmBlocking {
+    int mr, nr, mc, kc, nc;
+};
+GemmBlocking gemm_blocking(bool float64);
 
 }  // namespace tl

@@ -1,25 +1,83 @@
-"""GEMM through the public binding: C = alpha * op(A) @ op(B) + beta * C against numpy.matmul in float64.
-
-Errors are checked against the classical bound |C - C_ref| <= gamma * (|alpha| |op(A)| |op(B)| + |beta| |C|)
-with gamma = 2 (k + 2) eps, which holds for any summation order, blocking or FMA use.
+"""GEMM through the public binding, C = alpha * op(A) @ op(B) + beta * C, against NumPy in float64: on every
+instruction set this machine can run (avx512, avx2, generic; chosen per test with _C.set_gemm_isa, the same
+switch TENSORLITE_ISA makes at import) and through tl.backend.gemm, with the error bound |C - C_ref| <= gamma * (|alpha| |op(A)| |op(B)| + |beta| |C|),
+gamma = 2 (k + 2) eps, which holds for any summation order, blocking or FMA use.
 """
+
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tensorlite as tl
 from tensorlite import _C
 
-DTYPES = (np.float32, np.float64)
+ALL_ISAS = ("avx512", "avx2", "generic")
+AVAILABLE_ISAS = _C.gemm_config()["available"]
+
+
+@pytest.fixture(params=ALL_ISAS)
+def isa(request):
+    """Run the test on one ISA's kernels (skipped when this CPU lacks it), restoring the default after."""
+    if request.param not in AVAILABLE_ISAS:
+        pytest.skip(f"this CPU cannot run the {request.param} GEMM kernels")
+    default = _C.gemm_isa()
+    _C.set_gemm_isa(request.param)
+    yield request.param
+    _C.set_gemm_isa(default)
 
 
 @pytest.fixture
-def restore_threads():
+def threads_restored():
     before = tl.get_num_threads()
     yield
     tl.set_num_threads(before)
+
+
+def operand(rng, rows, cols, layout, dtype):
+    """A random matrix with logical shape rows x cols, laid out in memory as `layout` says:
+    'contiguous', 'padded' (row stride > cols), 'fortran' (column-major) or 'step' (every other column,
+    so neither axis is unit-stride and the binding copies)."""
+    if layout == "padded":
+        return rng.standard_normal((rows, cols + 3)).astype(dtype)[:, :cols]
+    if layout == "fortran":
+        return np.asfortranarray(rng.standard_normal((rows, cols)).astype(dtype))
+    if layout == "step":
+        return rng.standard_normal((rows, 2 * cols)).astype(dtype)[:, ::2]
+    return rng.standard_normal((rows, cols)).astype(dtype)
+
+
+def reference(op_a, op_b, alpha, beta, c):
+    """alpha * op_a @ op_b + beta * c in float64, and the elementwise rounding-error bound."""
+    a64, b64 = op_a.astype(np.float64), op_b.astype(np.float64)
+    expected = alpha * (a64 @ b64)
+    magnitude = abs(alpha) * (np.abs(a64) @ np.abs(b64))
+    if c is not None and beta != 0:
+        expected = expected + beta * c.astype(np.float64)
+        magnitude = magnitude + abs(beta) * np.abs(c.astype(np.float64))
+    gamma = 2 * (op_a.shape[-1] + 2) * np.finfo(op_a.dtype).eps
+    return expected, gamma * magnitude + np.finfo(op_a.dtype).tiny
+
+
+def assert_within(result, expected, bound):
+    assert result.shape == expected.shape
+    error = np.abs(result.astype(np.float64) - expected)
+    assert np.all(error <= bound), (
+        f"max error {error.max():.3g}, bound there {bound.flat[np.argmax(error)]:.3g}"
+    )
+
+
+def run_gemm(a_stored, b_stored, trans_a, trans_b, alpha, beta, c):
+    """Run _C.gemm on stored operands and return (result, op(A), op(B))."""
+    out = _C.gemm(a_stored, b_stored, trans_a, trans_b, alpha, beta, c)
+    return out, (a_stored.T if trans_a else a_stored), (b_stored.T if trans_b else b_stored)
+
+
+DTYPES = (np.float32, np.float64)
 
 
 def stored(rng, rows, cols, transposed, dtype):
@@ -28,25 +86,176 @@ def stored(rng, rows, cols, transposed, dtype):
     return rng.standard_normal(shape).astype(dtype)
 
 
-def reference(a, b, trans_a, trans_b, alpha, beta, c):
-    """alpha * op(a) @ op(b) + beta * c in float64, and the elementwise rounding-error bound."""
-    op_a = (a.T if trans_a else a).astype(np.float64)
-    op_b = (b.T if trans_b else b).astype(np.float64)
-    k = op_a.shape[-1]
-    expected = alpha * (op_a @ op_b)
-    magnitude = abs(alpha) * (np.abs(op_a) @ np.abs(op_b))
-    if c is not None and beta != 0:
-        expected = expected + beta * c.astype(np.float64)
-        magnitude = magnitude + abs(beta) * np.abs(c.astype(np.float64))
-    gamma = 2 * (k + 2) * np.finfo(a.dtype).eps
-    return expected, gamma * magnitude + np.finfo(a.dtype).tiny
+def op(x, transposed):
+    """op(x): x or its transpose."""
+    return x.T if transposed else x
 
 
-def assert_gemm_close(result, expected, bound):
-    assert result.shape == expected.shape
-    error = np.abs(result.astype(np.float64) - expected)
-    worst = np.unravel_index(np.argmax(error - bound), error.shape) if error.size else None
-    assert np.all(error <= bound), f"error {error[worst]:.3g} > bound {bound[worst]:.3g} at {worst}"
+# The ISA fixture holds for every example, so sharing it across examples is intended.
+@settings(max_examples=12, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gemm_isa_matches_numpy(isa, dtype, data):
+    cfg = _C.gemm_config()[np.dtype(dtype).name]
+    # Sizes reach past two cache blocks in m and k and past the A-packing threshold (4 NR) in n.
+    m = data.draw(st.integers(0, 2 * cfg["mc"] + 17), label="m")
+    n = data.draw(st.integers(0, 8 * cfg["nr"] + 17), label="n")
+    k = data.draw(st.integers(0, 2 * cfg["kc"] + 17), label="k")
+    trans_a, trans_b = data.draw(st.booleans(), label="trans_a"), data.draw(st.booleans(), label="trans_b")
+    layouts = st.sampled_from(["contiguous", "padded", "fortran", "step"])
+    layout_a, layout_b = data.draw(layouts, label="layout_a"), data.draw(layouts, label="layout_b")
+    alpha = data.draw(st.sampled_from([1.0, -0.5, 2.0]), label="alpha")
+    beta = data.draw(st.sampled_from([0.0, 1.0, -1.5]), label="beta")
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
+    a = operand(rng, *((k, m) if trans_a else (m, k)), layout_a, dtype)
+    b = operand(rng, *((n, k) if trans_b else (k, n)), layout_b, dtype)
+    c = rng.standard_normal((m, n)).astype(dtype) if beta else np.full((m, n), np.nan, dtype)
+    c_before = c.copy()
+    out, op_a, op_b = run_gemm(a, b, trans_a, trans_b, alpha, beta, c)
+    assert out is c or np.shares_memory(out, c)
+    assert_within(out, *reference(op_a, op_b, alpha, beta, c_before))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("m, n, k", [(1, 300, 257), (300, 1, 257), (1, 1, 1000), (7, 300, 513), (300, 9, 40)])
+def test_gemm_isa_gemv_and_thin_shapes(isa, dtype, m, n, k):
+    rng = np.random.default_rng(m * 7 + n * 3 + k)
+    for trans_a in (False, True):
+        for trans_b in (False, True):
+            a = operand(rng, *((k, m) if trans_a else (m, k)), "padded", dtype)
+            b = operand(rng, *((n, k) if trans_b else (k, n)), "padded", dtype)
+            c = rng.standard_normal((m, n)).astype(dtype)
+            c_before = c.copy()
+            out, op_a, op_b = run_gemm(a, b, trans_a, trans_b, 0.75, 0.5, c)
+            assert_within(out, *reference(op_a, op_b, 0.75, 0.5, c_before))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gemm_isa_one_and_two_threads_agree(isa, dtype, threads_restored):
+    """Each element's summation order is independent of the thread split, so results are bit-identical."""
+    rng = np.random.default_rng(5)
+    # Each case is big enough for two threads (GEMM: > 2^18 multiply-adds, GEMV: > 2^20), except the
+    # small one, whose batch is then split across threads.
+    cases = [
+        ((301, 257), (257, 203)),
+        ((1, 2000), (2000, 700)),
+        ((1500, 800), (800, 1)),
+        ((40, 30), (30, 20)),
+    ]
+    for a_shape, b_shape in cases:
+        a = rng.standard_normal(a_shape).astype(dtype)
+        b = rng.standard_normal(b_shape).astype(dtype)
+        batch_a = rng.standard_normal((16,) + a_shape).astype(dtype)
+        batch_b = rng.standard_normal((16,) + b_shape).astype(dtype)
+        results = []
+        for threads in (1, 2):
+            tl.set_num_threads(threads)
+            results.append((_C.gemm(a, b), _C.gemm(a.T, b, True), _C.gemm(batch_a, batch_b)))
+        for one, two in zip(*results):
+            np.testing.assert_array_equal(one, two)
+        assert_within(results[0][2], *reference(batch_a, batch_b, 1.0, 0.0, None))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("m, n, k", [(1, 40, 30), (40, 1, 30), (37, 41, 300)])
+def test_gemm_isa_nan_and_inf_propagate(isa, dtype, m, n, k):
+    rng = np.random.default_rng(11)
+    for trans_a in (False, True):
+        op_a = rng.standard_normal((m, k)).astype(dtype)
+        op_b = rng.standard_normal((k, n)).astype(dtype)
+        op_a[m // 2, 3] = np.nan
+        op_a[m - 1, 5] = np.inf
+        op_b[7, n - 1] = -np.inf
+        op_b[5, 0] = 0.0  # inf * 0 = nan in C[m-1, 0]
+        a = np.ascontiguousarray(op_a.T) if trans_a else op_a
+        with np.errstate(invalid="ignore"):
+            expected = op_a.astype(np.float64) @ op_b.astype(np.float64)
+        out = _C.gemm(a, op_b, trans_a, False)
+        np.testing.assert_array_equal(np.isnan(out), np.isnan(expected))
+        np.testing.assert_array_equal(np.isposinf(out), np.isposinf(expected))
+        np.testing.assert_array_equal(np.isneginf(out), np.isneginf(expected))
+        assert np.isnan(out[m - 1, 0]) and np.isnan(out[m // 2]).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("m, n, k", [(1, 33, 20), (33, 1, 20), (50, 60, 70), (50, 60, 0)])
+def test_gemm_isa_beta_zero_ignores_nan_in_c(isa, dtype, m, n, k):
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((m, k)).astype(dtype)
+    b = rng.standard_normal((k, n)).astype(dtype)
+    c = np.full((m, n), np.nan, dtype)
+    out = _C.gemm(a, b, False, False, 1.0, 0.0, c)
+    assert_within(out, *reference(a, b, 1.0, 0.0, None))
+    assert np.isfinite(out).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gemm_isa_alpha_zero_scales_c_only(isa, dtype):
+    """BLAS semantics: alpha == 0 leaves A and B unread, C := beta * C."""
+    a = np.full((20, 30), np.nan, dtype)
+    b = np.ones((30, 40), dtype)
+    c = np.arange(800, dtype=dtype).reshape(20, 40)
+    out = _C.gemm(a, b, False, False, 0.0, 0.5, c.copy())
+    np.testing.assert_array_equal(out, 0.5 * c)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gemm_isa_batched_small_and_broadcast(isa, dtype, threads_restored):
+    rng = np.random.default_rng(8)
+    tl.set_num_threads(2)
+    a = rng.standard_normal((64, 5, 7)).astype(dtype)
+    b = rng.standard_normal((7, 3)).astype(dtype)
+    b_batch = np.broadcast_to(b, (64, 7, 3))  # batch stride 0
+    out = _C.gemm(a, b_batch)
+    assert_within(out, *reference(a, b_batch, 1.0, 0.0, None))
+    at = np.ascontiguousarray(np.swapaxes(a, 1, 2))
+    out_t = _C.gemm(at, b_batch, True, False)
+    np.testing.assert_array_equal(out_t, out)
+
+
+def test_gemm_isa_set_rejects_unknown_and_unsupported():
+    with pytest.raises(ValueError, match="'sse'.*available"):
+        _C.set_gemm_isa("sse")
+    for name in ALL_ISAS:
+        if name not in AVAILABLE_ISAS:
+            with pytest.raises(ValueError, match=name):
+                _C.set_gemm_isa(name)
+
+
+def test_gemm_isa_config_reports_blocks():
+    cfg = _C.gemm_config()
+    assert cfg["isa"] == _C.gemm_isa() == cfg["available"][0]
+    assert "generic" in cfg["available"]
+    for dtype in ("float32", "float64"):
+        blk = cfg[dtype]
+        assert blk["mc"] % blk["mr"] == 0 and blk["nc"] % blk["nr"] == 0 and blk["kc"] > 0
+    assert tl.config.config()["gemm_isa"] == cfg["isa"]
+
+
+def _isa_in_subprocess(value):
+    env = dict(os.environ, TENSORLITE_ISA=value)
+    code = "from tensorlite import _C; print(_C.gemm_isa())"
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return done.stdout.strip(), done.stderr
+
+
+@pytest.mark.parametrize("name", ALL_ISAS)
+def test_gemm_isa_env_var_forces_or_falls_back(name):
+    chosen, stderr = _isa_in_subprocess(name)
+    if name in AVAILABLE_ISAS:
+        assert chosen == name and stderr == ""
+    else:
+        assert chosen == AVAILABLE_ISAS[0]
+        assert f"TENSORLITE_ISA={name} is not available" in stderr
+
+
+def test_gemm_isa_env_var_unknown_falls_back_with_message():
+    chosen, stderr = _isa_in_subprocess("sse9")
+    assert chosen == AVAILABLE_ISAS[0]
+    assert "TENSORLITE_ISA=sse9" in stderr
+
+
+# ---- through tl.backend.gemm on the default ISA: any size up to 300, views, batches, bad input
 
 
 @settings(max_examples=40)
@@ -65,13 +274,13 @@ def test_gemm_matches_numpy(m, n, k, trans_a, trans_b, dtype, alpha, beta, seed)
     rng = np.random.default_rng(seed)
     a, b = stored(rng, m, k, trans_a, dtype), stored(rng, k, n, trans_b, dtype)
     c = rng.standard_normal((m, n)).astype(dtype)
-    expected, bound = reference(a, b, trans_a, trans_b, alpha, beta, c)
+    expected, bound = reference(op(a, trans_a), op(b, trans_b), alpha, beta, c)
     out = c.copy()
     result = tl.backend.gemm(a, b, trans_a, trans_b, alpha, beta, out)
     assert result is out and result.dtype == dtype
-    assert_gemm_close(out, expected, bound)
+    assert_within(out, expected, bound)
     fresh = _C.gemm(a, b, trans_a, trans_b, alpha)  # no out: beta is irrelevant, C is new
-    assert_gemm_close(fresh, *reference(a, b, trans_a, trans_b, alpha, 0.0, None))
+    assert_within(fresh, *reference(op(a, trans_a), op(b, trans_b), alpha, 0.0, None))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -84,7 +293,7 @@ def test_gemm_edge_sizes_all_transposes(dtype, m, n, k):
         for trans_b in (False, True):
             a, b = stored(rng, m, k, trans_a, dtype), stored(rng, k, n, trans_b, dtype)
             result = _C.gemm(a, b, trans_a, trans_b)
-            assert_gemm_close(result, *reference(a, b, trans_a, trans_b, 1.0, 0.0, None))
+            assert_within(result, *reference(op(a, trans_a), op(b, trans_b), 1.0, 0.0, None))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -107,7 +316,7 @@ def test_gemm_strided_transposed_and_negative_stride_views(dtype):
                 a_use = a_use[:, : min(a_use.shape[1], b_use.shape[0])]
                 b_use = b_use[: a_use.shape[1]]
             result = tl.backend.gemm(a_use, b_use)
-            assert_gemm_close(result, *reference(a_use, b_use, False, False, 1.0, 0.0, None))
+            assert_within(result, *reference(a_use, b_use, 1.0, 0.0, None))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -125,40 +334,6 @@ def test_gemm_batched_with_broadcast_and_views(dtype):
     np.testing.assert_allclose(
         _C.gemm(reversed_batch, b[::-1], False, True), expected[::-1], rtol=1e-4, atol=1e-4
     )
-
-
-@pytest.mark.parametrize("dtype", DTYPES)
-def test_nan_in_c_is_ignored_when_beta_is_zero(dtype):
-    rng = np.random.default_rng(10)
-    a, b = rng.standard_normal((20, 30)).astype(dtype), rng.standard_normal((30, 10)).astype(dtype)
-    out = np.full((20, 10), np.nan, dtype=dtype)
-    _C.gemm(a, b, False, False, 1.0, 0.0, out)
-    assert np.all(np.isfinite(out))
-    assert_gemm_close(out, *reference(a, b, False, False, 1.0, 0.0, None))
-    out[:] = np.nan
-    _C.gemm(a, b, False, False, 0.0, 0.0, out)  # alpha = beta = 0: C := 0
-    assert np.all(out == 0)
-    empty_k = np.full((3, 4), np.nan, dtype=dtype)
-    _C.gemm(np.zeros((3, 0), dtype), np.zeros((0, 4), dtype), False, False, 1.0, 0.0, empty_k)
-    assert np.all(empty_k == 0)
-
-
-@pytest.mark.parametrize("dtype", DTYPES)
-def test_one_and_two_threads_agree(dtype, restore_threads):
-    rng = np.random.default_rng(11)
-    a, b = rng.standard_normal((257, 190)).astype(dtype), rng.standard_normal((190, 131)).astype(dtype)
-    c = rng.standard_normal((257, 131)).astype(dtype)
-    results = []
-    for threads in (1, 2):
-        tl.set_num_threads(threads)
-        assert tl.get_num_threads() == threads
-        out = c.copy()
-        _C.gemm(a, b, False, False, 0.5, 2.0, out)
-        results.append((out, _C.gemm(a, b), _C.gemm(b, a, True, True, -1.0)))
-    for single, double in zip(results[0], results[1]):
-        np.testing.assert_allclose(
-            single, double, rtol=20 * np.finfo(dtype).eps, atol=20 * np.finfo(dtype).eps
-        )
 
 
 @pytest.mark.parametrize(

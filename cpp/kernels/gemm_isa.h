@@ -1,0 +1,49 @@
+// Internal interface between the GEMM driver (gemm.cpp) and the per-ISA kernel translation units
+// (gemm_avx512.cpp, gemm_avx2.cpp, gemm_generic.cpp). Each ISA unit is compiled with its own flags and
+// exports one table of function pointers; the driver picks a table at run time from CPUID.
+//
+// Layouts (row-major throughout):
+//   op(A)(i, p) = a[i * rs_a + p * cs_a]   op(B)(p, j) = b[p * rs_b + j * cs_b]   C(i, j) = c[i * ldc + j]
+//   packed A: MR-row micro-panels, panel r holds rows r*MR.. as pa[r*MR*kc + p*MR + i] (zero padded)
+//   packed B: NR-column micro-panels, panel s holds columns s*NR.. as pb[s*NR*kc + p*NR + j] (zero padded)
+#pragma once
+#include <cstdint>
+
+namespace tl {
+namespace gemm_impl {
+
+template <typename T>
+struct Kernels {
+    int mr, nr;      // register tile of the microkernel
+    int mc, kc, nc;  // cache blocks: A block mc x kc in L2, B micro-panel kc x nr in L1, B panel kc x nc in L3
+
+    // Packs the mc x kc block of op(A) at `a` into MR-row micro-panels.
+    void (*pack_a)(int64_t mc, int64_t kc, const T* a, int64_t rs_a, int64_t cs_a, T* dst);
+    // Packs the kc x nc block of op(B) at `b` into NR-column micro-panels.
+    void (*pack_b)(int64_t kc, int64_t nc, const T* b, int64_t rs_b, int64_t cs_b, T* dst);
+    // The microkernel: C[0:mr, 0:nr] := beta * C + alpha * A_panel * B_panel over depth k, with A packed.
+    // mr <= MR, nr <= NR; when beta == 0, C is overwritten and never read.
+    void (*tile_packed)(int64_t k, T alpha, const T* a, const T* b, T beta, T* c, int64_t ldc, int64_t mr,
+                        int64_t nr);
+    // The same contract with A read in place through its strides (rows >= mr are never read).
+    void (*tile_strided_a)(int64_t k, T alpha, const T* a, int64_t rs_a, int64_t cs_a, const T* b, T beta,
+                           T* c, int64_t ldc, int64_t mr, int64_t nr);
+    // GEMV with rows of the matrix contiguous: out[i] = sum_p mat[i*ld + p] * x[p], i < rows.
+    void (*dot_rows)(int64_t rows, int64_t k, const T* mat, int64_t ld, const T* x, T* out);
+    // GEMV with columns contiguous: acc[j] += sum_p x[p*incx] * mat[p*ld + j], j < n.
+    void (*axpy_rows)(int64_t n, int64_t k, const T* mat, int64_t ld, const T* x, int64_t incx, T* acc);
+};
+
+struct Isa {
+    const char* name;
+    Kernels<float> f32;
+    Kernels<double> f64;
+};
+
+// Each returns nullptr when its unit was compiled without the instruction set (non-x86 or other compilers).
+const Isa* avx512_kernels();
+const Isa* avx2_kernels();
+const Isa* generic_kernels();
+
+}  // namespace gemm_impl
+}  // namespace tl

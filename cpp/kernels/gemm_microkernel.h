@@ -1,0 +1,299 @@
+// GEMM building blocks shared by the per-ISA translation units: the MR x NR microkernel
+// (C := beta*C + alpha*A*B on one register tile of packed panels), the packing routines and the GEMV
+// primitives, written once over a SIMD traits type S:
+//   S::T scalar, S::V vector of S::W lanes; zero(), set1(x), load(p), store(p, v) (unaligned),
+//   fma(a, b, c) = a*b + c, mul(a, b), add(a, b), reduce(v) = sum of lanes,
+//   transpose(v[W]): transposes the W x W block whose rows are v[0..W) in place.
+// Every function here is a template of S, and each unit defines its S in an anonymous namespace, so
+// code compiled with different ISA flags never merges at link time (no ODR clash across units).
+// Layouts: see gemm_isa.h. No standard-library templates are used here for the same reason.
+#pragma once
+#include <cstdint>
+
+#include "kernels/gemm_isa.h"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define TL_UNROLL _Pragma("GCC unroll 32")
+#define TL_RESTRICT __restrict__
+#define TL_PREFETCH(p) __builtin_prefetch(p, 1, 3)
+#else
+#define TL_PREFETCH(p)
+#define TL_UNROLL
+#define TL_RESTRICT
+#endif
+
+namespace tl {
+namespace gemm_impl {
+
+// Stores alpha*acc into C[0:mr, 0:nr] (beta == 0: C is not read) or beta*C + alpha*acc.
+template <class S, int MR, int NV>
+inline void store_tile(typename S::V (&acc)[MR][NV], typename S::T alpha, typename S::T beta,
+                       typename S::T* c, int64_t ldc, int64_t mr, int64_t nr) {
+    using T = typename S::T;
+    constexpr int W = S::W, NR = NV * W;
+    const auto va = S::set1(alpha);
+    if (mr == MR && nr == NR) {
+        if (beta == T(0)) {
+            TL_UNROLL for (int i = 0; i < MR; ++i) {
+                TL_UNROLL for (int v = 0; v < NV; ++v) S::store(c + i * ldc + v * W, S::mul(va, acc[i][v]));
+            }
+        } else {
+            const auto vb = S::set1(beta);
+            TL_UNROLL for (int i = 0; i < MR; ++i) {
+                TL_UNROLL for (int v = 0; v < NV; ++v) {
+                    T* cp = c + i * ldc + v * W;
+                    S::store(cp, S::fma(va, acc[i][v], S::mul(vb, S::load(cp))));
+                }
+            }
+        }
+        return;
+    }
+    // Edge tile: the full tile goes to a local buffer, only the mr x nr part reaches C.
+    alignas(64) T buf[MR * NR];
+    TL_UNROLL for (int i = 0; i < MR; ++i) {
+        TL_UNROLL for (int v = 0; v < NV; ++v) S::store(buf + i * NR + v * W, S::mul(va, acc[i][v]));
+    }
+    for (int64_t i = 0; i < mr; ++i) {
+        T* crow = c + i * ldc;
+        const T* brow = buf + i * NR;
+        if (beta == T(0)) {
+            for (int64_t j = 0; j < nr; ++j) crow[j] = brow[j];
+        } else {
+            for (int64_t j = 0; j < nr; ++j) crow[j] = beta * crow[j] + brow[j];
+        }
+    }
+}
+
+// Register tile of RM rows x RV vectors, reading A panels of stride AS per k step and B panels of stride
+// BS per k step (a packed micro-panel: AS = MR, BS = NR; A in place: see tile_strided_a).
+// Rows >= mr of A are never read when kPackedA is false (they alias row 0).
+template <class S, int RM, int RV, bool kPackedA, int AS, int BS>
+inline void tile_part(int64_t k, typename S::T alpha, const typename S::T* a, int64_t rs_a, int64_t cs_a,
+                      const typename S::T* TL_RESTRICT b, typename S::T beta, typename S::T* c, int64_t ldc,
+                      int64_t mr, int64_t nr) {
+    using T = typename S::T;
+    constexpr int W = S::W;
+    TL_UNROLL for (int i = 0; i < RM; ++i) {
+        TL_PREFETCH(c + i * ldc);
+        TL_PREFETCH(c + i * ldc + RV * W - 1);
+    }
+    typename S::V acc[RM][RV];
+    TL_UNROLL for (int i = 0; i < RM; ++i) {
+        TL_UNROLL for (int v = 0; v < RV; ++v) acc[i][v] = S::zero();
+    }
+    if (kPackedA) {
+#pragma GCC unroll 4
+        for (int64_t p = 0; p < k; ++p) {
+            typename S::V bv[RV];
+            TL_UNROLL for (int v = 0; v < RV; ++v) bv[v] = S::load(b + v * W);
+            TL_UNROLL for (int i = 0; i < RM; ++i) {
+                const auto ai = S::set1(a[i]);
+                TL_UNROLL for (int v = 0; v < RV; ++v) acc[i][v] = S::fma(ai, bv[v], acc[i][v]);
+            }
+            a += AS;
+            b += BS;
+        }
+    } else {
+        const T* rows[RM];
+        TL_UNROLL for (int i = 0; i < RM; ++i) rows[i] = a + (i < mr ? i : 0) * rs_a;
+        for (int64_t p = 0, off = 0; p < k; ++p, off += cs_a) {
+            typename S::V bv[RV];
+            TL_UNROLL for (int v = 0; v < RV; ++v) bv[v] = S::load(b + v * W);
+            TL_UNROLL for (int i = 0; i < RM; ++i) {
+                const auto ai = S::set1(rows[i][off]);
+                TL_UNROLL for (int v = 0; v < RV; ++v) acc[i][v] = S::fma(ai, bv[v], acc[i][v]);
+            }
+            b += BS;
+        }
+    }
+    store_tile<S, RM, RV>(acc, alpha, beta, c, ldc, mr, nr);
+}
+
+// Runs the smallest of the full, half-height and half-width tiles that covers mr x nr, so an edge
+// tile costs about its own size rather than a full MR x NR tile.
+template <class S, int MR, int NV, bool kPackedA>
+inline void tile_dispatch(int64_t k, typename S::T alpha, const typename S::T* a, int64_t rs_a, int64_t cs_a,
+                          const typename S::T* b, typename S::T beta, typename S::T* c, int64_t ldc, int64_t mr,
+                          int64_t nr) {
+    constexpr int MH = (MR + 1) / 2, NH = (NV + 1) / 2, NR = NV * S::W;
+    const bool half_rows = mr <= MH, half_cols = NV > 1 && nr <= NH * S::W;
+    if (half_rows && half_cols)
+        tile_part<S, MH, NH, kPackedA, MR, NR>(k, alpha, a, rs_a, cs_a, b, beta, c, ldc, mr, nr);
+    else if (half_rows)
+        tile_part<S, MH, NV, kPackedA, MR, NR>(k, alpha, a, rs_a, cs_a, b, beta, c, ldc, mr, nr);
+    else if (half_cols)
+        tile_part<S, MR, NH, kPackedA, MR, NR>(k, alpha, a, rs_a, cs_a, b, beta, c, ldc, mr, nr);
+    else
+        tile_part<S, MR, NV, kPackedA, MR, NR>(k, alpha, a, rs_a, cs_a, b, beta, c, ldc, mr, nr);
+}
+
+// Microkernel on a packed A micro-panel (MR x k) and a packed B micro-panel (k x NR).
+template <class S, int MR, int NV>
+void tile_packed(int64_t k, typename S::T alpha, const typename S::T* a, const typename S::T* b,
+                 typename S::T beta, typename S::T* c, int64_t ldc, int64_t mr, int64_t nr) {
+    tile_dispatch<S, MR, NV, true>(k, alpha, a, 0, 0, b, beta, c, ldc, mr, nr);
+}
+
+// Microkernel reading A in place (row i at a + i*rs_a, step cs_a along k) and a packed B micro-panel.
+template <class S, int MR, int NV>
+void tile_strided_a(int64_t k, typename S::T alpha, const typename S::T* a, int64_t rs_a, int64_t cs_a,
+                    const typename S::T* b, typename S::T beta, typename S::T* c, int64_t ldc, int64_t mr,
+                    int64_t nr) {
+    tile_dispatch<S, MR, NV, false>(k, alpha, a, rs_a, cs_a, b, beta, c, ldc, mr, nr);
+}
+
+// Packs op(A)[0:mc, 0:kc] into MR-row micro-panels, zero padding the last one.
+template <class S, int MR>
+void pack_a(int64_t mc, int64_t kc, const typename S::T* a, int64_t rs_a, int64_t cs_a, typename S::T* dst) {
+    using T = typename S::T;
+    for (int64_t i0 = 0; i0 < mc; i0 += MR, dst += MR * kc) {
+        const int64_t mr = mc - i0 < MR ? mc - i0 : MR;
+        const T* src = a + i0 * rs_a;
+        if (mr == MR && rs_a == 1) {  // A transposed in memory: MR contiguous values per k step
+            for (int64_t p = 0; p < kc; ++p) {
+                TL_UNROLL for (int i = 0; i < MR; ++i) dst[p * MR + i] = src[p * cs_a + i];
+            }
+        } else if (mr == MR && cs_a == 1) {  // rows contiguous along k: W x W blocks transposed in registers
+            constexpr int W = S::W;
+            int64_t p = 0;
+            for (; p + W <= kc; p += W) {
+                TL_UNROLL for (int g = 0; g < MR; g += W) {
+                    typename S::V block[W];
+                    TL_UNROLL for (int q = 0; q < W; ++q) block[q] = g + q < MR ? S::load(src + (g + q) * rs_a + p)
+                                                                               : S::zero();
+                    S::transpose(block);
+                    alignas(64) T cols[W][W];
+                    TL_UNROLL for (int q = 0; q < W; ++q) S::store(cols[q], block[q]);
+                    TL_UNROLL for (int q = 0; q < W; ++q) {
+                        TL_UNROLL for (int i = 0; i < W; ++i) {
+                            if (g + i < MR) dst[(p + q) * MR + g + i] = cols[q][i];
+                        }
+                    }
+                }
+            }
+            for (; p < kc; ++p) {
+                TL_UNROLL for (int i = 0; i < MR; ++i) dst[p * MR + i] = src[i * rs_a + p];
+            }
+        } else {
+            for (int64_t p = 0; p < kc; ++p) {
+                for (int64_t i = 0; i < MR; ++i) dst[p * MR + i] = i < mr ? src[i * rs_a + p * cs_a] : T(0);
+            }
+        }
+    }
+}
+
+// Packs op(B)[0:kc, 0:nc] into NR-column micro-panels, zero padding the last one.
+template <class S, int NR>
+void pack_b(int64_t kc, int64_t nc, const typename S::T* b, int64_t rs_b, int64_t cs_b, typename S::T* dst) {
+    using T = typename S::T;
+    for (int64_t j0 = 0; j0 < nc; j0 += NR, dst += NR * kc) {
+        const int64_t nr = nc - j0 < NR ? nc - j0 : NR;
+        const T* src = b + j0 * cs_b;
+        if (nr == NR && cs_b == 1) {  // rows of B contiguous: NR values per k step
+            for (int64_t p = 0; p < kc; ++p) {
+                TL_UNROLL for (int j = 0; j < NR; ++j) dst[p * NR + j] = src[p * rs_b + j];
+            }
+        } else if (nr == NR && rs_b == 1) {  // B transposed in memory: columns contiguous along k
+            constexpr int W = S::W;
+            int64_t p = 0;
+            for (; p + W <= kc; p += W) {  // W x W blocks: W columns in, transposed in registers, W rows out
+                TL_UNROLL for (int g = 0; g < NR / W; ++g) {
+                    typename S::V block[W];
+                    TL_UNROLL for (int q = 0; q < W; ++q) block[q] = S::load(src + (g * W + q) * cs_b + p);
+                    S::transpose(block);
+                    TL_UNROLL for (int q = 0; q < W; ++q) S::store(dst + (p + q) * NR + g * W, block[q]);
+                }
+            }
+            for (; p < kc; ++p) {
+                for (int64_t j = 0; j < NR; ++j) dst[p * NR + j] = src[j * cs_b + p];
+            }
+        } else {
+            for (int64_t p = 0; p < kc; ++p) {
+                for (int64_t j = 0; j < NR; ++j) dst[p * NR + j] = j < nr ? src[p * rs_b + j * cs_b] : T(0);
+            }
+        }
+    }
+}
+
+// out[i] = sum_p mat[i*ld + p] * x[p] for R rows at once (R rows share each load of x). Each row's
+// summation order is the same whatever R, so results do not depend on how rows are grouped.
+template <class S, int R>
+inline void dot_rows_part(int64_t k, const typename S::T* mat, int64_t ld, const typename S::T* x,
+                          typename S::T* out) {
+    using T = typename S::T;
+    constexpr int W = S::W;
+    typename S::V even[R], odd[R];
+    TL_UNROLL for (int r = 0; r < R; ++r) even[r] = odd[r] = S::zero();
+    int64_t p = 0;
+    for (; p + 2 * W <= k; p += 2 * W) {
+        const auto x0 = S::load(x + p), x1 = S::load(x + p + W);
+        TL_UNROLL for (int r = 0; r < R; ++r) {
+            even[r] = S::fma(S::load(mat + r * ld + p), x0, even[r]);
+            odd[r] = S::fma(S::load(mat + r * ld + p + W), x1, odd[r]);
+        }
+    }
+    TL_UNROLL for (int r = 0; r < R; ++r) {
+        T sum = S::reduce(S::add(even[r], odd[r]));
+        for (int64_t q = p; q < k; ++q) sum += mat[r * ld + q] * x[q];
+        out[r] = sum;
+    }
+}
+
+// out[i] = sum_p mat[i*ld + p] * x[p] for i < rows (x contiguous).
+template <class S>
+void dot_rows(int64_t rows, int64_t k, const typename S::T* mat, int64_t ld, const typename S::T* x,
+              typename S::T* out) {
+    int64_t i = 0;
+    for (; i + 4 <= rows; i += 4) dot_rows_part<S, 4>(k, mat + i * ld, ld, x, out + i);
+    for (; i < rows; ++i) dot_rows_part<S, 1>(k, mat + i * ld, ld, x, out + i);
+}
+
+// acc[j] += sum_p x[p*incx] * mat[p*ld + j] for j < n, four rows of mat per pass over acc.
+template <class S>
+void axpy_rows(int64_t n, int64_t k, const typename S::T* mat, int64_t ld, const typename S::T* x,
+               int64_t incx, typename S::T* TL_RESTRICT acc) {
+    using T = typename S::T;
+    constexpr int W = S::W;
+    int64_t p = 0;
+    for (; p + 4 <= k; p += 4) {
+        const T s0 = x[p * incx], s1 = x[(p + 1) * incx], s2 = x[(p + 2) * incx], s3 = x[(p + 3) * incx];
+        const auto v0 = S::set1(s0), v1 = S::set1(s1), v2 = S::set1(s2), v3 = S::set1(s3);
+        const T *m0 = mat + p * ld, *m1 = m0 + ld, *m2 = m1 + ld, *m3 = m2 + ld;
+        int64_t j = 0;
+        for (; j + W <= n; j += W) {
+            auto sum = S::fma(v0, S::load(m0 + j), S::load(acc + j));
+            sum = S::fma(v1, S::load(m1 + j), sum);
+            sum = S::fma(v2, S::load(m2 + j), sum);
+            S::store(acc + j, S::fma(v3, S::load(m3 + j), sum));
+        }
+        for (; j < n; ++j) acc[j] = (((acc[j] + s0 * m0[j]) + s1 * m1[j]) + s2 * m2[j]) + s3 * m3[j];
+    }
+    for (; p < k; ++p) {
+        const T s = x[p * incx];
+        const auto v = S::set1(s);
+        const T* m = mat + p * ld;
+        int64_t j = 0;
+        for (; j + W <= n; j += W) S::store(acc + j, S::fma(v, S::load(m + j), S::load(acc + j)));
+        for (; j < n; ++j) acc[j] += s * m[j];
+    }
+}
+
+// The kernel table for one scalar type: MR x (NV * S::W) microkernels and MC/KC/NC cache blocks.
+template <class S, int MR, int NV, int MC, int KC, int NC>
+constexpr Kernels<typename S::T> make_kernels() {
+    static_assert(MC % MR == 0 && NC % (NV * S::W) == 0, "cache blocks must be multiples of the tile");
+    return {MR,
+            NV * S::W,
+            MC,
+            KC,
+            NC,
+            &pack_a<S, MR>,
+            &pack_b<S, NV * S::W>,
+            &tile_packed<S, MR, NV>,
+            &tile_strided_a<S, MR, NV>,
+            &dot_rows<S>,
+            &axpy_rows<S>};
+}
+
+}  // namespace gemm_impl
+}  // namespace tl
