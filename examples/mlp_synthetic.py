@@ -25,7 +25,11 @@ def train(epochs=1000, hidden=64, lr=1.0, seed=0, verbose=True):
     x, y = make_spiral(seed=seed)
     inputs, labels = tl.tensor(x), tl.tensor(y)
     model = tl.nn.Sequential(
-        tl.nn.Linear(2, hidden), tl.nn.ReLU(), tl.nn.Linear(hidden, hidden), tl.nn.ReLU(), tl.nn.Linear(hidden, 3)
+        tl.nn.Linear(2, hidden),
+        tl.nn.ReLU(),
+        tl.nn.Linear(hidden, hidden),
+        tl.nn.ReLU(),
+        tl.nn.Linear(hidden, 3),
     )
     optimizer = tl.optim.SGD(model.parameters(), lr=lr)
     for epoch in range(epochs):

@@ -9,7 +9,8 @@ import os
 # Set OMP_WAIT_POLICY=ACTIVE yourself on a dedicated machine to trade that for lower wake-up latency.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from tensorlite._dtype import bool_ as bool  # noqa: A001  (tl.bool, like torch.bool)
+from tensorlite import autograd, data, diagnostics, experiments, nn, optim, train
+from tensorlite._dtype import bool_ as bool  # tl.bool, like torch.bool
 from tensorlite._dtype import float32, float64, int64
 from tensorlite.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from tensorlite.config import get_num_threads, set_num_threads, show_config
@@ -33,13 +34,11 @@ from tensorlite.creation import (
     zeros,
     zeros_like,
 )
-from tensorlite.ops import *  # noqa: F403  (every op as tl.<name>)
+from tensorlite.ops import *  # every op as tl.<name>
 from tensorlite.random import Generator, manual_seed
 from tensorlite.serialization import load, save
 from tensorlite.tensor import Tensor
 
-from tensorlite import autograd, data, diagnostics, experiments, nn, optim, train  # noqa: E402,I001
-
-float = float32  # noqa: A001  (torch.float)
+float = float32  # torch.float
 double = float64
 long = int64

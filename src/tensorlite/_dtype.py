@@ -18,7 +18,9 @@ def as_dtype(dtype):
     try:
         resolved = np.dtype(dtype)
     except TypeError as exc:
-        raise TypeError(f"unsupported dtype {dtype!r}; expected one of float32, float64, int64, bool") from exc
+        raise TypeError(
+            f"unsupported dtype {dtype!r}; expected one of float32, float64, int64, bool"
+        ) from exc
     if resolved not in SUPPORTED:
         raise TypeError(f"unsupported dtype {resolved}; expected one of float32, float64, int64, bool")
     return resolved

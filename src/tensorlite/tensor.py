@@ -1,7 +1,5 @@
 """Tensor: a NumPy array plus what autograd needs (requires_grad, grad, the op that made it)."""
 
-import numbers
-
 import numpy as np
 
 from tensorlite import _dtype
@@ -382,6 +380,6 @@ def _install_methods():
         setattr(Tensor, name, getattr(_ops, name))
 
 
-from tensorlite import ops as _ops  # noqa: E402  (ops import Tensor from this module)
+from tensorlite import ops as _ops
 
 _install_methods()

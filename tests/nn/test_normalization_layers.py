@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
-from reference.batchnorm import batch_norm_forward
 
 import tensorlite as tl
+
+from reference.batchnorm import batch_norm_forward
 
 
 @pytest.mark.parametrize("cls, shape", [(tl.nn.BatchNorm1d, (8, 3)), (tl.nn.BatchNorm1d, (8, 3, 5)),

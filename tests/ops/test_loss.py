@@ -2,11 +2,12 @@
 
 import numpy as np
 import pytest
-from harness import OpTestCase, assert_close
-from reference import losses as ref
 
 import tensorlite as tl
 import tensorlite.nn.functional as F
+
+from harness import OpTestCase, assert_close
+from reference import losses as ref
 
 REDUCTIONS = ("mean", "sum", "none")
 

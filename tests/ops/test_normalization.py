@@ -2,12 +2,13 @@
 
 import numpy as np
 import pytest
-from harness import OpTestCase, assert_close
 from hypothesis import example, given
 from hypothesis import strategies as st
-from reference.batchnorm import batch_norm_backward, batch_norm_forward
 
 import tensorlite as tl
+
+from harness import OpTestCase, assert_close
+from reference.batchnorm import batch_norm_backward, batch_norm_forward
 
 
 def batch_norm_shape(rng):
@@ -84,7 +85,11 @@ def test_backward_matches_step_by_step_reference(seed):
         # to eps), so float32 error is measured against the size of those terms.
         axes = (0,) + tuple(range(2, len(shape)))
         term = (np.abs(weight) / np.sqrt(x.var(axis=axes) + 1e-5)).max() * np.abs(dy).max()
-        tol = {"rtol": 1e-3, "atol": 1e-4 * max(term, 1.0)} if dtype == np.float32 else {"rtol": 1e-9, "atol": 1e-10}
+        tol = (
+            {"rtol": 1e-3, "atol": 1e-4 * max(term, 1.0)}
+            if dtype == np.float32
+            else {"rtol": 1e-9, "atol": 1e-10}
+        )
         np.testing.assert_allclose(xt.grad.numpy(), dx, **tol)
         np.testing.assert_allclose(wt.grad.numpy(), dw, **tol)
         np.testing.assert_allclose(bt.grad.numpy(), db, **tol)

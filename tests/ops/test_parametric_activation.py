@@ -4,9 +4,10 @@ import math
 
 import numpy as np
 import pytest
-from harness import OpTestCase, random_shape
 
 import tensorlite as tl
+
+from harness import OpTestCase, random_shape
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946

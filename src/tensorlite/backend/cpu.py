@@ -153,7 +153,9 @@ def conv2d(x, weight, bias, stride, padding, dilation, groups, out_size):
     return _C.conv2d_forward(x, weight, bias, stride, padding, dilation, groups, out_size)
 
 
-def conv2d_backward(x, weight, grad, stride, padding, dilation, groups, need_dx=True, need_dw=True, need_db=True):
+def conv2d_backward(
+    x, weight, grad, stride, padding, dilation, groups, need_dx=True, need_dw=True, need_db=True
+):
     """(dx, dweight, dbias) of conv2d given the output gradient; None for those not needed."""
     return _C.conv2d_backward(x, weight, grad, stride, padding, dilation, groups, need_dx, need_dw, need_db)
 
@@ -170,12 +172,16 @@ def max_pool2d_backward(grad, indices, input_size):
 
 def avg_pool2d(x, kernel_size, stride, padding, out_size, count_include_pad, divisor_override):
     """2-D average pooling with PyTorch's divisor rule; divisor_override 0 means none."""
-    return _C.avg_pool2d_forward(x, kernel_size, stride, padding, out_size, count_include_pad, divisor_override)
+    return _C.avg_pool2d_forward(
+        x, kernel_size, stride, padding, out_size, count_include_pad, divisor_override
+    )
 
 
 def avg_pool2d_backward(grad, input_size, kernel_size, stride, padding, count_include_pad, divisor_override):
     """dx of average pooling: each output gradient spread evenly over its window."""
-    return _C.avg_pool2d_backward(grad, input_size, kernel_size, stride, padding, count_include_pad, divisor_override)
+    return _C.avg_pool2d_backward(
+        grad, input_size, kernel_size, stride, padding, count_include_pad, divisor_override
+    )
 
 
 def adaptive_avg_pool2d(x, out_size):

@@ -33,17 +33,16 @@ from tensorlite.nn.parameter import Parameter
 from tensorlite.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 
 __all__ = [
-    "AdaptiveAvgPool2d",
-    "AvgPool2d",
-    "Conv2d",
-    "MaxPool2d",
     "ELU",
     "GELU",
     "SELU",
+    "AdaptiveAvgPool2d",
+    "AvgPool2d",
     "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
     "BatchNorm2d",
+    "Conv2d",
     "CrossEntropyLoss",
     "Dropout",
     "Dropout2d",
@@ -55,6 +54,7 @@ __all__ = [
     "Linear",
     "LogSoftmax",
     "MSELoss",
+    "MaxPool2d",
     "Module",
     "ModuleDict",
     "ModuleList",

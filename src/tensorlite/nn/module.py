@@ -81,7 +81,9 @@ class Module:
     def register_parameter(self, name, param):
         """Register a Parameter (or None) under `name`."""
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"register_parameter: {name} must be a Parameter or None, got {type(param).__name__}")
+            raise TypeError(
+                f"register_parameter: {name} must be a Parameter or None, got {type(param).__name__}"
+            )
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):

@@ -12,14 +12,13 @@ def as_tensor(x, like=None):
     """x as a Tensor; Python scalars take `like`'s dtype so they never upcast a float32 tensor."""
     if isinstance(x, Tensor):
         return x
-    if isinstance(x, numbers.Number) and not isinstance(x, np.ndarray):
-        if like is not None:
-            dtype = like.dtype
-            if isinstance(x, float) and not _dtype.is_floating(dtype):
-                dtype = _dtype.float32
-            elif isinstance(x, numbers.Integral) and dtype == _dtype.bool_ and not isinstance(x, bool):
-                dtype = _dtype.int64
-            return Tensor._wrap(np.asarray(x, dtype=dtype))
+    if isinstance(x, numbers.Number) and not isinstance(x, np.ndarray) and like is not None:
+        dtype = like.dtype
+        if isinstance(x, float) and not _dtype.is_floating(dtype):
+            dtype = _dtype.float32
+        elif isinstance(x, numbers.Integral) and dtype == _dtype.bool_ and not isinstance(x, bool):
+            dtype = _dtype.int64
+        return Tensor._wrap(np.asarray(x, dtype=dtype))
     return Tensor(x)
 
 
@@ -114,4 +113,4 @@ def int_pair(op_name, name, value, minimum):
     return int(pair[0]), int(pair[1])
 
 
-from tensorlite.ops.elementwise import cast  # noqa: E402
+from tensorlite.ops.elementwise import cast

@@ -33,14 +33,14 @@ def _dropout(op_name, x, p, training, mask_shape, generator):
     return MaskMultiply.apply(x, mask=mask)
 
 
-def dropout(input, p=0.5, training=True, generator=None):  # noqa: A002  (PyTorch's name)
+def dropout(input, p=0.5, training=True, generator=None):
     """Inverted dropout: each element is zeroed with probability p and the others are scaled by
     1 / (1 - p), so E[output] = input. Identity when training=False or p = 0. p must be in [0, 1)."""
     x = as_tensor(input)
     return _dropout("dropout", x, p, training, x.shape, generator)
 
 
-def dropout2d(input, p=0.5, training=True, generator=None):  # noqa: A002  (PyTorch's name)
+def dropout2d(input, p=0.5, training=True, generator=None):
     """Channel dropout for (N, C, H, W) or (C, H, W) input: each whole channel is zeroed with
     probability p, the others scaled by 1 / (1 - p)."""
     x = as_tensor(input)

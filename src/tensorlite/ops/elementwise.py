@@ -242,7 +242,7 @@ def div(a, b):
     return Div.apply(a, b)
 
 
-def pow(a, b):  # noqa: A001  (PyTorch's name)
+def pow(a, b):
     """Elementwise a ** b with broadcasting."""
     return Pow.apply(*binary_operands("pow", a, b))
 
@@ -267,7 +267,7 @@ def sqrt(x):
     return Sqrt.apply(_float_input("sqrt", x))
 
 
-def abs(x):  # noqa: A001  (PyTorch's name)
+def abs(x):
     """|x|"""
     return Abs.apply(as_tensor(x))
 
@@ -282,7 +282,7 @@ def cos(x):
     return Cos.apply(_float_input("cos", x))
 
 
-def clip(x, min=None, max=None):  # noqa: A002  (PyTorch's names)
+def clip(x, min=None, max=None):
     """Clamp every element into [min, max] (either bound may be None)."""
     if min is None and max is None:
         raise ValueError("clip: at least one of min and max must be given")
@@ -367,4 +367,4 @@ def _float_input(op_name, x):
     return x
 
 
-from tensorlite.ops._util import as_tensor, binary_operands, unbroadcast  # noqa: E402
+from tensorlite.ops._util import as_tensor, binary_operands, unbroadcast

@@ -99,7 +99,7 @@ class Huber(Function):
     """d = input - target;  loss = d^2 / 2 if |d| < delta else delta (|d| - delta / 2);
     dinput = g * clip(d, -delta, delta) = -dtarget."""
 
-    def forward(self, input, target):  # noqa: A002
+    def forward(self, input, target):
         self.d = input - target
         a = np.abs(self.d)
         return np.where(a < self.delta, 0.5 * self.d * self.d, self.delta * (a - 0.5 * self.delta))
@@ -191,7 +191,7 @@ def _finish(loss, reduction, denominator, spatial_shape):
     return loss.reshape(spatial_shape)
 
 
-def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):  # noqa: A002
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     """Cross-entropy of logits x of shape (N, C) [or (N, C, d1, ...), or (C,)] with p = softmax(x) over C.
 
     Class-index target y (int, shape (N,) [(N, d1, ...)]), class weights w (default 1), smoothing eps:
@@ -241,7 +241,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     return _finish(loss, reduction, label_weight.sum(), spatial_shape)
 
 
-def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):  # noqa: A002
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """Negative log-likelihood of log-probabilities x (N, C) [(N, C, d1, ...), (C,)] and int labels y:
     loss_n = -w_{y_n} x[n, y_n] (0 where y_n == ignore_index);  'mean' = sum_n loss_n / sum_{n kept} w_{y_n}.
     """
@@ -261,7 +261,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):  
     return _finish(loss, reduction, label_weight.sum(), (x.shape[0],) + x.shape[2:])
 
 
-def _same_shape(op_name, input, target):  # noqa: A002
+def _same_shape(op_name, input, target):
     input, target = as_tensor(input), as_tensor(target, like=as_tensor(input))
     if input.shape != target.shape:
         raise ValueError(f"{op_name}: input shape {input.shape} and target shape {target.shape} differ")
@@ -280,21 +280,21 @@ def _elementwise_weight(op_name, weight, shape, dtype):
         ) from None
 
 
-def mse_loss(input, target, reduction="mean"):  # noqa: A002  (PyTorch's name)
+def mse_loss(input, target, reduction="mean"):
     """Mean squared error: loss = (input - target)^2, then the reduction."""
     check_reduction("mse_loss", reduction)
     input, target = _same_shape("mse_loss", input, target)
     return reduce_loss((input - target) ** 2, reduction)
 
 
-def l1_loss(input, target, reduction="mean"):  # noqa: A002
+def l1_loss(input, target, reduction="mean"):
     """Mean absolute error: loss = |input - target|, then the reduction."""
     check_reduction("l1_loss", reduction)
     input, target = _same_shape("l1_loss", input, target)
     return reduce_loss(abs_(input - target), reduction)
 
 
-def huber_loss(input, target, reduction="mean", delta=1.0):  # noqa: A002
+def huber_loss(input, target, reduction="mean", delta=1.0):
     """Huber loss with d = input - target: d^2 / 2 where |d| < delta, else delta (|d| - delta / 2)."""
     check_reduction("huber_loss", reduction)
     if not delta > 0:
@@ -304,7 +304,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):  # noqa: A002
     return reduce_loss(Huber.apply(input, target, delta=float(delta)), reduction)
 
 
-def smooth_l1_loss(input, target, reduction="mean", beta=1.0):  # noqa: A002
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     """Smooth L1 with d = input - target: d^2 / (2 beta) where |d| < beta, else |d| - beta / 2
     (= huber_loss(delta=beta) / beta; beta = 0 gives l1_loss)."""
     check_reduction("smooth_l1_loss", reduction)
@@ -317,7 +317,7 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):  # noqa: A002
     return reduce_loss(Huber.apply(input, target, delta=float(beta)) / float(beta), reduction)
 
 
-def binary_cross_entropy(input, target, weight=None, reduction="mean"):  # noqa: A002
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """Binary cross-entropy of probabilities x in [0, 1] and targets y:
     loss = -w (y log x + (1 - y) log(1 - x)), each log clamped at -100 like PyTorch."""
     x = as_tensor(input)
@@ -335,7 +335,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):  # noqa:
     return reduce_loss(loss, reduction)
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):  # noqa: A002
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
     """Sigmoid + binary cross-entropy fused and stable for any logits x:
     loss = -w [pos_weight y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))]
          = w [(1 - y) x + (1 + (pos_weight - 1) y) log(1 + exp(-x))]  (computed with logaddexp).

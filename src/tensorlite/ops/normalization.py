@@ -43,7 +43,7 @@ class BatchNorm(Function):
 
 
 def batch_norm(
-    input,  # noqa: A002  (PyTorch's name)
+    input,
     running_mean,
     running_var,
     weight=None,

@@ -86,7 +86,7 @@ class TakeAlongDim(Function):
         return (dx,)
 
 
-def sum(x, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):  # noqa: A001
+def sum(x, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
     """Sum over `dim` (int, tuple or None for all)."""
     x = as_tensor(x)
     dim, keepdim = resolve_dim_aliases("sum", dim, keepdim, axis, keepdims)
@@ -139,7 +139,7 @@ def _extreme(x, dim, keepdim, axis, keepdims, largest):
     return ReduceExtreme.apply(x, dims=normalize_dims(dim, x.ndim, name), keepdim=keepdim, largest=largest)
 
 
-def max(x, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
+def max(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Maximum. With an int dim returns (values, indices) like torch.max; otherwise a tensor (torch.amax).
 
     The gradient goes to the selected index (int dim) or is split evenly between ties (dim None/tuple).
@@ -147,7 +147,7 @@ def max(x, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
     return _extreme(x, dim, keepdim, axis, keepdims, largest=True)
 
 
-def min(x, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
+def min(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Minimum; same conventions as max."""
     return _extreme(x, dim, keepdim, axis, keepdims, largest=False)
 

@@ -259,4 +259,4 @@ def getitem(x, index):
     return Index.apply(x, key=key, advanced=_is_advanced(key))
 
 
-from tensorlite.ops._util import unbroadcast  # noqa: E402
+from tensorlite.ops._util import unbroadcast
