@@ -221,17 +221,19 @@ void conv2d_backward(const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, c
     }
     if (!dx && !dw) return;
     const int64_t weight_size = g.out_channels * p.group_depth;
-    if (dw) std::fill(dw, dw + weight_size, T(0));
     const int threads = get_num_threads();
     const bool over_images = p.worth_threads && g.batch >= threads;
-    // Each thread accumulates dW over its images in its own buffer; the buffers are summed at the end.
+    // dW is accumulated transposed, group by group: dW_g^T (Cg*kh*kw x K/groups) += cols_g dY_g^T, a tall
+    // GEMM with a short output row (measured 1 thread, 64->64 3x3 on 32x32: 85 GFLOP/s against 72 for the
+    // wide dW_g = dY_g cols_g^T). Each thread accumulates over its images in its own buffer; the buffers
+    // are summed and transposed into dw at the end.
+    const int accumulators = over_images ? threads : 1;
     std::unique_ptr<T[]> partials;
-    if (dw && over_images)
-        partials.reset(new T[threads * weight_size]());  // zeroed: a thread may get no image
+    if (dw) partials.reset(new T[accumulators * weight_size]());  // zeroed: a thread may get no image
 #pragma omp parallel if (over_images)
     {
         std::unique_ptr<T[]> cols = column_buffer<T>(p, g);
-        T* dw_acc = dw && over_images ? partials.get() + thread_index() * weight_size : dw;
+        T* dw_acc = dw ? partials.get() + (over_images ? thread_index() : 0) * weight_size : nullptr;
 #pragma omp for schedule(static)
         for (int64_t n = 0; n < g.batch; ++n) {
             const T* image = x + n * g.in_channels * p.in_plane;
@@ -249,10 +251,10 @@ void conv2d_backward(const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, c
                         src = cols.get();
                     }
                     for (int64_t gi = 0; gi < g.groups; ++gi)
-                        gemm<T>(false, true, p.group_out, p.group_depth, width, T(1),
-                                dy_tile + gi * p.group_out * p.out_plane, p.out_plane,
-                                src + gi * p.group_depth * width, width, T(1),
-                                dw_acc + gi * p.group_out * p.group_depth, p.group_depth);
+                        gemm<T>(false, true, p.group_depth, p.group_out, width, T(1),
+                                src + gi * p.group_depth * width, width,
+                                dy_tile + gi * p.group_out * p.out_plane, p.out_plane, T(1),
+                                dw_acc + gi * p.group_out * p.group_depth, p.group_out);
                 }
                 if (dx_n) {
                     // dcols = W^T dY, straight into dx for a direct convolution.
@@ -272,12 +274,17 @@ void conv2d_backward(const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, c
             }
         }
     }
-    if (partials) {
+    if (dw) {
+        // dw[g, k, d] = sum over accumulators of dW_g^T[d, k], at partials + g*Kg*Dg + d*Kg + k.
 #pragma omp parallel for schedule(static) if (weight_size > 65536)
-        for (int64_t e = 0; e < weight_size; ++e) {
-            T sum = T(0);
-            for (int t = 0; t < threads; ++t) sum += partials[t * weight_size + e];
-            dw[e] = sum;
+        for (int64_t row = 0; row < g.out_channels; ++row) {
+            const int64_t gi = row / std::max<int64_t>(p.group_out, 1), k = row - gi * p.group_out;
+            const T* group = partials.get() + gi * p.group_out * p.group_depth + k;
+            for (int64_t d = 0; d < p.group_depth; ++d) {
+                T sum = T(0);
+                for (int t = 0; t < accumulators; ++t) sum += group[t * weight_size + d * p.group_out];
+                dw[row * p.group_depth + d] = sum;
+            }
         }
     }
 }
