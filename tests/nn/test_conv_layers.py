@@ -41,6 +41,20 @@ def test_conv2d_init_is_reproducible_with_manual_seed():
     np.testing.assert_array_equal(a.bias.numpy(), b.bias.numpy())
 
 
+def test_conv2d_weight_init_and_bias_init():
+    tl.manual_seed(1)
+    conv = nn.Conv2d(16, 64, 3, groups=2, weight_init="he_normal", bias_init=0.01, dtype=tl.float64)
+    fan_in = 16 // 2 * 3 * 3  # He normal: std sqrt(2 / fan_in) with the conv fan
+    w = conv.weight.numpy()
+    standard_error = math.sqrt(2 / fan_in) / math.sqrt(2 * (w.size - 1))
+    assert abs(w.std() - math.sqrt(2 / fan_in)) < 5 * standard_error
+    np.testing.assert_array_equal(conv.bias.numpy(), np.full(64, 0.01))
+    zeros = nn.Conv2d(3, 4, 3, weight_init=tl.nn.init.zeros_)
+    assert not zeros.weight.numpy().any()
+    with pytest.raises(ValueError, match="Conv2d: weight_init"):
+        nn.Conv2d(3, 4, 3, weight_init="no_such_init")
+
+
 def test_conv2d_layer_matches_functional_and_keeps_dtype():
     conv = nn.Conv2d(2, 3, 3, padding="same", dilation=2, dtype=tl.float64)
     x = tl.randn(1, 2, 6, 5, dtype=tl.float64)

@@ -1,7 +1,5 @@
 """The Conv2d layer."""
 
-import math
-
 from tensorlite import creation, ops
 from tensorlite.nn import init
 from tensorlite.nn.module import Module
@@ -14,11 +12,13 @@ class Conv2d(Module):
     (out_channels, in_channels / groups, kh, kw) and b of shape (out_channels,).
 
     Default init (PyTorch's): W ~ kaiming_uniform_(a=sqrt(5)) = U(-1/sqrt(fan_in), 1/sqrt(fan_in)) and
-    b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = in_channels / groups * kh * kw.
+    b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = in_channels / groups * kh * kw. weight_init= /
+    bias_init= replace them: an initializer name ("he_normal", "xavier_uniform", ...), a number (a
+    constant, e.g. bias_init=0.01) or a callable fn(tensor), as for Linear.
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, dtype=None):  # fmt: skip
+                 bias=True, dtype=None, weight_init=None, bias_init=None):  # fmt: skip
         super().__init__()
         for name, value in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
             if (
@@ -34,6 +34,9 @@ class Conv2d(Module):
                 f"Conv2d: groups={groups} must divide in_channels={in_channels} and out_channels={out_channels}"
             )
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        init.resolve_initializer(weight_init, "Conv2d: weight_init")
+        init.resolve_initializer(bias_init, "Conv2d: bias_init")
+        self.weight_init, self.bias_init = weight_init, bias_init
         self.kernel_size = int_pair("Conv2d", "kernel_size", kernel_size, 1)
         self.stride = int_pair("Conv2d", "stride", stride, 1)
         self.dilation = int_pair("Conv2d", "dilation", dilation, 1)
@@ -54,12 +57,8 @@ class Conv2d(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        """Re-draw weight and bias with PyTorch's default initialization."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        """Re-draw weight and bias (weight_init / bias_init, else PyTorch's default initialization)."""
+        init.init_weight_and_bias_(self.weight, self.bias, self.weight_init, self.bias_init)
 
     def forward(self, x):
         return ops.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
