@@ -161,6 +161,7 @@ def test_gradients_only_for_inputs_that_require_them():
         ((1, 1, 5, 5), (1, 1, 3, 3), {"padding": -1}, ValueError, r"padding must be >= 0, got -1"),
         ((1, 1, 5, 5), (1, 1, 3, 3), {"dilation": 0}, ValueError, r"dilation must be >= 1, got 0"),
         ((1, 1, 5, 5), (1, 1, 3, 3), {"padding": (1, 2, 3)}, ValueError, r"padding must be an int or a pair"),
+        ((1, 1, 5, 5), (1, 1, 3, 3), {"stride": 1.5}, TypeError, r"stride must be an int or a pair of ints, got 1.5"),
         ((1, 1, 5, 5), (1, 1, 3, 3), {"padding": "same", "stride": 2}, ValueError, r"padding='same' needs stride 1"),
         ((1, 1, 5, 5), (1, 1, 3, 3), {"padding": "full"}, ValueError, r"got 'full'"),
         ((3, 5, 5), (1, 3, 3, 3), {}, ValueError, r"expected a 4-D input \(N, C, H, W\), got shape \(3, 5, 5\)"),

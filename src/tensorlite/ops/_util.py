@@ -101,13 +101,14 @@ def require_float(op_name, t):
 
 def int_pair(op_name, name, value, minimum):
     """value (an int or a pair of ints, PyTorch's convention for kernel_size/stride/padding/dilation) as an
-    (h, w) tuple; ValueError unless both are ints >= minimum."""
+    (h, w) tuple; ValueError for a sequence that is not a pair or a value below minimum, TypeError for
+    a value that is not an int."""
     pair = (value, value) if isinstance(value, (int, np.integer)) else value
     if not isinstance(pair, (tuple, list)) or len(pair) != 2:
         raise ValueError(f"{op_name}: {name} must be an int or a pair of ints, got {value!r}")
     for v in pair:
         if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
-            raise ValueError(f"{op_name}: {name} must be an int or a pair of ints, got {value!r}")
+            raise TypeError(f"{op_name}: {name} must be an int or a pair of ints, got {value!r}")
         if v < minimum:
             raise ValueError(f"{op_name}: {name} must be >= {minimum}, got {value!r}")
     return int(pair[0]), int(pair[1])
