@@ -103,9 +103,9 @@ def int_pair(op_name, name, value, minimum):
     """value (an int or a pair of ints, PyTorch's convention for kernel_size/stride/padding/dilation) as an
     (h, w) tuple; ValueError for a sequence that is not a pair or a value below minimum, TypeError for
     a value that is not an int."""
-    pair = (value, value) if isinstance(value, (int, np.integer)) else value
-    if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+    if isinstance(value, (tuple, list)) and len(value) != 2:
         raise ValueError(f"{op_name}: {name} must be an int or a pair of ints, got {value!r}")
+    pair = value if isinstance(value, (tuple, list)) else (value, value)
     for v in pair:
         if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
             raise TypeError(f"{op_name}: {name} must be an int or a pair of ints, got {value!r}")
