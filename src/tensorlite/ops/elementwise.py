@@ -312,12 +312,11 @@ def where(condition, a, b):
     a, b = binary_operands("where", a, b)
     cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
     try:
-        shape = np.broadcast_shapes(cond.shape, a.shape, b.shape)
+        np.broadcast_shapes(cond.shape, a.shape, b.shape)
     except ValueError:
         raise ValueError(
             f"where: condition shape {cond.shape} and operand shapes {a.shape}, {b.shape} cannot be broadcast"
         ) from None
-    del shape
     return Where.apply(a, b, condition=cond)
 
 

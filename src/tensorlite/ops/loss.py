@@ -66,9 +66,8 @@ class BinaryCrossEntropy(Function):
 
     def forward(self, x):
         self.x = x
-        with np.errstate(divide="ignore"):
-            log_x = np.maximum(np.log(x), -100)
-            log_not_x = np.maximum(np.log1p(-x), -100)
+        log_x = np.maximum(np.log(x), -100)
+        log_not_x = np.maximum(np.log1p(-x), -100)
         loss = -(self.target * log_x + (1 - self.target) * log_not_x)
         return loss if self.weight is None else loss * self.weight
 
