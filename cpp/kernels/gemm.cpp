@@ -260,6 +260,21 @@ void gemv(const Kernels<T>& kr, int64_t rows, int64_t k, T alpha, const T* mat, 
 // panel). Otherwise the microkernel reads A's rows in place.
 bool should_pack_a(int64_t n, int64_t rs_a, int64_t nr) { return rs_a == 1 || n > 16 * nr; }
 
+// How the threads of one product share it. kRows: each takes mc-row blocks of C from a shared counter
+// (several blocks per thread, so a thread delayed by another process is covered by the others). kColumns:
+// each takes a contiguous share of the B micro-panels (and packs only those).
+enum class Split { kNone, kRows, kColumns };
+
+// Rows when there are enough row panels and B is not the bigger operand to pack; columns when C is
+// short (few row panels) or wide with enough micro-panels to balance (each thread then packs only its
+// part of B and all of the smaller A).
+Split choose_split(int nthreads, int64_t m, int64_t n, int64_t m_panels, int64_t n_panels) {
+    if (nthreads <= 1) return Split::kNone;
+    if (m_panels < 2 * nthreads) return Split::kColumns;
+    if (n > m && n_panels >= 4 * nthreads) return Split::kColumns;
+    return Split::kRows;
+}
+
 template <typename T>
 void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
     const int64_t m = pr.m, n = pr.n, k = pr.k;
@@ -272,10 +287,8 @@ void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
     const int64_t nc_limit = std::max(NR, int64_t(kr.kc) * kr.nc / (pc_blocks * kc_max) / NR * NR);
     const int64_t nc_max = even_block(n, std::min<int64_t>(kr.nc, nc_limit), NR);
     const int64_t m_panels = ceil_div(m, MR);
-    // Threads split the rows of C when there are enough row panels, taking mc-row blocks from a shared
-    // counter (several blocks per thread, so a thread delayed by another process is covered by the
-    // others); with few rows they split the B micro-panels instead.
-    const bool split_rows = nthreads > 1 && m_panels >= 2 * nthreads;
+    const Split team_split = choose_split(nthreads, m, n, m_panels, ceil_div(n, NR));
+    const bool split_rows = team_split == Split::kRows;
     const int64_t target_blocks = split_rows ? 4 * nthreads : 1;
     const int64_t mc_max =
         even_block(m, std::min<int64_t>(kr.mc, std::max(4 * MR, ceil_div(ceil_div(m, target_blocks), MR) * MR)), MR);
@@ -284,15 +297,33 @@ void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
     std::vector<std::atomic<int64_t>> next_block(static_cast<size_t>(jc_blocks));
     for (auto& counter : next_block) counter.store(0);
     std::atomic<int> workers_done{0};
+    // Threads splitting rows over a single B panel pack it once, together, into the caller's buffer:
+    // each claims micro-panels from a counter, packs them and flags them ready; a thread about to use a
+    // micro-panel waits for its flag. A thread that arrives late finds the panels packed and never holds
+    // the others up. (With several JC panels every thread packs each panel it uses on its own.)
+    const bool shared_b = split_rows && jc_blocks == 1;
+    const int64_t shared_panels = shared_b ? ceil_div(n, NR) : 0;
+    T* const shared_b_packed = shared_b ? tls_pack_b.get<T>(pc_blocks * kc_max * nc_max) : nullptr;
+    std::atomic<int64_t> next_b_panel{0};
+    std::vector<std::atomic<int>> b_panel_ready(static_cast<size_t>(shared_panels));
+    for (auto& flag : b_panel_ready) flag.store(0, std::memory_order_relaxed);
+
+    // Packs B micro-panels [s_begin, s_end) of the JC panel at column jc, every kc-deep slice (slice pb at
+    // b_packed + pb * kc_max * nc_max; the panel lives in L3).
+    auto pack_b_panels = [&](T* b_packed, int64_t jc, int64_t nc, int64_t s_begin, int64_t s_end) {
+        for (int64_t pc = 0, pb = 0; pc < k; pc += kc_max, ++pb) {
+            const int64_t kc = std::min(kc_max, k - pc);
+            kr.pack_b(kc, std::min(nc, s_end * NR) - s_begin * NR, pr.b + pc * pr.rs_b + (jc + s_begin * NR) * pr.cs_b,
+                      pr.rs_b, pr.cs_b, b_packed + pb * kc_max * nc_max + s_begin * NR * kc);
+        }
+    };
 
     // One thread's share of the product; with nt > 1 it runs inside this function's parallel region.
-    // Threads never wait for each other: each packs the B micro-panels and A blocks it uses into its own
-    // buffers (B packing is repeated per thread, a few % of the work).
     auto thread_work = [&](int nt, int tid) {
-        const int jr_ways = split_rows ? 1 : nt;
-        const int jr_id = split_rows ? 0 : tid;
+        const int jr_ways = team_split == Split::kColumns ? nt : 1;
+        const int jr_id = team_split == Split::kColumns ? tid : 0;
         T* a_packed = pack_a ? tls_pack_a.get<T>(mc_max * kc_max) : nullptr;
-        T* b_packed = tls_pack_b.get<T>(pc_blocks * kc_max * nc_max);
+        T* b_packed = shared_b ? shared_b_packed : tls_pack_b.get<T>(pc_blocks * kc_max * nc_max);
 
         // JC loop: nc-wide panels of B and C.
         for (int64_t jc = 0, jb = 0; jc < n; jc += nc_max, ++jb) {
@@ -301,12 +332,13 @@ void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
             int64_t s_begin, s_end;
             split(n_panels, jr_ways, jr_id, s_begin, s_end);
             if (s_end == s_begin) continue;
-            // Pack this thread's micro-panels of B[:, jc:jc+nc], one kc-deep slice after another
-            // (slice pb at b_packed + pb * kc_max * nc_max; the panel lives in L3).
-            for (int64_t pc = 0, pb = 0; pc < k; pc += kc_max, ++pb) {
-                const int64_t kc = std::min(kc_max, k - pc);
-                kr.pack_b(kc, std::min(nc, s_end * NR) - s_begin * NR, pr.b + pc * pr.rs_b + (jc + s_begin * NR) * pr.cs_b,
-                          pr.rs_b, pr.cs_b, b_packed + pb * kc_max * nc_max + s_begin * NR * kc);
+            if (shared_b) {
+                for (int64_t s; (s = next_b_panel.fetch_add(1, std::memory_order_relaxed)) < n_panels;) {
+                    pack_b_panels(b_packed, jc, nc, s, s + 1);
+                    b_panel_ready[static_cast<size_t>(s)].store(1, std::memory_order_release);
+                }
+            } else {
+                pack_b_panels(b_packed, jc, nc, s_begin, s_end);
             }
             // IC loop: mc-row blocks (the packed A block lives in L2), from the shared counter when
             // threads split rows, else all of them.
@@ -322,6 +354,9 @@ void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
                     if (pack_a) kr.pack_a(mc, kc, a_block, pr.rs_a, pr.cs_a, a_packed);
                     // JR loop: one kc x NR micro-panel of B stays in L1 while IR sweeps the A block.
                     for (int64_t s = s_begin; s < s_end; ++s) {
+                        if (shared_b)
+                            while (!b_panel_ready[static_cast<size_t>(s)].load(std::memory_order_acquire))
+                                std::this_thread::yield();
                         const int64_t nr = std::min(NR, nc - s * NR);
                         const T* b_panel = b_packed + pb * kc_max * nc_max + s * NR * kc;
                         T* c_col = pr.c + ic * pr.ldc + jc + s * NR;

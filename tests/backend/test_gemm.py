@@ -135,9 +135,14 @@ def test_gemm_isa_one_and_two_threads_agree(isa, dtype, threads_restored):
     """Each element's summation order is independent of the thread split, so results are bit-identical."""
     rng = np.random.default_rng(5)
     # Each case is big enough for two threads (GEMM: > 2^18 multiply-adds, GEMV: > 2^20), except the
-    # small one, whose batch is then split across threads.
+    # small one, whose batch is then split across threads. The blocked cases take each way of sharing a
+    # product: rows with one B panel packed together, rows with several B panels (n > nc) packed per
+    # thread, columns because C is wide, columns because C has too few rows.
     cases = [
         ((301, 257), (257, 203)),
+        ((420, 4000), (4000, 400)),
+        ((64, 300), (300, 1000)),
+        ((9, 700), (700, 600)),
         ((1, 2000), (2000, 700)),
         ((1500, 800), (800, 1)),
         ((40, 30), (30, 20)),
@@ -153,6 +158,8 @@ def test_gemm_isa_one_and_two_threads_agree(isa, dtype, threads_restored):
             results.append((_C.gemm(a, b), _C.gemm(a.T, b, True), _C.gemm(batch_a, batch_b)))
         for one, two in zip(*results):
             np.testing.assert_array_equal(one, two)
+        assert_within(results[1][0], *reference(a, b, 1.0, 0.0, None))
+        assert_within(results[1][1], *reference(a, b, 1.0, 0.0, None))
         assert_within(results[0][2], *reference(batch_a, batch_b, 1.0, 0.0, None))
 
 

@@ -1,8 +1,12 @@
-"""Shared benchmark machinery: median timing after warm-up, the machine's peak, one table format."""
+"""Shared benchmark machinery: median timing after warm-up, each library timed alone in its own process,
+the machine's peak, one table format."""
 
 import json
 import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -27,6 +31,54 @@ def median_seconds(fn, repeats=7, warmup=2, min_time=0.0):
                 break
         samples.append(elapsed / calls)
     return statistics.median(samples)
+
+
+# Set by the machine's environment to force OpenBLAS onto slower kernels; removed for benchmark children so
+# that NumPy runs its best kernel.
+OPENBLAS_SLOWDOWN_VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def isolated_medians(module, contenders, threads, rounds=3, extra_args=()):
+    """{contender: {case: seconds}}: the median over `rounds` of each contender's per-case times, each
+    contender timed alone in a fresh process, rounds alternating between contenders.
+
+    A child runs `python -m <module> --contender NAME --threads T --json PATH *extra_args` and writes
+    {case: seconds} there. Timed alone, no library pays for another one's worker threads: OpenBLAS and
+    OpenMP workers spin for up to ~0.1 s after a call and, in a shared process, take the cores from whichever
+    library is timed next. The children run with OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed and
+    OPENBLAS/OMP/MKL_NUM_THREADS set to `threads`; alternating rounds let drift in the machine's speed hit
+    every contender alike."""
+    env = {k: v for k, v in os.environ.items() if k not in OPENBLAS_SLOWDOWN_VARIABLES}
+    env.update(OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    samples = {name: {} for name in contenders}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "times.json")
+        for _ in range(rounds):
+            for name in contenders:
+                cmd = [
+                    sys.executable,
+                    "-m",
+                    module,
+                    "--contender",
+                    name,
+                    "--threads",
+                    str(threads),
+                    "--json",
+                    path,
+                ]
+                subprocess.run(cmd + list(extra_args), env=env, check=True)
+                with open(path) as f:
+                    for case, seconds in json.load(f).items():
+                        samples[name].setdefault(case, []).append(seconds)
+    return {
+        name: {case: statistics.median(t) for case, t in cases.items()} for name, cases in samples.items()
+    }
+
+
+def write_times(times, path):
+    """Write a contender child's {case: seconds} to `path` as JSON (read by isolated_medians)."""
+    with open(path, "w") as f:
+        json.dump(times, f)
 
 
 def peak_gflops(threads, dtype_bytes=4, isa=None):
