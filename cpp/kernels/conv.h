@@ -3,10 +3,13 @@
 //   j*dw]
 // where g = k / (K / groups), Cg = C / groups, and x reads as 0 outside the input (zero padding; the
 // bottom/right padding is implied by out_h/out_w, so asymmetric "same" padding works).
-// Computed as im2col + GEMM: for image n and group g, Y_g (Kg x P) = W_g (Kg x Cg*kh*kw) * cols_g,
-// with P = out_h*out_w and cols (C*kh*kw x P) holding every receptive field as a column.
+// Computed as a GEMM per image and group: Y_g (Kg x P) = W_g (Kg x Cg*kh*kw) * cols_g, with P = out_h*out_w
+// and cols (C*kh*kw x P) holding every receptive field as a column; with horizontal stride 1 the GEMM
+// reads the columns in place from a padded copy of the input (the direct path), otherwise im2col builds
+// them.
 // Backward: dW_g += dY_g * cols_g^T (per-thread partial sums, reduced at the end), dcols_g = W_g^T * dY_g
-// then dX = col2im(dcols) (accumulating overlapping windows), db[k] = sum over n, oh, ow of dY.
+// then dX = col2im(dcols) (accumulating overlapping windows), db[k] = sum over n, oh, ow of dY. With both
+// strides 1, dX is instead the direct convolution of dY with the flipped, transposed weights.
 #pragma once
 #include <cstdint>
 

@@ -478,6 +478,47 @@ void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t m, int64_t 
     }
 }
 
+template <typename T>
+GatheredGemm<T>::GatheredGemm(int64_t m, int64_t k, const T* a, int64_t lda) {
+    const Kernels<T>& kr = active_kernels<T>();
+    m_ = m;
+    k_ = k;
+    mr_ = kr.mr;
+    nr_ = kr.nr;
+    kc_ = even_block(std::max<int64_t>(k, 1), kr.kc, 1);
+    m_padded_ = ceil_div(m, mr_) * mr_;
+    tile_ = kr.tile_gathered_b;
+    a_packed_.resize(static_cast<size_t>(m_padded_ * k));
+    for (int64_t pc = 0; pc < k; pc += kc_)
+        kr.pack_a(m, std::min(kc_, k - pc), a + pc, lda, 1, a_packed_.data() + pc * m_padded_);
+}
+
+template <typename T>
+void GatheredGemm<T>::run(int64_t rows, int64_t n, const T* b, int64_t b_step, const int64_t* offsets, T* c,
+                          int64_t c_step, int64_t ldc) const {
+    if (k_ == 0) {
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t i = 0; i < m_; ++i) std::fill(c + r * c_step + i * ldc, c + r * c_step + i * ldc + n, T(0));
+        return;
+    }
+    // PC slices; each MR-row A panel stays in L1 while it meets every NR-column tile of every B_r (in L2).
+    for (int64_t pc = 0; pc < k_; pc += kc_) {
+        const int64_t kc = std::min(kc_, k_ - pc);
+        const T beta = pc == 0 ? T(0) : T(1);
+        for (int64_t ir = 0; ir < m_; ir += mr_) {
+            const T* panel = a_packed_.data() + pc * m_padded_ + ir * kc;
+            for (int64_t r = 0; r < rows; ++r) {
+                for (int64_t jr = 0; jr < n; jr += nr_)
+                    tile_(kc, T(1), panel, b + r * b_step + jr, offsets + pc, beta, c + r * c_step + ir * ldc + jr,
+                          ldc, std::min(mr_, m_ - ir), std::min(nr_, n - jr));
+            }
+        }
+    }
+}
+
+template class GatheredGemm<float>;
+template class GatheredGemm<double>;
+
 std::string gemm_isa() { return active_isa_slot().load()->name; }
 
 std::vector<std::string> gemm_available_isas() {

@@ -22,6 +22,28 @@ void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t m, int64_t 
                   const T* a, int64_t lda, int64_t stride_a, const T* b, int64_t ldb, int64_t stride_b, T beta,
                   T* c, int64_t ldc, int64_t stride_c);
 
+// Products A * B where B is gathered in place, row p of B being n consecutive values at b + offsets[p] (for
+// a direct convolution: shifted rows of a padded image, so no im2col matrix is built). A (m x k) is
+// packed once, with the kernels active at construction, for any number of products. Single-threaded;
+// one object may be used from several threads at once.
+template <typename T>
+class GatheredGemm {
+public:
+    GatheredGemm(int64_t m, int64_t k, const T* a, int64_t lda);
+    // For r < rows: C_r[0:m, 0:n] := A * B_r with B_r(p, j) = b[r * b_step + offsets[p] + j] (p < k, j < n)
+    // and C_r at c + r * c_step, row stride ldc. Reads up to slack() - 1 values past each B row's n values
+    // (never used in C).
+    void run(int64_t rows, int64_t n, const T* b, int64_t b_step, const int64_t* offsets, T* c, int64_t c_step,
+             int64_t ldc) const;
+    int64_t slack() const { return nr_; }
+
+private:
+    using Tile = void (*)(int64_t, T, const T*, const T*, const int64_t*, T, T*, int64_t, int64_t, int64_t);
+    int64_t m_, k_, mr_, nr_, kc_, m_padded_;
+    Tile tile_;
+    std::vector<T> a_packed_;  // kc-deep slices, slice at pc * m_padded_, MR-row panels inside
+};
+
 // The instruction set whose kernels gemm runs: "avx512", "avx2" or "generic".
 std::string gemm_isa();
 // The instruction sets this build and CPU can run, best first.

@@ -28,6 +28,10 @@ struct Kernels {
     // The same contract with A read in place through its strides (rows >= mr are never read).
     void (*tile_strided_a)(int64_t k, T alpha, const T* a, int64_t rs_a, int64_t cs_a, const T* b, T beta,
                            T* c, int64_t ldc, int64_t mr, int64_t nr);
+    // The same contract with B gathered in place: B(p, j) = b[offsets[p] + j]; reads NR values per row
+    // whatever nr is.
+    void (*tile_gathered_b)(int64_t k, T alpha, const T* a, const T* b, const int64_t* offsets, T beta, T* c,
+                            int64_t ldc, int64_t mr, int64_t nr);
     // GEMV with rows of the matrix contiguous: out[i] = sum_p mat[i*ld + p] * x[p], i < rows.
     void (*dot_rows)(int64_t rows, int64_t k, const T* mat, int64_t ld, const T* x, T* out);
     // GEMV with columns contiguous: acc[j] += sum_p x[p*incx] * mat[p*ld + j], j < n.

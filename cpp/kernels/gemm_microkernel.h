@@ -64,13 +64,18 @@ inline void store_tile(typename S::V (&acc)[MR][NV], typename S::T alpha, typena
     }
 }
 
+// How a microkernel reads its operands. kPacked: packed A and B micro-panels. kStridedA: A in place (row i
+// at a + i*rs_a, step cs_a along k), packed B. kGatheredB: packed A, and row p of B is the NR consecutive
+// values at b + offsets[p] (B gathered in place, e.g. shifted rows of an image for a direct convolution).
+enum class Operands { kPacked, kStridedA, kGatheredB };
+
 // Register tile of RM rows x RV vectors, reading A panels of stride AS per k step and B panels of stride
-// BS per k step (a packed micro-panel: AS = MR, BS = NR; A in place: see tile_strided_a).
-// Rows >= mr of A are never read when kPackedA is false (they alias row 0).
-template <class S, int RM, int RV, bool kPackedA, int AS, int BS>
+// BS per k step (a packed micro-panel: AS = MR, BS = NR).
+// Rows >= mr of A are never read in kStridedA mode (they alias row 0).
+template <class S, int RM, int RV, Operands kMode, int AS, int BS>
 inline void tile_part(int64_t k, typename S::T alpha, const typename S::T* a, int64_t rs_a, int64_t cs_a,
-                      const typename S::T* TL_RESTRICT b, typename S::T beta, typename S::T* c, int64_t ldc,
-                      int64_t mr, int64_t nr) {
+                      const typename S::T* TL_RESTRICT b, const int64_t* offsets, typename S::T beta,
+                      typename S::T* c, int64_t ldc, int64_t mr, int64_t nr) {
     using T = typename S::T;
     constexpr int W = S::W;
     TL_UNROLL for (int i = 0; i < RM; ++i) {
@@ -81,7 +86,7 @@ inline void tile_part(int64_t k, typename S::T alpha, const typename S::T* a, in
     TL_UNROLL for (int i = 0; i < RM; ++i) {
         TL_UNROLL for (int v = 0; v < RV; ++v) acc[i][v] = S::zero();
     }
-    if (kPackedA) {
+    if (kMode == Operands::kPacked) {
 #pragma GCC unroll 4
         for (int64_t p = 0; p < k; ++p) {
             typename S::V bv[RV];
@@ -92,6 +97,18 @@ inline void tile_part(int64_t k, typename S::T alpha, const typename S::T* a, in
             }
             a += AS;
             b += BS;
+        }
+    } else if (kMode == Operands::kGatheredB) {
+#pragma GCC unroll 4
+        for (int64_t p = 0; p < k; ++p) {
+            const T* row = b + offsets[p];
+            typename S::V bv[RV];
+            TL_UNROLL for (int v = 0; v < RV; ++v) bv[v] = S::load(row + v * W);
+            TL_UNROLL for (int i = 0; i < RM; ++i) {
+                const auto ai = S::set1(a[i]);
+                TL_UNROLL for (int v = 0; v < RV; ++v) acc[i][v] = S::fma(ai, bv[v], acc[i][v]);
+            }
+            a += AS;
         }
     } else {
         const T* rows[RM];
@@ -111,27 +128,27 @@ inline void tile_part(int64_t k, typename S::T alpha, const typename S::T* a, in
 
 // Runs the smallest of the full, half-height and half-width tiles that covers mr x nr, so an edge
 // tile costs about its own size rather than a full MR x NR tile.
-template <class S, int MR, int NV, bool kPackedA>
+template <class S, int MR, int NV, Operands kMode>
 inline void tile_dispatch(int64_t k, typename S::T alpha, const typename S::T* a, int64_t rs_a, int64_t cs_a,
-                          const typename S::T* b, typename S::T beta, typename S::T* c, int64_t ldc, int64_t mr,
-                          int64_t nr) {
+                          const typename S::T* b, const int64_t* offsets, typename S::T beta, typename S::T* c,
+                          int64_t ldc, int64_t mr, int64_t nr) {
     constexpr int MH = (MR + 1) / 2, NH = (NV + 1) / 2, NR = NV * S::W;
     const bool half_rows = mr <= MH, half_cols = NV > 1 && nr <= NH * S::W;
     if (half_rows && half_cols)
-        tile_part<S, MH, NH, kPackedA, MR, NR>(k, alpha, a, rs_a, cs_a, b, beta, c, ldc, mr, nr);
+        tile_part<S, MH, NH, kMode, MR, NR>(k, alpha, a, rs_a, cs_a, b, offsets, beta, c, ldc, mr, nr);
     else if (half_rows)
-        tile_part<S, MH, NV, kPackedA, MR, NR>(k, alpha, a, rs_a, cs_a, b, beta, c, ldc, mr, nr);
+        tile_part<S, MH, NV, kMode, MR, NR>(k, alpha, a, rs_a, cs_a, b, offsets, beta, c, ldc, mr, nr);
     else if (half_cols)
-        tile_part<S, MR, NH, kPackedA, MR, NR>(k, alpha, a, rs_a, cs_a, b, beta, c, ldc, mr, nr);
+        tile_part<S, MR, NH, kMode, MR, NR>(k, alpha, a, rs_a, cs_a, b, offsets, beta, c, ldc, mr, nr);
     else
-        tile_part<S, MR, NV, kPackedA, MR, NR>(k, alpha, a, rs_a, cs_a, b, beta, c, ldc, mr, nr);
+        tile_part<S, MR, NV, kMode, MR, NR>(k, alpha, a, rs_a, cs_a, b, offsets, beta, c, ldc, mr, nr);
 }
 
 // Microkernel on a packed A micro-panel (MR x k) and a packed B micro-panel (k x NR).
 template <class S, int MR, int NV>
 void tile_packed(int64_t k, typename S::T alpha, const typename S::T* a, const typename S::T* b,
                  typename S::T beta, typename S::T* c, int64_t ldc, int64_t mr, int64_t nr) {
-    tile_dispatch<S, MR, NV, true>(k, alpha, a, 0, 0, b, beta, c, ldc, mr, nr);
+    tile_dispatch<S, MR, NV, Operands::kPacked>(k, alpha, a, 0, 0, b, nullptr, beta, c, ldc, mr, nr);
 }
 
 // Microkernel reading A in place (row i at a + i*rs_a, step cs_a along k) and a packed B micro-panel.
@@ -139,7 +156,16 @@ template <class S, int MR, int NV>
 void tile_strided_a(int64_t k, typename S::T alpha, const typename S::T* a, int64_t rs_a, int64_t cs_a,
                     const typename S::T* b, typename S::T beta, typename S::T* c, int64_t ldc, int64_t mr,
                     int64_t nr) {
-    tile_dispatch<S, MR, NV, false>(k, alpha, a, rs_a, cs_a, b, beta, c, ldc, mr, nr);
+    tile_dispatch<S, MR, NV, Operands::kStridedA>(k, alpha, a, rs_a, cs_a, b, nullptr, beta, c, ldc, mr, nr);
+}
+
+// Microkernel on a packed A micro-panel and B gathered in place: B(p, j) = b[offsets[p] + j]. Reads the
+// full NR values of each row even when nr < NR (only nr columns reach C).
+template <class S, int MR, int NV>
+void tile_gathered_b(int64_t k, typename S::T alpha, const typename S::T* a, const typename S::T* b,
+                     const int64_t* offsets, typename S::T beta, typename S::T* c, int64_t ldc, int64_t mr,
+                     int64_t nr) {
+    tile_dispatch<S, MR, NV, Operands::kGatheredB>(k, alpha, a, 0, 0, b, offsets, beta, c, ldc, mr, nr);
 }
 
 // Packs op(A)[0:mc, 0:kc] into MR-row micro-panels, zero padding the last one.
@@ -291,6 +317,7 @@ constexpr Kernels<typename S::T> make_kernels() {
             &pack_b<S, NV * S::W>,
             &tile_packed<S, MR, NV>,
             &tile_strided_a<S, MR, NV>,
+            &tile_gathered_b<S, MR, NV>,
             &dot_rows<S>,
             &axpy_rows<S>};
 }

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -40,6 +40,7 @@ def test_zero_variance_features_do_not_divide_by_zero():
 
 
 @given(x=arrays(np.float64, st.tuples(st.integers(1, 20), st.integers(1, 5)), elements=finite))
+@example(x=np.array([[5e-324], [0.0]]))  # a subnormal span: 1 / span overflows
 def test_minmax_scaler_range_and_inverse(x):
     scaler = MinMaxScaler(feature_range=(2.0, 3.0)).fit(x)
     y = scaler.transform(x)

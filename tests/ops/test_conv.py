@@ -8,7 +8,7 @@ import tensorlite as tl
 import tensorlite.nn.functional as F
 
 from harness import OpTestCase, assert_close
-from reference.conv import conv2d_reference
+from reference.conv import conv2d_backward_reference, conv2d_reference
 
 
 def explicit_padding(padding, kernel, dilation):
@@ -121,19 +121,65 @@ def test_result_does_not_depend_on_thread_count(batch):
 
 
 def test_large_image_uses_column_tiles_and_stays_correct():
-    """The column matrix of one image (576 rows x 38*128 columns in float64, 22 MiB) exceeds the 4 MiB tile
-    budget, so the image is processed 7 output rows at a time; forward against the reference, backward by
-    the adjoint identities <dy, y(x, W)> = <dx, x> = <dW, W> of the bilinear map."""
+    """The column matrix of one image (576 rows x 38*64 columns in float64, 11 MiB) exceeds the 4 MiB tile
+    budget, so the im2col path (horizontal stride 2) processes it a band of output rows at a time; forward
+    against the reference, backward by the adjoint identities <dy, y(x, W)> = <dx, x> = <dW, W> of the
+    bilinear map."""
     rng = np.random.default_rng(2)
     x, w = rng.standard_normal((1, 64, 40, 130)), rng.standard_normal((2, 64, 3, 3))
     xt, wt = tl.tensor(x, requires_grad=True), tl.tensor(w, requires_grad=True)
-    y = F.conv2d(xt, wt, stride=(1, 1), padding=(0, 0))
-    assert_close(y, conv2d_reference(x, w), np.float64)
+    y = F.conv2d(xt, wt, stride=(1, 2), padding=(0, 0))
+    assert_close(y, conv2d_reference(x, w, stride=(1, 2)), np.float64)
     dy = rng.standard_normal(y.shape)
     y.backward(tl.tensor(dy))
     inner = float(np.sum(dy * y.numpy()))
     assert np.isclose(float(np.sum(xt.grad.numpy() * x)), inner, rtol=1e-10)
     assert np.isclose(float(np.sum(wt.grad.numpy() * w)), inner, rtol=1e-10)
+
+
+# Horizontal stride 1 takes the direct path (no im2col: the GEMM reads shifted input rows in place) for the
+# forward, and for dx too when both strides are 1. Each case is chosen to reach a part of it: rows wider
+# than one 16-column register tile with a ragged edge, more channels than one 6-row panel, taps deeper
+# than one k slice (450 > 392 / 256), a single image split into bands of rows across threads, vertical
+# stride and dilation, groups, asymmetric "same" padding, and padding wider than the kernel's reach
+# (the dx convolution then has negative padding).
+DIRECT_PATH_CASES = [
+    ((1, 50, 9, 37), (13, 50, 3, 3), {"padding": 1}),
+    ((3, 6, 12, 40), (8, 3, 3, 2), {"stride": (2, 1), "padding": (2, 1), "dilation": (2, 3), "groups": 2}),
+    ((2, 4, 7, 21), (5, 4, 2, 4), {"padding": "same", "dilation": (1, 2)}),
+    ((2, 3, 5, 20), (4, 3, 1, 2), {"padding": (1, 3)}),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("x_shape, w_shape, params", DIRECT_PATH_CASES)
+def test_direct_path_forward_and_backward_match_the_reference(x_shape, w_shape, params, dtype):
+    rng = np.random.default_rng(len(x_shape) + x_shape[-1])
+    x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
+    b = rng.standard_normal(w_shape[0])
+    xt, wt, bt = (tl.tensor(a.astype(dtype), requires_grad=True) for a in (x, w, b))
+    y = F.conv2d(xt, wt, bt, **params)
+    p = {"stride": 1, "dilation": 1, "groups": 1} | params
+    stride, dilation, padding = (
+        p[key] if isinstance(p[key], (tuple, str)) else (p[key],) * 2
+        for key in ("stride", "dilation", "padding")
+    )
+    pads = explicit_padding(padding, w_shape[2:], dilation)
+    expected = conv2d_reference(x, w, b, stride, pads, dilation, p["groups"])
+    dy = rng.standard_normal(expected.shape)
+    y.backward(tl.tensor(dy.astype(dtype)))
+    expected_grads = conv2d_backward_reference(x, w, dy, stride, pads, dilation, p["groups"])
+    # float32: each output sums depth = C/groups*kh*kw products of unit-normal values, so its rounding error
+    # grows like sqrt(depth) * 2^-24 * the partial sums' size (~sqrt(depth)); 4x margin.
+    depth = w_shape[1] * w_shape[2] * w_shape[3]
+    tol = (
+        {"rtol": 2e-4, "atol": 4 * depth * 2.0**-24}
+        if dtype == np.float32
+        else {"rtol": 1e-10, "atol": 1e-11}
+    )
+    for got, want in zip((y, xt.grad, wt.grad, bt.grad), (expected, *expected_grads)):
+        assert got.dtype == dtype
+        np.testing.assert_allclose(got.numpy().astype(np.float64), want, **tol)
 
 
 def test_gradients_only_for_inputs_that_require_them():

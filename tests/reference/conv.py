@@ -29,3 +29,32 @@ def conv2d_reference(
                     ]
                     out[b, o, oh, ow] = np.sum(window * weight[o]) + (0.0 if bias is None else bias[o])
     return out
+
+
+def conv2d_backward_reference(
+    x, weight, dy, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1
+):
+    """(dx, dW, db) of conv2d_reference for the output gradient dy: every output element (n, k, oh, ow)
+    sends dy * weight[k] back to its window of x_pad and dy * window to dW[k]."""
+    x = np.asarray(x, np.float64)
+    x_pad = np.pad(x, ((0, 0), (0, 0)) + tuple(tuple(p) for p in padding))
+    weight, dy = np.asarray(weight, np.float64), np.asarray(dy, np.float64)
+    dx_pad, dw = np.zeros_like(x_pad), np.zeros_like(weight)
+    k, cg, kh, kw = weight.shape
+    (sh, sw), (dh, dw_) = stride, dilation
+    for b in range(x.shape[0]):
+        for o in range(k):
+            g = o // (k // groups)
+            for oh in range(dy.shape[2]):
+                for ow in range(dy.shape[3]):
+                    window = (
+                        b,
+                        slice(g * cg, (g + 1) * cg),
+                        slice(oh * sh, oh * sh + dh * (kh - 1) + 1, dh),
+                        slice(ow * sw, ow * sw + dw_ * (kw - 1) + 1, dw_),
+                    )
+                    dx_pad[window] += dy[b, o, oh, ow] * weight[o]
+                    dw[o] += dy[b, o, oh, ow] * x_pad[window]
+    (top, _), (left, _) = padding
+    dx = dx_pad[:, :, top : top + x.shape[2], left : left + x.shape[3]]
+    return dx, dw, dy.sum(axis=(0, 2, 3))

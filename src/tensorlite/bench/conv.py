@@ -1,17 +1,25 @@
-"""conv2d and max_pool2d against a vectorized NumPy im2col baseline and PyTorch CPU (when installed), same run.
+"""conv2d and max_pool2d against a vectorized NumPy im2col baseline and PyTorch CPU (when installed), same run;
+each library is timed alone in its own processes (bench.common.isolated_medians).
 
 Run: python benchmarks/bench_conv.py [--quick] [--threads N] [--json PATH]
 """
 
 import argparse
-import statistics
-import time
 
 import numpy as np
 
 import tensorlite as tl
 import tensorlite.nn.functional as F
-from tensorlite.bench.common import Row, median_seconds, peak_gflops, print_table, torch_or_none, write_json
+from tensorlite.bench.common import (
+    Row,
+    isolated_medians,
+    median_seconds,
+    peak_gflops,
+    print_table,
+    torch_or_none,
+    write_json,
+    write_times,
+)
 
 # (name, input shape, weight shape, padding); stride 1.
 CONV_CASES = [
@@ -138,63 +146,89 @@ def _pool_calls(x, torch):
     return calls
 
 
-def interleaved_medians(fns, repeats, warmup, settle_seconds=0.1):
-    """Median seconds of each callable in `fns` (name -> fn), sampled in turn (one sample of each per round) so
-    that all see the same load on a shared machine. Before each sample the process sleeps `settle_seconds`:
-    OpenBLAS and OpenMP worker threads keep spinning for a while after a call and would otherwise steal the
-    cores from whichever library is timed next."""
-    for fn in fns.values():
-        median_seconds(fn, repeats=1, warmup=warmup)
-    samples = {name: [] for name in fns}
-    for _ in range(repeats):
-        for name, fn in fns.items():
-            time.sleep(settle_seconds)
-            samples[name].append(median_seconds(fn, repeats=1, warmup=0))
-    return {name: statistics.median(times) for name, times in samples.items()}
+BASELINE_LABELS = {"numpy": ("numpy im2col", "numpy reshape-max"), "pytorch": ("pytorch", "pytorch")}
 
 
-def _rows(case, shape, calls, repeats, warmup, work, unit, peak):
-    """One row per baseline for each phase (forward, forward+backward) that tensorlite and it both have."""
-    rows = []
-    for phase, label in ((0, "fwd"), (1, "fwd+bwd")):
-        fns = {name: pair[phase] for name, pair in calls.items() if pair[phase] is not None}
-        times = interleaved_medians(fns, repeats, warmup)
-        ours = times.pop("tensorlite")
-        for name, seconds in times.items():
-            rows.append(
-                Row(f"{case} {label}", shape, ours * 1e3, name, seconds * 1e3, work[phase], unit, peak)
-            )
-    return rows
-
-
-def run(quick=False, threads=None):
-    """Benchmark rows for the conv and pool cases: forward and forward+backward, each beside the NumPy
-    baselines and PyTorch CPU (when installed), all timed in turn in this run."""
-    threads = threads or tl.get_num_threads()
-    tl.set_num_threads(threads)
-    torch = torch_or_none()
-    if torch is not None:
-        torch.set_num_threads(threads)
-    repeats, warmup = (3, 1) if quick else (9, 2)
-    peak = peak_gflops(threads)
-    rng = np.random.default_rng(0)
-    rows = []
+def _case_data(rng):
+    """(name, input, weight, bias, pad) for each conv case, the same arrays in every process (seeded)."""
+    data = []
     for name, x_shape, w_shape, pad in CONV_CASES:
         x = rng.standard_normal(x_shape).astype(np.float32)
         w = rng.standard_normal(w_shape).astype(np.float32)
         b = rng.standard_normal(w_shape[0]).astype(np.float32)
+        data.append((name, x, w, b, pad))
+    return data
+
+
+def _contender_calls(contender, torch):
+    """{case: (forward, forward+backward or None)} for one library."""
+    rng = np.random.default_rng(0)
+    calls = {}
+    for name, x, w, b, pad in _case_data(rng):
+        if contender == "tensorlite":
+            calls[name] = _tl_conv_calls(x, w, b, pad)
+        elif contender == "numpy":
+            calls[name] = _numpy_conv_calls(x, w, b, pad)
+        else:
+            calls[name] = _torch_conv_calls(torch, x, w, b, pad)
+    pool_label = {"tensorlite": "tensorlite", "numpy": "numpy reshape-max", "pytorch": "pytorch"}[contender]
+    calls["max_pool2d 2x2"] = _pool_calls(rng.standard_normal(POOL_SHAPE).astype(np.float32), torch)[
+        pool_label
+    ]
+    return calls
+
+
+def time_contender(contender, quick, threads):
+    """{"case phase": median seconds} for one library at `threads` threads (run in a child process)."""
+    torch = None
+    if contender == "pytorch":
+        import torch
+
+        torch.set_num_threads(threads)
+    tl.set_num_threads(threads)
+    repeats, warmup = (3, 1) if quick else (7, 2)
+    times = {}
+    for case, pair in _contender_calls(contender, torch).items():
+        for phase, fn in zip(("fwd", "fwd+bwd"), pair):
+            if fn is not None:
+                times[f"{case} {phase}"] = median_seconds(fn, repeats=repeats, warmup=warmup, min_time=0.02)
+    return times
+
+
+def run(quick=False, threads=None):
+    """Benchmark rows for the conv and pool cases, forward and forward+backward, beside the NumPy baselines
+    and PyTorch CPU (when installed); each library timed alone in its own processes
+    (bench.common.isolated_medians)."""
+    threads = threads or tl.get_num_threads()
+    contenders = ["tensorlite", "numpy"] + (["pytorch"] if torch_or_none() is not None else [])
+    extra = ["--quick"] if quick else []
+    times = isolated_medians(
+        "tensorlite.bench.conv", contenders, threads, rounds=2 if quick else 3, extra_args=extra
+    )
+    ours = times.pop("tensorlite")
+    peak = peak_gflops(threads)
+    rows = []
+    for name, x_shape, w_shape, _ in CONV_CASES:
         out_hw = x_shape[2] * x_shape[3]  # stride 1, "same"-sized padding
         flops = 2.0 * x_shape[0] * w_shape[0] * out_hw * w_shape[1] * w_shape[2] * w_shape[3]
-        calls = {"tensorlite": _tl_conv_calls(x, w, b, pad), "numpy im2col": _numpy_conv_calls(x, w, b, pad)}
-        if torch is not None:
-            calls["pytorch"] = _torch_conv_calls(torch, x, w, b, pad)
-        shape = f"{x_shape}x{w_shape[:2]}"
-        rows += _rows(name, shape, calls, repeats, warmup, (flops, 3 * flops), "GFLOP/s", peak)
-    x = rng.standard_normal(POOL_SHAPE).astype(np.float32)
-    moved = 4.0 * (x.size + x.size // 4)  # bytes read + written by the forward
-    rows += _rows(
-        "max_pool2d 2x2", str(POOL_SHAPE), _pool_calls(x, torch), repeats, warmup, (moved, 0.0), "GB/s", 0.0
-    )
+        for phase, work in (("fwd", flops), ("fwd+bwd", 3 * flops)):
+            key = f"{name} {phase}"
+            for contender, baseline in times.items():
+                label = BASELINE_LABELS[contender][0]
+                if key in baseline:
+                    shape = f"{x_shape}x{w_shape[:2]}"
+                    rows.append(
+                        Row(key, shape, ours[key] * 1e3, label, baseline[key] * 1e3, work, "GFLOP/s", peak)
+                    )
+    moved = 4.0 * (np.prod(POOL_SHAPE) * 5 // 4)  # bytes read + written by the forward
+    for phase, work in (("fwd", moved), ("fwd+bwd", 0.0)):
+        key = f"max_pool2d 2x2 {phase}"
+        for contender, baseline in times.items():
+            if key in baseline:
+                label = BASELINE_LABELS[contender][1]
+                rows.append(
+                    Row(key, str(POOL_SHAPE), ours[key] * 1e3, label, baseline[key] * 1e3, work, "GB/s", 0.0)
+                )
     return rows
 
 
@@ -203,7 +237,13 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     parser.add_argument("--threads", type=int, default=None, help="threads for tensorlite and PyTorch")
     parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
+    parser.add_argument("--contender", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.contender is not None:
+        write_times(
+            time_contender(args.contender, args.quick, args.threads or tl.get_num_threads()), args.json
+        )
+        return
     rows = run(quick=args.quick, threads=args.threads)
     print_table(
         rows,

@@ -91,7 +91,9 @@ class MinMaxScaler(_Scaler):
         lo, hi = self.feature_range
         self.data_min_, self.data_max_ = array.min(axis=0), array.max(axis=0)
         span = self.data_max_ - self.data_min_
-        self.scale_ = (hi - lo) / np.where(span > 0, span, 1.0)
+        # A span so small that (hi - lo) / span overflows (a subnormal one) counts as constant, like zero.
+        usable = span > (hi - lo) / np.finfo(np.float64).max
+        self.scale_ = (hi - lo) / np.where(usable, span, 1.0)
         self._scale = 1.0 / self.scale_
         self._shift = self.data_min_ - lo * self._scale
 
