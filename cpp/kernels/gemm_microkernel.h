@@ -176,7 +176,18 @@ void pack_a(int64_t mc, int64_t kc, const typename S::T* a, int64_t rs_a, int64_
         const int64_t mr = mc - i0 < MR ? mc - i0 : MR;
         const T* src = a + i0 * rs_a;
         if (mr == MR && rs_a == 1) {  // A transposed in memory: MR contiguous values per k step
-            for (int64_t p = 0; p < kc; ++p) {
+            int64_t p = 0;
+            constexpr int NV = (MR + S::W - 1) / S::W;
+            static_assert(NV * S::W <= 2 * MR, "a vector copy may spill only into the next k step's slot");
+            if (MR % S::W != 0 && cs_a >= MR + S::W) {
+                // Whole vectors that run past the MR values: the extra lanes land in the next k step's
+                // slot, which the next store overwrites (the last step is copied exactly, below); the
+                // extra values read lie before the next k step's last value (cs_a >= MR + W).
+                for (; p + 1 < kc; ++p) {
+                    TL_UNROLL for (int v = 0; v < NV; ++v) S::store(dst + p * MR + v * S::W, S::load(src + p * cs_a + v * S::W));
+                }
+            }
+            for (; p < kc; ++p) {
                 TL_UNROLL for (int i = 0; i < MR; ++i) dst[p * MR + i] = src[p * cs_a + i];
             }
         } else if (mr == MR && cs_a == 1) {  // rows contiguous along k: W x W blocks transposed in registers
@@ -232,6 +243,11 @@ void pack_b(int64_t kc, int64_t nc, const typename S::T* b, int64_t rs_b, int64_
             }
             for (; p < kc; ++p) {
                 for (int64_t j = 0; j < NR; ++j) dst[p * NR + j] = src[j * cs_b + p];
+            }
+        } else if (cs_b == 1) {  // the last, partial micro-panel of row-major B
+            for (int64_t p = 0; p < kc; ++p) {
+                for (int64_t j = 0; j < nr; ++j) dst[p * NR + j] = src[p * rs_b + j];
+                for (int64_t j = nr; j < NR; ++j) dst[p * NR + j] = T(0);
             }
         } else {
             for (int64_t p = 0; p < kc; ++p) {
