@@ -11,12 +11,15 @@
 #include "kernels/conv.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <memory>
+#include <stdexcept>
 
 #include "kernels/gemm.h"
 #include "kernels/runtime.h"
 #include "kernels/window.h"
+#include "kernels/winograd.h"
 
 #ifdef TENSORLITE_OPENMP
 #include <omp.h>
@@ -33,6 +36,21 @@ constexpr int64_t kColumnBufferBytes = 4 * 1024 * 1024;
 // Below this many multiply-adds per call the loops stay on one thread: waking a team costs more than it
 // saves (and much more on a busy machine).
 constexpr int64_t kParallelMinWork = 1 << 17;
+
+// Winograd is chosen when both channel counts of the pass reach this (measured: see conv2d_algorithm).
+constexpr int64_t kWinogradMinChannels = 16;
+
+enum class Override { automatic, im2col, winograd };
+std::atomic<Override>& algorithm_override() {
+    static std::atomic<Override> slot{Override::automatic};
+    return slot;
+}
+
+// 3x3, stride 1, dilation 1, one group: the geometry winograd_conv2d computes (any padding).
+bool winograd_applies(const ConvGeometry& g) {
+    return g.kernel_h == 3 && g.kernel_w == 3 && g.stride_h == 1 && g.stride_w == 1 && g.dilation_h == 1 &&
+           g.dilation_w == 1 && g.groups == 1;
+}
 
 int thread_index() {
 #ifdef TENSORLITE_OPENMP
@@ -81,7 +99,67 @@ std::unique_ptr<T[]> column_buffer(const ConvPlan& p, const ConvGeometry& g, int
                     : std::unique_ptr<T[]>(new T[(p.col_rows + extra_rows) * p.tile_rows * g.out_w]);
 }
 
+// y := conv2d(x, w) + bias by Winograd (g must satisfy winograd_applies).
+template <typename T>
+void winograd_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeometry& g) {
+    std::unique_ptr<T[]> u(new T[16 * g.out_channels * g.in_channels]);
+    winograd_weight(w, g.out_channels, g.in_channels, false, u.get());
+    winograd_conv2d(x, u.get(), bias, y,
+                    WinogradShape{g.batch, g.in_channels, g.in_h, g.in_w, g.out_channels, g.out_h, g.out_w,
+                                  g.pad_h, g.pad_w});
+}
+
+// dx := conv2d(dy, w') with w'[c, k, i, j] = w[k, c, 2 - i, 2 - j], padding 2 - pad, output in_h x in_w:
+// dx[c, ih, iw] = sum_{k, i, j} w[k, c, i, j] dy[k, ih + pad_h - i, iw + pad_w - j] (the adjoint of forward).
+template <typename T>
+void winograd_backward_data(const T* w, const T* dy, T* dx, const ConvGeometry& g) {
+    std::unique_ptr<T[]> u(new T[16 * g.in_channels * g.out_channels]);
+    winograd_weight(w, g.in_channels, g.out_channels, true, u.get());
+    winograd_conv2d(dy, u.get(), static_cast<const T*>(nullptr), dx,
+                    WinogradShape{g.batch, g.out_channels, g.out_h, g.out_w, g.in_channels, g.in_h, g.in_w,
+                                  2 - g.pad_h, 2 - g.pad_w});
+}
+
 }  // namespace
+
+ConvAlgorithm conv2d_algorithm(const ConvGeometry& g, ConvPass pass, int64_t elem_bytes) {
+    (void)elem_bytes;
+    const Override o = algorithm_override().load();
+    if (o == Override::im2col || !winograd_applies(g)) return ConvAlgorithm::im2col;
+    if (o == Override::winograd) return ConvAlgorithm::winograd;
+    const int64_t in = pass == ConvPass::forward ? g.in_channels : g.out_channels;
+    const int64_t out = pass == ConvPass::forward ? g.out_channels : g.in_channels;
+    return in >= kWinogradMinChannels && out >= kWinogradMinChannels ? ConvAlgorithm::winograd
+                                                                       : ConvAlgorithm::im2col;
+}
+
+const char* conv_algorithm_name(ConvAlgorithm a) {
+    return a == ConvAlgorithm::winograd ? "winograd" : "im2col";
+}
+
+void set_conv2d_algorithm(const std::string& name) {
+    if (name == "auto") {
+        algorithm_override().store(Override::automatic);
+    } else if (name == "im2col") {
+        algorithm_override().store(Override::im2col);
+    } else if (name == "winograd") {
+        algorithm_override().store(Override::winograd);
+    } else {
+        throw std::invalid_argument("set_conv2d_algorithm: unknown algorithm '" + name +
+                                    "' (auto, im2col or winograd)");
+    }
+}
+
+std::string conv2d_algorithm_override() {
+    switch (algorithm_override().load()) {
+        case Override::im2col:
+            return "im2col";
+        case Override::winograd:
+            return "winograd";
+        default:
+            return "auto";
+    }
+}
 
 template <typename T>
 void im2col(const T* image, const ConvGeometry& g, int64_t oh0, int64_t oh1, T* cols) {
@@ -145,6 +223,10 @@ void col2im(const T* cols, const ConvGeometry& g, int64_t oh0, int64_t oh1, T* i
 
 template <typename T>
 void conv2d_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeometry& g) {
+    if (conv2d_algorithm(g, ConvPass::forward, sizeof(T)) == ConvAlgorithm::winograd) {
+        winograd_forward(x, w, bias, y, g);
+        return;
+    }
     const ConvPlan p = make_plan<T>(g);
     const int64_t items = g.batch * p.tiles;
     const bool over_items = p.worth_threads && items >= get_num_threads();
@@ -219,7 +301,13 @@ void conv2d_backward(const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, c
             db[k] = static_cast<T>(sum);
         }
     }
-    if (!dx && !dw) return;
+    // dx by im2col (col2im of W^T dY) in the loop below, or null when Winograd computes it here.
+    T* dx_cols = dx;
+    if (dx && conv2d_algorithm(g, ConvPass::backward_data, sizeof(T)) == ConvAlgorithm::winograd) {
+        winograd_backward_data(w, dy, dx, g);
+        dx_cols = nullptr;
+    }
+    if (!dx_cols && !dw) return;
     const int64_t weight_size = g.out_channels * p.group_depth;
     const int threads = get_num_threads();
     const bool over_images = p.worth_threads && g.batch >= threads;
@@ -238,7 +326,7 @@ void conv2d_backward(const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, c
         for (int64_t n = 0; n < g.batch; ++n) {
             const T* image = x + n * g.in_channels * p.in_plane;
             const T* dy_n = dy + n * g.out_channels * p.out_plane;
-            T* dx_n = dx ? dx + n * g.in_channels * p.in_plane : nullptr;
+            T* dx_n = dx_cols ? dx_cols + n * g.in_channels * p.in_plane : nullptr;
             if (dx_n && !p.direct) std::fill(dx_n, dx_n + g.in_channels * p.in_plane, T(0));
             for (int64_t t = 0; t < p.tiles; ++t) {
                 const int64_t oh0 = t * p.tile_rows, oh1 = std::min(g.out_h, oh0 + p.tile_rows);

@@ -7,8 +7,13 @@
 // with P = out_h*out_w and cols (C*kh*kw x P) holding every receptive field as a column.
 // Backward: dW_g += dY_g * cols_g^T (per-thread partial sums, reduced at the end), dcols_g = W_g^T * dY_g
 // then dX = col2im(dcols) (accumulating overlapping windows), db[k] = sum over n, oh, ow of dY.
+// For stride 1, dilation 1, one group and 3x3 kernels with enough channels, the forward pass and dX
+// run Winograd F(2x2, 3x3) instead (winograd.h), dX as the adjoint convolution
+//   dx = conv2d(dy, w') with w'[c, k, i, j] = w[k, c, 2 - i, 2 - j] and padding 2 - pad;
+// dW always runs im2col + GEMM. conv2d_algorithm says which one a pass takes.
 #pragma once
 #include <cstdint>
+#include <string>
 
 namespace tl {
 
@@ -19,6 +24,21 @@ struct ConvGeometry {
     int64_t groups;
     int64_t out_h, out_w;
 };
+
+// The algorithm a pass of conv2d runs: the forward pass (y) or the backward-data pass (dx).
+enum class ConvPass { forward, backward_data };
+enum class ConvAlgorithm { im2col, winograd };
+
+// Which algorithm conv2d_forward / conv2d_backward run for `pass` of this geometry with elements of
+// elem_bytes bytes (4 or 8): Winograd where it applies and is measured faster (see conv.cpp), unless
+// set_conv2d_algorithm overrides the choice.
+ConvAlgorithm conv2d_algorithm(const ConvGeometry& g, ConvPass pass, int64_t elem_bytes);
+const char* conv_algorithm_name(ConvAlgorithm a);
+
+// "auto" (the measured choice), "im2col" (never Winograd) or "winograd" (wherever it applies: 3x3,
+// stride 1, dilation 1, one group), for tests and benchmarks; std::invalid_argument for another name.
+void set_conv2d_algorithm(const std::string& name);
+std::string conv2d_algorithm_override();
 
 // cols (C*kh*kw rows x (oh1-oh0)*out_w columns) := the receptive fields of output rows [oh0, oh1) of
 // one image (C x in_h x in_w). Row (c*kh + i)*kw + j holds tap (i, j) of channel c.
