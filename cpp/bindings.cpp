@@ -681,13 +681,12 @@ py::tuple conv2d_backward(py::array x, py::array w, py::array dy, Pair stride, P
 py::tuple conv2d_algorithm(py::array x, py::array w, Pair stride, Pair padding, Pair dilation, int64_t groups,
                            Pair out_size) {
     const tl::ConvGeometry g = conv_geometry("conv2d_algorithm", x, w, stride, padding, dilation, groups, out_size);
-    return dispatch_float("conv2d_algorithm", x, [&](auto t) -> py::tuple {
+    dispatch_float("conv2d_algorithm", x, [&](auto t) {
         using T = decltype(t);
         require_dtype<T>("conv2d_algorithm", "weight", w);
-        const int64_t bytes = sizeof(T);
-        return py::make_tuple(tl::conv_algorithm_name(tl::conv2d_algorithm(g, tl::ConvPass::forward, bytes)),
-                              tl::conv_algorithm_name(tl::conv2d_algorithm(g, tl::ConvPass::backward_data, bytes)));
     });
+    return py::make_tuple(tl::conv_algorithm_name(tl::conv2d_algorithm(g, tl::ConvPass::forward)),
+                          tl::conv_algorithm_name(tl::conv2d_algorithm(g, tl::ConvPass::backward_data)));
 }
 
 tl::PoolGeometry pool_geometry(const char* op, const py::array& x, const Pair& kernel, const Pair& stride,

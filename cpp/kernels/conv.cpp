@@ -37,8 +37,18 @@ constexpr int64_t kColumnBufferBytes = 4 * 1024 * 1024;
 // saves (and much more on a busy machine).
 constexpr int64_t kParallelMinWork = 1 << 17;
 
-// Winograd is chosen when both channel counts of the pass reach this (measured: see conv2d_algorithm).
-constexpr int64_t kWinogradMinChannels = 16;
+// Where Winograd runs (winograd_pays). Its 16 GEMMs have depth C, the input transform costs C and the
+// output transform K per 2x2 tile, so it pays with enough input channels C, not too many output channels
+// K per input channel, and enough tiles for the threads to share. Measured (Winograd time against im2col,
+// 2 threads, float32; float64 gains more), N x C x H x H inputs, H = 8, 16, 28, 32, C and K in 1..256:
+//   C = 1, 2, 3: 0.2-0.8x for K >= 8 (1 -> 32 on 64 x 28 x 28: 0.25x fwd; 3 -> 16 on 32 x 32 x 32: 0.77x);
+//   C = 4: 1.0-1.5x for K = 4, 0.7-0.9x for K = 16, 0.5-0.7x for K = 64;
+//   C = 8: 1.2-1.8x for K <= 8, 1.0-1.4x for K = 16 (dx 0.8-0.9x), 0.7-1.0x for K = 64;
+//   C = 16: 1.4-1.8x for K = 16, K = 32 forward 1.1-1.8x but dx 0.8-1.3x, K = 64 0.9-1.3x (dx 0.8-0.9x);
+//   C >= 32: 1.4-2.9x for K <= 2C (e.g. 64 -> 64 on 32 x 32 x 32: 2.0x fwd, 1.7x dx), K = 4C 0.9-1.6x;
+//   fewer than 128 tiles (N * ceil(out_h/2) * ceil(out_w/2)): 0.3-1.3x (1 x 64 x 8 x 8, 64 -> 64: 0.5x).
+constexpr int64_t kWinogradMinChannels = 8;  // C
+constexpr int64_t kWinogradMinTiles = 128;
 
 enum class Override { automatic, im2col, winograd };
 std::atomic<Override>& algorithm_override() {
@@ -50,6 +60,17 @@ std::atomic<Override>& algorithm_override() {
 bool winograd_applies(const ConvGeometry& g) {
     return g.kernel_h == 3 && g.kernel_w == 3 && g.stride_h == 1 && g.stride_w == 1 && g.dilation_h == 1 &&
            g.dilation_w == 1 && g.groups == 1;
+}
+
+// Whether Winograd is measured faster than im2col for `pass` (constants above): C >= 8; K <= C, or
+// K <= 2C from C = 16 (forward) or C = 32 (backward data); at least 128 tiles of the pass's output.
+bool winograd_pays(const ConvGeometry& g, ConvPass pass) {
+    const bool forward = pass == ConvPass::forward;
+    const int64_t c = g.in_channels, k = g.out_channels;
+    const int64_t ratio = c >= (forward ? 16 : 32) ? 2 : 1;
+    const int64_t h = forward ? g.out_h : g.in_h, w = forward ? g.out_w : g.in_w;
+    const int64_t tiles = g.batch * ((h + 1) / 2) * ((w + 1) / 2);
+    return c >= kWinogradMinChannels && k <= ratio * c && tiles >= kWinogradMinTiles;
 }
 
 int thread_index() {
@@ -122,15 +143,11 @@ void winograd_backward_data(const T* w, const T* dy, T* dx, const ConvGeometry& 
 
 }  // namespace
 
-ConvAlgorithm conv2d_algorithm(const ConvGeometry& g, ConvPass pass, int64_t elem_bytes) {
-    (void)elem_bytes;
+ConvAlgorithm conv2d_algorithm(const ConvGeometry& g, ConvPass pass) {
     const Override o = algorithm_override().load();
     if (o == Override::im2col || !winograd_applies(g)) return ConvAlgorithm::im2col;
-    if (o == Override::winograd) return ConvAlgorithm::winograd;
-    const int64_t in = pass == ConvPass::forward ? g.in_channels : g.out_channels;
-    const int64_t out = pass == ConvPass::forward ? g.out_channels : g.in_channels;
-    return in >= kWinogradMinChannels && out >= kWinogradMinChannels ? ConvAlgorithm::winograd
-                                                                       : ConvAlgorithm::im2col;
+    const bool winograd = o == Override::winograd || winograd_pays(g, pass);
+    return winograd ? ConvAlgorithm::winograd : ConvAlgorithm::im2col;
 }
 
 const char* conv_algorithm_name(ConvAlgorithm a) {
@@ -223,7 +240,7 @@ void col2im(const T* cols, const ConvGeometry& g, int64_t oh0, int64_t oh1, T* i
 
 template <typename T>
 void conv2d_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeometry& g) {
-    if (conv2d_algorithm(g, ConvPass::forward, sizeof(T)) == ConvAlgorithm::winograd) {
+    if (conv2d_algorithm(g, ConvPass::forward) == ConvAlgorithm::winograd) {
         winograd_forward(x, w, bias, y, g);
         return;
     }
@@ -303,7 +320,7 @@ void conv2d_backward(const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, c
     }
     // dx by im2col (col2im of W^T dY) in the loop below, or null when Winograd computes it here.
     T* dx_cols = dx;
-    if (dx && conv2d_algorithm(g, ConvPass::backward_data, sizeof(T)) == ConvAlgorithm::winograd) {
+    if (dx && conv2d_algorithm(g, ConvPass::backward_data) == ConvAlgorithm::winograd) {
         winograd_backward_data(w, dy, dx, g);
         dx_cols = nullptr;
     }

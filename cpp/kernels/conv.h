@@ -29,10 +29,9 @@ struct ConvGeometry {
 enum class ConvPass { forward, backward_data };
 enum class ConvAlgorithm { im2col, winograd };
 
-// Which algorithm conv2d_forward / conv2d_backward run for `pass` of this geometry with elements of
-// elem_bytes bytes (4 or 8): Winograd where it applies and is measured faster (see conv.cpp), unless
-// set_conv2d_algorithm overrides the choice.
-ConvAlgorithm conv2d_algorithm(const ConvGeometry& g, ConvPass pass, int64_t elem_bytes);
+// Which algorithm conv2d_forward / conv2d_backward run for `pass` of this geometry: Winograd where it
+// applies and is measured faster (see conv.cpp), unless set_conv2d_algorithm overrides the choice.
+ConvAlgorithm conv2d_algorithm(const ConvGeometry& g, ConvPass pass);
 const char* conv_algorithm_name(ConvAlgorithm a);
 
 // "auto" (the measured choice), "im2col" (never Winograd) or "winograd" (wherever it applies: 3x3,
