@@ -142,17 +142,18 @@ void transform_input(const T* x, const WinogradShape& s, const Plan& p, const Ch
     for (int64_t c = 0; c < s.in_channels; ++c) {
         if (c + 1 < s.in_channels && block_rows > 0)
             prefetch(block + (c + 1) * plane_size, block_rows * s.in_w * int64_t(sizeof(T)));
-        int64_t loaded_n = -1, loaded_th = -2;  // the tile row whose input rows the slots hold
+        int64_t loaded_th = -2;  // the tile row whose input rows the slots hold
         for (int64_t r = ch.row0; r < ch.row1; ++r) {
             const int64_t n = r / p.tiles_h, th = r % p.tiles_h, ih0 = 2 * th - s.pad_h;
             const T* plane = x + (n * s.in_channels + c) * plane_size;
-            const int first_new = n == loaded_n && th == loaded_th + 1 ? 2 : 0;
+            // After tile row th - 1 of the same image (th restarts at 0 in the next image), rows 0 and 1
+            // of this patch row are rows 2 and 3 of the previous one.
+            const int first_new = th == loaded_th + 1 ? 2 : 0;
             for (int q = first_new; q < 4; ++q) {
                 const int64_t ih = ih0 + q, slot = ((ih % 4) + 4) % 4;
                 load_deinterleaved(ih >= 0 && ih < s.in_h ? plane + ih * s.in_w : nullptr, s.in_w,
                                    2 * ch.tw0 - s.pad_w, ld, even(slot), odd(slot));
             }
-            loaded_n = n;
             loaded_th = th;
             // B^T d for a whole row of patches: t0 = d0 - d2, t1 = d1 + d2, t2 = d2 - d1, t3 = d1 - d3.
             const int64_t slot0 = ((ih0 % 4) + 4) % 4;
