@@ -1,4 +1,5 @@
-// conv2d forward and backward by im2col + tl::gemm (formulas and layout in conv.h).
+// conv2d forward and backward by im2col + tl::gemm (formulas and layout in conv.h); the forward pass and
+// dX of 3x3 stride-1 convolutions where Winograd pays (winograd_pays) go to winograd_conv2d instead.
 //
 // Work is split into tiles: one image's output rows [oh0, oh1), sized so that the tile's column
 // buffer (C*kh*kw x rows*out_w) stays in cache between im2col writing it and the GEMM reading it

@@ -280,7 +280,7 @@ void winograd_conv2d(const T* x, const T* u, const T* bias, T* y, const Winograd
     const Plan p = make_plan(s, sizeof(T));
     // V_e and M_e start kStagger elements (a cache line) apart beyond their size: with sizes of a multiple
     // of 4 KiB the 16 matrices would map to one L1 set, and the transforms touch all 16 at once.
-    const int64_t kStagger = 64 / sizeof(T);
+    constexpr int64_t kStagger = 64 / sizeof(T);
     const int64_t max_tiles = p.chunk_rows * p.segment;
     const int64_t work = s.batch * p.tiles_h * p.tiles_w * 16 * s.in_channels * s.out_channels;
     const int threads = get_num_threads();
