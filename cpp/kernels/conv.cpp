@@ -41,12 +41,12 @@ constexpr int64_t kParallelMinWork = 1 << 17;
 // Where Winograd runs (winograd_pays). Its 16 GEMMs have depth C, the input transform costs C and the
 // output transform K per 2x2 tile, so it pays with enough input channels C, not too many output channels
 // K per input channel, and enough tiles for the threads to share. Measured (Winograd time against im2col,
-// 2 threads, float32; float64 gains more), N x C x H x H inputs, H = 8, 16, 28, 32, C and K in 1..256:
+// 2 threads, float32; float64 gains more), N x C x H x H inputs, N = 1-64, H = 8-32, C and K 1-256:
 //   C = 1, 2, 3: 0.2-0.8x for K >= 8 (1 -> 32 on 64 x 28 x 28: 0.25x fwd; 3 -> 16 on 32 x 32 x 32: 0.77x);
 //   C = 4: 1.0-1.5x for K = 4, 0.7-0.9x for K = 16, 0.5-0.7x for K = 64;
-//   C = 8: 1.2-1.8x for K <= 8, 1.0-1.4x for K = 16 (dx 0.8-0.9x), 0.7-1.0x for K = 64;
-//   C = 16: 1.4-1.8x for K = 16, K = 32 forward 1.1-1.8x but dx 0.8-1.3x, K = 64 0.9-1.3x (dx 0.8-0.9x);
-//   C >= 32: 1.4-2.9x for K <= 2C (e.g. 64 -> 64 on 32 x 32 x 32: 2.0x fwd, 1.7x dx), K = 4C 0.9-1.6x;
+//   C = 8: K <= 8 1.2-1.8x (dx 1.0-1.5x), K = 16 1.0-1.4x (dx 0.8-0.9x), K = 64 0.4-1.0x;
+//   C = 16: K = 16 1.4-1.8x (dx 1.05-1.5x), K = 32 1.1-1.8x (dx 0.7-1.3x), K = 64 0.8-1.3x (dx 0.6-1.1x);
+//   C >= 32, K <= 2C: 1.3-3.0x (dx 1.0-3.1x; 64 -> 64 on 32 x 32 x 32: 2.0x fwd, 1.7x dx), K = 4C 0.9-1.6x;
 //   fewer than 128 tiles (N * ceil(out_h/2) * ceil(out_w/2)): 0.3-1.3x (1 x 64 x 8 x 8, 64 -> 64: 0.5x).
 constexpr int64_t kWinogradMinChannels = 8;  // C
 constexpr int64_t kWinogradMinTiles = 128;
