@@ -677,6 +677,18 @@ py::tuple conv2d_backward(py::array x, py::array w, py::array dy, Pair stride, P
     });
 }
 
+// The algorithms conv2d runs for this configuration: (forward, backward-data), each "im2col" or "winograd".
+py::tuple conv2d_algorithm(py::array x, py::array w, Pair stride, Pair padding, Pair dilation, int64_t groups,
+                           Pair out_size) {
+    const tl::ConvGeometry g = conv_geometry("conv2d_algorithm", x, w, stride, padding, dilation, groups, out_size);
+    dispatch_float("conv2d_algorithm", x, [&](auto t) {
+        using T = decltype(t);
+        require_dtype<T>("conv2d_algorithm", "weight", w);
+    });
+    return py::make_tuple(tl::conv_algorithm_name(tl::conv2d_algorithm(g, tl::ConvPass::forward)),
+                          tl::conv_algorithm_name(tl::conv2d_algorithm(g, tl::ConvPass::backward_data)));
+}
+
 tl::PoolGeometry pool_geometry(const char* op, const py::array& x, const Pair& kernel, const Pair& stride,
                                const Pair& padding, const Pair& dilation, const Pair& out_size) {
     require_4d(op, "input", x);
@@ -915,11 +927,24 @@ PYBIND11_MODULE(_C, m) {
     // convolution and pooling
     m.def("conv2d_forward", &conv2d_forward, py::arg("x"), py::arg("weight"), py::arg("bias"),
           py::arg("stride"), py::arg("padding"), py::arg("dilation"), py::arg("groups"), py::arg("out_size"),
-          "NCHW conv2d (cross-correlation) by im2col + GEMM; padding is (top, left), out_size implies "
-          "bottom/right.");
+          "NCHW conv2d (cross-correlation) by im2col + GEMM or Winograd F(2x2, 3x3); padding is (top, left), "
+          "out_size implies bottom/right.");
     m.def("conv2d_backward", &conv2d_backward, py::arg("x"), py::arg("weight"), py::arg("grad_output"),
           py::arg("stride"), py::arg("padding"), py::arg("dilation"), py::arg("groups"), py::arg("need_dx"),
           py::arg("need_dw"), py::arg("need_db"), "(dx, dw, db) of conv2d, None where not needed.");
+    m.def("conv2d_algorithm", &conv2d_algorithm, py::arg("x"), py::arg("weight"), py::arg("stride"),
+          py::arg("padding"), py::arg("dilation"), py::arg("groups"), py::arg("out_size"),
+          "(forward, backward-data) algorithm conv2d runs for these arrays and parameters: 'im2col' or 'winograd'.");
+    m.def("conv2d_algorithm_override", &tl::conv2d_algorithm_override,
+          "The conv2d algorithm override: 'auto', 'im2col' or 'winograd'.");
+    m.def("set_conv2d_algorithm", [](const std::string& name) {
+        try {
+            tl::set_conv2d_algorithm(name);
+        } catch (const std::invalid_argument& e) {
+            throw py::value_error(e.what());
+        }
+    }, py::arg("name"), "'auto' (measured choice), 'im2col' or 'winograd' (wherever it applies: 3x3, stride 1, "
+       "dilation 1, groups 1), for tests and benchmarks.");
     m.def("max_pool2d_forward", &max_pool2d_forward, py::arg("x"), py::arg("kernel_size"), py::arg("stride"),
           py::arg("padding"), py::arg("dilation"), py::arg("out_size"), py::arg("save_indices"),
           "(y, argmax indices or None) of 2-D max pooling; padding is -inf, ties pick the first maximum.");

@@ -10,8 +10,13 @@
 // Backward: dW_g += dY_g * cols_g^T (per-thread partial sums, reduced at the end), dcols_g = W_g^T * dY_g
 // then dX = col2im(dcols) (accumulating overlapping windows), db[k] = sum over n, oh, ow of dY. With both
 // strides 1, dX is instead the direct convolution of dY with the flipped, transposed weights.
+// For stride 1, dilation 1, one group and 3x3 kernels with enough channels, the forward pass and dX
+// run Winograd F(2x2, 3x3) instead (winograd.h), dX as the adjoint convolution
+//   dx = conv2d(dy, w') with w'[c, k, i, j] = w[k, c, 2 - i, 2 - j] and padding 2 - pad;
+// dW always runs im2col + GEMM. conv2d_algorithm says which one a pass takes.
 #pragma once
 #include <cstdint>
+#include <string>
 
 namespace tl {
 
@@ -22,6 +27,23 @@ struct ConvGeometry {
     int64_t groups;
     int64_t out_h, out_w;
 };
+
+// The algorithm a pass of conv2d runs: the forward pass (y) or the backward-data pass (dx).
+enum class ConvPass { forward, backward_data };
+enum class ConvAlgorithm { im2col, direct, winograd };
+
+// Which algorithm conv2d_forward / conv2d_backward run for `pass` of this geometry: Winograd where it
+// applies and is measured faster, else the direct path where it applies, else im2col (see conv.cpp),
+// unless set_conv2d_algorithm overrides the choice.
+ConvAlgorithm conv2d_algorithm(const ConvGeometry& g, ConvPass pass);
+const char* conv_algorithm_name(ConvAlgorithm a);
+
+// "auto" (the measured choice), "im2col" (always), "direct" (wherever it applies: horizontal stride 1,
+// both strides 1 for dX, not a 1x1 unpadded stride-1 convolution; else im2col) or "winograd" (wherever
+// it applies: 3x3, stride 1, dilation 1, one group; else the automatic choice between the other two),
+// for tests and benchmarks; std::invalid_argument for another name.
+void set_conv2d_algorithm(const std::string& name);
+std::string conv2d_algorithm_override();
 
 // cols (C*kh*kw rows x (oh1-oh0)*out_w columns) := the receptive fields of output rows [oh0, oh1) of
 // one image (C x in_h x in_w). Row (c*kh + i)*kw + j holds tap (i, j) of channel c.

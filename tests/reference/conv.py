@@ -34,27 +34,27 @@ def conv2d_reference(
 def conv2d_backward_reference(
     x, weight, dy, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1
 ):
-    """(dx, dW, db) of conv2d_reference for the output gradient dy: every output element (n, k, oh, ow)
-    sends dy * weight[k] back to its window of x_pad and dy * window to dW[k]."""
-    x = np.asarray(x, np.float64)
-    x_pad = np.pad(x, ((0, 0), (0, 0)) + tuple(tuple(p) for p in padding))
+    """(dx, dweight, dbias) of conv2d_reference given dy: each output element's window is visited once,
+    dx_pad[window] += dy * weight[o] and dweight[o] += dy * window; dbias[o] = sum of dy[:, o]."""
+    x_pad = np.pad(np.asarray(x, np.float64), ((0, 0), (0, 0)) + tuple(tuple(p) for p in padding))
     weight, dy = np.asarray(weight, np.float64), np.asarray(dy, np.float64)
-    dx_pad, dw = np.zeros_like(x_pad), np.zeros_like(weight)
-    k, cg, kh, kw = weight.shape
-    (sh, sw), (dh, dw_) = stride, dilation
-    for b in range(x.shape[0]):
+    dx_pad, dweight = np.zeros_like(x_pad), np.zeros_like(weight)
+    n, k, out_h, out_w = dy.shape
+    _, cg, kh, kw = weight.shape
+    (sh, sw), (dh, dw) = stride, dilation
+    for b in range(n):
         for o in range(k):
             g = o // (k // groups)
-            for oh in range(dy.shape[2]):
-                for ow in range(dy.shape[3]):
+            for oh in range(out_h):
+                for ow in range(out_w):
                     window = (
                         b,
                         slice(g * cg, (g + 1) * cg),
                         slice(oh * sh, oh * sh + dh * (kh - 1) + 1, dh),
-                        slice(ow * sw, ow * sw + dw_ * (kw - 1) + 1, dw_),
+                        slice(ow * sw, ow * sw + dw * (kw - 1) + 1, dw),
                     )
                     dx_pad[window] += dy[b, o, oh, ow] * weight[o]
-                    dw[o] += dy[b, o, oh, ow] * x_pad[window]
-    (top, _), (left, _) = padding
-    dx = dx_pad[:, :, top : top + x.shape[2], left : left + x.shape[3]]
-    return dx, dw, dy.sum(axis=(0, 2, 3))
+                    dweight[o] += dy[b, o, oh, ow] * x_pad[window]
+    (top, bottom), (left, right) = padding
+    dx = dx_pad[:, :, top : x_pad.shape[2] - bottom, left : x_pad.shape[3] - right]
+    return dx, dweight, dy.sum(axis=(0, 2, 3))

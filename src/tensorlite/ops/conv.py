@@ -1,4 +1,6 @@
-"""2-D convolution (NCHW, PyTorch's conv2d): im2col + GEMM in C++, forward and backward."""
+"""2-D convolution (NCHW, PyTorch's conv2d): a direct GEMM over the padded input, Winograd F(2x2, 3x3) or
+im2col + GEMM in C++, forward and backward (the C++ layer picks the algorithm; _C.conv2d_algorithm says
+which)."""
 
 from tensorlite import backend
 from tensorlite.autograd.function import Function
@@ -7,7 +9,8 @@ from tensorlite.ops._util import as_tensor, int_pair, require_float
 
 class Conv2d(Function):
     """y[n, k] = b[k] + sum_{c, i, j} W[k, c, i, j] x_pad[n, g*Cg + c, oh*s + i*d, ow*s + j*d] (g = group of k);
-    with cols = im2col(x):  dW = sum_n dY_n cols_n^T,  dx = col2im(W^T dY),  db = sum_{n, oh, ow} dY"""
+    with cols = im2col(x):  dW = sum_n dY_n cols_n^T,  dx = col2im(W^T dY),  db = sum_{n, oh, ow} dY;
+    for stride 1, dx is also conv2d(dY, W') with W'[c, k, i, j] = W[k, c, kh-1-i, kw-1-j], padding d(k-1) - p"""
 
     def forward(self, x, weight, *bias):
         self.x, self.weight = x, weight
