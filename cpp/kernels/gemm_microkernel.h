@@ -179,10 +179,10 @@ void pack_a(int64_t mc, int64_t kc, const typename S::T* a, int64_t rs_a, int64_
             int64_t p = 0;
             constexpr int NV = (MR + S::W - 1) / S::W;
             static_assert(NV * S::W <= 2 * MR, "a vector copy may spill only into the next k step's slot");
-            if (MR % S::W != 0 && cs_a >= MR + S::W) {
+            if (MR % S::W != 0 && cs_a + MR >= NV * S::W) {
                 // Whole vectors that run past the MR values: the extra lanes land in the next k step's
                 // slot, which the next store overwrites (the last step is copied exactly, below); the
-                // extra values read lie before the next k step's last value (cs_a >= MR + W).
+                // extra values read lie before the next k step's last value (cs_a + MR >= NV * W).
                 for (; p + 1 < kc; ++p) {
                     TL_UNROLL for (int v = 0; v < NV; ++v) S::store(dst + p * MR + v * S::W, S::load(src + p * cs_a + v * S::W));
                 }
