@@ -119,6 +119,10 @@ thread_local ScratchBuffer tls_pack_a;        // this thread's packed A block (m
 thread_local ScratchBuffer tls_pack_b;        // this thread's packed B micro-panels; GEMV: the sums
 thread_local ScratchBuffer tls_c_transposed;  // C^T for products computed transposed (narrow n)
 
+// Packed B shared by the threads of one product up to this size (all its JC panels at once); beyond it
+// each thread packs the panels it uses on its own.
+constexpr int64_t kSharedPackedBBytes = int64_t(64) << 20;
+
 // Multiply-adds per thread below which another thread costs more than it brings.
 constexpr int64_t kWorkPerThread = int64_t(1) << 17;
 
@@ -297,15 +301,18 @@ void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
     std::vector<std::atomic<int64_t>> next_block(static_cast<size_t>(jc_blocks));
     for (auto& counter : next_block) counter.store(0);
     std::atomic<int> workers_done{0};
-    // Threads splitting rows over a single B panel pack it once, together, into the caller's buffer:
-    // each claims micro-panels from a counter, packs them and flags them ready; a thread about to use a
-    // micro-panel waits for its flag. A thread that arrives late finds the panels packed and never holds
-    // the others up. (With several JC panels every thread packs each panel it uses on its own.)
-    const bool shared_b = split_rows && jc_blocks == 1;
-    const int64_t shared_panels = shared_b ? ceil_div(n, NR) : 0;
-    T* const shared_b_packed = shared_b ? tls_pack_b.get<T>(pc_blocks * kc_max * nc_max) : nullptr;
-    std::atomic<int64_t> next_b_panel{0};
-    std::vector<std::atomic<int>> b_panel_ready(static_cast<size_t>(shared_panels));
+    // Threads splitting rows pack B once, together, into the caller's buffer (every JC panel at its own
+    // place, up to kSharedPackedBBytes): each claims micro-panels of a JC panel from that panel's counter,
+    // packs them and flags them ready; a thread about to use a micro-panel waits for its flag. A thread
+    // that arrives late finds the panels packed and never holds the others up. (Beyond that size every
+    // thread packs each JC panel it uses on its own.)
+    const int64_t panel_size = pc_blocks * kc_max * nc_max;
+    const bool shared_b = split_rows && jc_blocks * panel_size * int64_t(sizeof(T)) <= kSharedPackedBBytes;
+    const int64_t panels_per_jc = ceil_div(nc_max, NR);
+    T* const shared_b_packed = shared_b ? tls_pack_b.get<T>(jc_blocks * panel_size) : nullptr;
+    std::vector<std::atomic<int64_t>> next_b_panel(static_cast<size_t>(shared_b ? jc_blocks : 0));
+    for (auto& counter : next_b_panel) counter.store(0, std::memory_order_relaxed);
+    std::vector<std::atomic<int>> b_panel_ready(static_cast<size_t>(shared_b ? jc_blocks * panels_per_jc : 0));
     for (auto& flag : b_panel_ready) flag.store(0, std::memory_order_relaxed);
 
     // Packs B micro-panels [s_begin, s_end) of the JC panel at column jc, every kc-deep slice (slice pb at
@@ -323,7 +330,7 @@ void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
         const int jr_ways = team_split == Split::kColumns ? nt : 1;
         const int jr_id = team_split == Split::kColumns ? tid : 0;
         T* a_packed = pack_a ? tls_pack_a.get<T>(mc_max * kc_max) : nullptr;
-        T* b_packed = shared_b ? shared_b_packed : tls_pack_b.get<T>(pc_blocks * kc_max * nc_max);
+        T* const own_b_packed = shared_b ? nullptr : tls_pack_b.get<T>(panel_size);
 
         // JC loop: nc-wide panels of B and C.
         for (int64_t jc = 0, jb = 0; jc < n; jc += nc_max, ++jb) {
@@ -332,10 +339,13 @@ void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
             int64_t s_begin, s_end;
             split(n_panels, jr_ways, jr_id, s_begin, s_end);
             if (s_end == s_begin) continue;
+            T* const b_packed = shared_b ? shared_b_packed + jb * panel_size : own_b_packed;
+            std::atomic<int>* const ready = shared_b ? b_panel_ready.data() + jb * panels_per_jc : nullptr;
             if (shared_b) {
-                for (int64_t s; (s = next_b_panel.fetch_add(1, std::memory_order_relaxed)) < n_panels;) {
+                auto& next = next_b_panel[static_cast<size_t>(jb)];
+                for (int64_t s; (s = next.fetch_add(1, std::memory_order_relaxed)) < n_panels;) {
                     pack_b_panels(b_packed, jc, nc, s, s + 1);
-                    b_panel_ready[static_cast<size_t>(s)].store(1, std::memory_order_release);
+                    ready[s].store(1, std::memory_order_release);
                 }
             } else {
                 pack_b_panels(b_packed, jc, nc, s_begin, s_end);
@@ -355,8 +365,7 @@ void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
                     // JR loop: one kc x NR micro-panel of B stays in L1 while IR sweeps the A block.
                     for (int64_t s = s_begin; s < s_end; ++s) {
                         if (shared_b)
-                            while (!b_panel_ready[static_cast<size_t>(s)].load(std::memory_order_acquire))
-                                std::this_thread::yield();
+                            while (!ready[s].load(std::memory_order_acquire)) std::this_thread::yield();
                         const int64_t nr = std::min(NR, nc - s * NR);
                         const T* b_panel = b_packed + pb * kc_max * nc_max + s * NR * kc;
                         T* c_col = pr.c + ic * pr.ldc + jc + s * NR;
