@@ -119,9 +119,10 @@ thread_local ScratchBuffer tls_pack_a;        // this thread's packed A block (m
 thread_local ScratchBuffer tls_pack_b;        // this thread's packed B micro-panels; GEMV: the sums
 thread_local ScratchBuffer tls_c_transposed;  // C^T for products computed transposed (narrow n)
 
-// Packed B shared by the threads of one product up to this size (all its JC panels at once); beyond it
-// each thread packs the panels it uses on its own.
-constexpr int64_t kSharedPackedBBytes = int64_t(64) << 20;
+// Packed B shared by the threads of one product up to this size (all its JC panels at once, in the calling
+// thread's buffer, which keeps its size for later products); beyond it each thread packs the panels it
+// uses on its own. 2048 x 2048 float32 needs 17 MiB.
+constexpr int64_t kSharedPackedBBytes = int64_t(32) << 20;
 
 // Multiply-adds per thread below which another thread costs more than it brings.
 constexpr int64_t kWorkPerThread = int64_t(1) << 17;
