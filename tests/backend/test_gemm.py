@@ -136,22 +136,24 @@ def test_gemm_isa_one_and_two_threads_agree(isa, dtype, threads_restored):
     rng = np.random.default_rng(5)
     # Each case is big enough for two threads (GEMM: > 2^18 multiply-adds, GEMV: > 2^20), except the
     # small one, whose batch is then split across threads. The blocked cases take each way of sharing a
-    # product: rows with one B panel packed together, rows with several B panels (n > nc) packed per
-    # thread, columns because C is wide, columns because C has too few rows.
+    # product: rows with one B panel packed together, rows with several B panels packed together (and,
+    # in float64, over the 32 MiB shared budget: packed per thread), columns because C is wide, columns
+    # because C has too few rows. Only the smaller cases are also run as a batch of 16.
     cases = [
-        ((301, 257), (257, 203)),
-        ((420, 4000), (4000, 400)),
-        ((64, 300), (300, 1000)),
-        ((9, 700), (700, 600)),
-        ((1, 2000), (2000, 700)),
-        ((1500, 800), (800, 1)),
-        ((40, 30), (30, 20)),
+        ((301, 257), (257, 203), True),
+        ((100, 16000), (16000, 100), False),
+        ((64, 65600), (65600, 64), False),
+        ((64, 300), (300, 1000), True),
+        ((9, 700), (700, 600), True),
+        ((1, 2000), (2000, 700), True),
+        ((1500, 800), (800, 1), True),
+        ((40, 30), (30, 20), True),
     ]
-    for a_shape, b_shape in cases:
+    for a_shape, b_shape, batched in cases:
         a = rng.standard_normal(a_shape).astype(dtype)
         b = rng.standard_normal(b_shape).astype(dtype)
-        batch_a = rng.standard_normal((16,) + a_shape).astype(dtype)
-        batch_b = rng.standard_normal((16,) + b_shape).astype(dtype)
+        batch_a = rng.standard_normal((16,) + a_shape).astype(dtype) if batched else a[None]
+        batch_b = rng.standard_normal((16,) + b_shape).astype(dtype) if batched else b[None]
         results = []
         for threads in (1, 2):
             tl.set_num_threads(threads)
