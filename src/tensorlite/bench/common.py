@@ -1,6 +1,7 @@
 """Shared benchmark machinery: median timing after warm-up, each library timed alone in its own process,
 the machine's peak, one table format."""
 
+import argparse
 import json
 import os
 import statistics
@@ -73,6 +74,17 @@ def isolated_medians(module, contenders, threads, rounds=3, extra_args=()):
     return {
         name: {case: statistics.median(t) for case, t in cases.items()} for name, cases in samples.items()
     }
+
+
+def bench_arguments(argv, description, quick_help, threads_help):
+    """The command line of a benchmark timed by isolated_medians: --quick, --threads N, --json PATH, and the
+    hidden --contender NAME with which isolated_medians starts its children."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    parser.add_argument("--threads", type=int, default=None, help=threads_help)
+    parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
+    parser.add_argument("--contender", default=None, help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
 
 
 def write_times(times, path):

@@ -4,14 +4,13 @@ each library is timed alone in its own processes (bench.common.isolated_medians)
 Run: python benchmarks/bench_conv.py [--quick] [--threads N] [--json PATH]
 """
 
-import argparse
-
 import numpy as np
 
 import tensorlite as tl
 import tensorlite.nn.functional as F
 from tensorlite.bench.common import (
     Row,
+    bench_arguments,
     isolated_medians,
     median_seconds,
     peak_gflops,
@@ -233,12 +232,9 @@ def run(quick=False, threads=None):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repeats")
-    parser.add_argument("--threads", type=int, default=None, help="threads for tensorlite and PyTorch")
-    parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
-    parser.add_argument("--contender", default=None, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    args = bench_arguments(
+        argv, __doc__.splitlines()[0], "fewer repeats", "threads for tensorlite and PyTorch"
+    )
     if args.contender is not None:
         write_times(
             time_contender(args.contender, args.quick, args.threads or tl.get_num_threads()), args.json

@@ -7,7 +7,6 @@ and OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed, so NumPy uses its own best ker
 threads as tensorlite.
 """
 
-import argparse
 import os
 
 import numpy as np
@@ -15,6 +14,7 @@ import numpy as np
 from tensorlite import _C
 from tensorlite.bench.common import (
     Row,
+    bench_arguments,
     isolated_medians,
     median_seconds,
     peak_gflops,
@@ -124,12 +124,9 @@ def run(quick=False, threads=None):
 
 def main(argv=None):
     """Command line: print the table; --quick for a short run, --json PATH to save the rows."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer, smaller cases")
-    parser.add_argument("--threads", type=int, default=None, help="one thread count (default: 1 and 2)")
-    parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
-    parser.add_argument("--contender", default=None, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    args = bench_arguments(
+        argv, __doc__.splitlines()[0], "fewer, smaller cases", "one thread count (default: 1 and 2)"
+    )
     if args.contender is not None:
         write_times(time_contender(args.contender, args.quick, args.threads), args.json)
         return
