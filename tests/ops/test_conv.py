@@ -258,7 +258,7 @@ def test_binding_rejects_inconsistent_arrays():
 
 @contextlib.contextmanager
 def conv_algorithm(name):
-    """Runs the block with conv2d's algorithm choice set to 'auto', 'im2col' or 'winograd'."""
+    """Runs the block with conv2d's algorithm choice set to 'auto', 'im2col', 'direct' or 'winograd'."""
     previous = _C.conv2d_algorithm_override()
     _C.set_conv2d_algorithm(name)
     try:
