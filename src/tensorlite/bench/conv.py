@@ -114,6 +114,7 @@ def _torch_conv_calls(torch, x, w, b, pad):
 
 
 def _pool_calls(x, torch):
+    """{contender: (forward, forward+backward or None)} for 2x2 max pooling of x."""
     xt = tl.tensor(x, requires_grad=True)
 
     def tl_forward():
@@ -127,7 +128,7 @@ def _pool_calls(x, torch):
 
     calls = {
         "tensorlite": (tl_forward, tl_forward_backward),
-        "numpy reshape-max": (lambda: numpy_max_pool2x2(x), None),
+        "numpy": (lambda: numpy_max_pool2x2(x), None),
     }
     if torch is not None:
         xq = torch.tensor(x, requires_grad=True)
@@ -170,9 +171,8 @@ def _contender_calls(contender, torch):
             calls[name] = _numpy_conv_calls(x, w, b, pad)
         else:
             calls[name] = _torch_conv_calls(torch, x, w, b, pad)
-    pool_label = {"tensorlite": "tensorlite", "numpy": "numpy reshape-max", "pytorch": "pytorch"}[contender]
     calls["max_pool2d 2x2"] = _pool_calls(rng.standard_normal(POOL_SHAPE).astype(np.float32), torch)[
-        pool_label
+        contender
     ]
     return calls
 
