@@ -117,7 +117,6 @@ private:
 
 thread_local ScratchBuffer tls_pack_a;        // this thread's packed A block (mc x kc); GEMV: x copy
 thread_local ScratchBuffer tls_pack_b;        // this thread's packed B micro-panels; GEMV: the sums
-thread_local ScratchBuffer tls_c_transposed;  // C^T for products computed transposed (narrow n)
 
 // Packed B shared by the threads of one product up to this size (all its JC panels at once, in the calling
 // thread's buffer, which keeps its size for later products); beyond it each thread packs the panels it
@@ -204,7 +203,8 @@ void scale_c(int64_t m, int64_t n, T beta, T* c, int64_t ldc) {
     });
 }
 
-// Operands as strides: op(A)(i, p) = a[i*rs_a + p*cs_a], op(B)(p, j) = b[p*rs_b + j*cs_b].
+// Operands as strides: op(A)(i, p) = a[i*rs_a + p*cs_a], op(B)(p, j) = b[p*rs_b + j*cs_b],
+// C(i, j) = c[i*ldc + j*cs_c] (cs_c == 1 but for a C computed transposed).
 template <typename T>
 struct Problem {
     int64_t m, n, k;
@@ -215,7 +215,7 @@ struct Problem {
     int64_t rs_b, cs_b;
     T beta;
     T* c;
-    int64_t ldc;
+    int64_t ldc, cs_c;
 };
 
 // ---------------------------------------------------------------- GEMV (m == 1 or n == 1)
@@ -369,16 +369,16 @@ void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
                             while (!ready[s].load(std::memory_order_acquire)) std::this_thread::yield();
                         const int64_t nr = std::min(NR, nc - s * NR);
                         const T* b_panel = b_packed + pb * kc_max * nc_max + s * NR * kc;
-                        T* c_col = pr.c + ic * pr.ldc + jc + s * NR;
+                        T* c_col = pr.c + ic * pr.ldc + (jc + s * NR) * pr.cs_c;
                         // IR loop: MR x NR tiles of C, one microkernel call each.
                         for (int64_t ir = 0; ir < mc; ir += MR) {
                             const int64_t mr = std::min(MR, mc - ir);
                             if (pack_a)
                                 kr.tile_packed(kc, pr.alpha, a_packed + ir * kc, b_panel, beta, c_col + ir * pr.ldc,
-                                               pr.ldc, mr, nr);
+                                               pr.ldc, pr.cs_c, mr, nr);
                             else
                                 kr.tile_strided_a(kc, pr.alpha, a_block + ir * pr.rs_a, pr.rs_a, pr.cs_a, b_panel,
-                                                  beta, c_col + ir * pr.ldc, pr.ldc, mr, nr);
+                                                  beta, c_col + ir * pr.ldc, pr.ldc, pr.cs_c, mr, nr);
                         }
                     }
                 }
@@ -416,17 +416,11 @@ void gemm_run(int nthreads, const Problem<T>& pr) {
         gemv(kr, pr.n, pr.k, pr.alpha, pr.b, pr.cs_b, pr.rs_b, pr.a, pr.cs_a, pr.beta, pr.c, int64_t(1));
     } else if (pr.n < kr.nr && pr.rs_a == 1 && padded_area(kr, pr.n, pr.m) < padded_area(kr, pr.m, pr.n) * 7 / 8) {
         // Narrow C with A stored transposed: compute C^T = op(B)^T op(A)^T, whose tiles waste less padding
-        // and whose B operand (A's storage) packs with contiguous rows, then C := beta*C + (C^T)^T.
+        // and whose B operand (A's storage) packs with contiguous rows, each tile stored transposed into C.
         // (With row-major A the transposing pack of op(A)^T costs more than the padding saves: measured.)
-        T* ct = tls_c_transposed.get<T>(pr.m * pr.n);
         gemm_blocked(kr, nthreads,
-                     Problem<T>{pr.n, pr.m, pr.k, pr.alpha, pr.b, pr.cs_b, pr.rs_b, pr.a, pr.cs_a, pr.rs_a, T(0), ct,
-                                pr.m});
-        for (int64_t i = 0; i < pr.m; ++i) {
-            T* crow = pr.c + i * pr.ldc;
-            for (int64_t j = 0; j < pr.n; ++j)
-                crow[j] = pr.beta == T(0) ? ct[j * pr.m + i] : pr.beta * crow[j] + ct[j * pr.m + i];
-        }
+                     Problem<T>{pr.n, pr.m, pr.k, pr.alpha, pr.b, pr.cs_b, pr.rs_b, pr.a, pr.cs_a, pr.rs_a, pr.beta,
+                                pr.c, 1, pr.ldc});
     } else {
         gemm_blocked(kr, nthreads, pr);
     }
@@ -447,7 +441,8 @@ Problem<T> make_problem(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_
             trans_b ? ldb : 1,
             beta,
             c,
-            ldc};
+            ldc,
+            1};
 }
 
 }  // namespace
@@ -520,7 +515,7 @@ void GatheredGemm<T>::run(int64_t rows, int64_t n, const T* b, int64_t b_step, c
             for (int64_t r = 0; r < rows; ++r) {
                 for (int64_t jr = 0; jr < n; jr += nr_)
                     tile_(kc, T(1), panel, b + r * b_step + jr, offsets + pc, beta, c + r * c_step + ir * ldc + jr,
-                          ldc, std::min(mr_, m_ - ir), std::min(nr_, n - jr));
+                          ldc, 1, std::min(mr_, m_ - ir), std::min(nr_, n - jr));
             }
         }
     }

@@ -21,17 +21,18 @@ struct Kernels {
     void (*pack_a)(int64_t mc, int64_t kc, const T* a, int64_t rs_a, int64_t cs_a, T* dst);
     // Packs the kc x nc block of op(B) at `b` into NR-column micro-panels.
     void (*pack_b)(int64_t kc, int64_t nc, const T* b, int64_t rs_b, int64_t cs_b, T* dst);
-    // The microkernel: C[0:mr, 0:nr] := beta * C + alpha * A_panel * B_panel over depth k, with A packed.
+    // The microkernel: C[0:mr, 0:nr] := beta * C + alpha * A_panel * B_panel over depth k, with A packed
+    // and C(i, j) = c[i*rs_c + j*cs_c] (cs_c == 1 unless C is stored transposed).
     // mr <= MR, nr <= NR; when beta == 0, C is overwritten and never read.
-    void (*tile_packed)(int64_t k, T alpha, const T* a, const T* b, T beta, T* c, int64_t ldc, int64_t mr,
-                        int64_t nr);
+    void (*tile_packed)(int64_t k, T alpha, const T* a, const T* b, T beta, T* c, int64_t rs_c, int64_t cs_c,
+                        int64_t mr, int64_t nr);
     // The same contract with A read in place through its strides (rows >= mr are never read).
     void (*tile_strided_a)(int64_t k, T alpha, const T* a, int64_t rs_a, int64_t cs_a, const T* b, T beta,
-                           T* c, int64_t ldc, int64_t mr, int64_t nr);
+                           T* c, int64_t rs_c, int64_t cs_c, int64_t mr, int64_t nr);
     // The same contract with B gathered in place: B(p, j) = b[offsets[p] + j]; reads NR values per row
     // whatever nr is.
     void (*tile_gathered_b)(int64_t k, T alpha, const T* a, const T* b, const int64_t* offsets, T beta, T* c,
-                            int64_t ldc, int64_t mr, int64_t nr);
+                            int64_t rs_c, int64_t cs_c, int64_t mr, int64_t nr);
     // GEMV with rows of the matrix contiguous: out[i] = sum_p mat[i*ld + p] * x[p], i < rows.
     void (*dot_rows)(int64_t rows, int64_t k, const T* mat, int64_t ld, const T* x, T* out);
     // GEMV with columns contiguous: acc[j] += sum_p x[p*incx] * mat[p*ld + j], j < n.

@@ -25,41 +25,42 @@
 namespace tl {
 namespace gemm_impl {
 
-// Stores alpha*acc into C[0:mr, 0:nr] (beta == 0: C is not read) or beta*C + alpha*acc.
+// Stores alpha*acc into C[0:mr, 0:nr] (beta == 0: C is not read) or beta*C + alpha*acc, where
+// C(i, j) = c[i*rs_c + j*cs_c] (cs_c != 1: C is written transposed, element by element).
 template <class S, int MR, int NV>
 inline void store_tile(typename S::V (&acc)[MR][NV], typename S::T alpha, typename S::T beta,
-                       typename S::T* c, int64_t ldc, int64_t mr, int64_t nr) {
+                       typename S::T* c, int64_t rs_c, int64_t cs_c, int64_t mr, int64_t nr) {
     using T = typename S::T;
     constexpr int W = S::W, NR = NV * W;
     const auto va = S::set1(alpha);
-    if (mr == MR && nr == NR) {
+    if (mr == MR && nr == NR && cs_c == 1) {
         if (beta == T(0)) {
             TL_UNROLL for (int i = 0; i < MR; ++i) {
-                TL_UNROLL for (int v = 0; v < NV; ++v) S::store(c + i * ldc + v * W, S::mul(va, acc[i][v]));
+                TL_UNROLL for (int v = 0; v < NV; ++v) S::store(c + i * rs_c + v * W, S::mul(va, acc[i][v]));
             }
         } else {
             const auto vb = S::set1(beta);
             TL_UNROLL for (int i = 0; i < MR; ++i) {
                 TL_UNROLL for (int v = 0; v < NV; ++v) {
-                    T* cp = c + i * ldc + v * W;
+                    T* cp = c + i * rs_c + v * W;
                     S::store(cp, S::fma(va, acc[i][v], S::mul(vb, S::load(cp))));
                 }
             }
         }
         return;
     }
-    // Edge tile: the full tile goes to a local buffer, only the mr x nr part reaches C.
+    // Edge or transposed tile: the full tile goes to a local buffer, only the mr x nr part reaches C.
     alignas(64) T buf[MR * NR];
     TL_UNROLL for (int i = 0; i < MR; ++i) {
         TL_UNROLL for (int v = 0; v < NV; ++v) S::store(buf + i * NR + v * W, S::mul(va, acc[i][v]));
     }
     for (int64_t i = 0; i < mr; ++i) {
-        T* crow = c + i * ldc;
+        T* crow = c + i * rs_c;
         const T* brow = buf + i * NR;
         if (beta == T(0)) {
-            for (int64_t j = 0; j < nr; ++j) crow[j] = brow[j];
+            for (int64_t j = 0; j < nr; ++j) crow[j * cs_c] = brow[j];
         } else {
-            for (int64_t j = 0; j < nr; ++j) crow[j] = beta * crow[j] + brow[j];
+            for (int64_t j = 0; j < nr; ++j) crow[j * cs_c] = beta * crow[j * cs_c] + brow[j];
         }
     }
 }
@@ -75,12 +76,12 @@ enum class Operands { kPacked, kStridedA, kGatheredB };
 template <class S, int RM, int RV, Operands kMode, int AS, int BS>
 inline void tile_part(int64_t k, typename S::T alpha, const typename S::T* a, int64_t rs_a, int64_t cs_a,
                       const typename S::T* TL_RESTRICT b, const int64_t* offsets, typename S::T beta,
-                      typename S::T* c, int64_t ldc, int64_t mr, int64_t nr) {
+                      typename S::T* c, int64_t rs_c, int64_t cs_c, int64_t mr, int64_t nr) {
     using T = typename S::T;
     constexpr int W = S::W;
     TL_UNROLL for (int i = 0; i < RM; ++i) {
-        TL_PREFETCH(c + i * ldc);
-        TL_PREFETCH(c + i * ldc + RV * W - 1);
+        TL_PREFETCH(c + i * rs_c);
+        TL_PREFETCH(c + i * rs_c + (RV * W - 1) * cs_c);
     }
     typename S::V acc[RM][RV];
     TL_UNROLL for (int i = 0; i < RM; ++i) {
@@ -123,7 +124,7 @@ inline void tile_part(int64_t k, typename S::T alpha, const typename S::T* a, in
             b += BS;
         }
     }
-    store_tile<S, RM, RV>(acc, alpha, beta, c, ldc, mr, nr);
+    store_tile<S, RM, RV>(acc, alpha, beta, c, rs_c, cs_c, mr, nr);
 }
 
 // Runs the smallest of the full, half-height and half-width tiles that covers mr x nr, so an edge
@@ -131,41 +132,41 @@ inline void tile_part(int64_t k, typename S::T alpha, const typename S::T* a, in
 template <class S, int MR, int NV, Operands kMode>
 inline void tile_dispatch(int64_t k, typename S::T alpha, const typename S::T* a, int64_t rs_a, int64_t cs_a,
                           const typename S::T* b, const int64_t* offsets, typename S::T beta, typename S::T* c,
-                          int64_t ldc, int64_t mr, int64_t nr) {
+                          int64_t rs_c, int64_t cs_c, int64_t mr, int64_t nr) {
     constexpr int MH = (MR + 1) / 2, NH = (NV + 1) / 2, NR = NV * S::W;
     const bool half_rows = mr <= MH, half_cols = NV > 1 && nr <= NH * S::W;
     if (half_rows && half_cols)
-        tile_part<S, MH, NH, kMode, MR, NR>(k, alpha, a, rs_a, cs_a, b, offsets, beta, c, ldc, mr, nr);
+        tile_part<S, MH, NH, kMode, MR, NR>(k, alpha, a, rs_a, cs_a, b, offsets, beta, c, rs_c, cs_c, mr, nr);
     else if (half_rows)
-        tile_part<S, MH, NV, kMode, MR, NR>(k, alpha, a, rs_a, cs_a, b, offsets, beta, c, ldc, mr, nr);
+        tile_part<S, MH, NV, kMode, MR, NR>(k, alpha, a, rs_a, cs_a, b, offsets, beta, c, rs_c, cs_c, mr, nr);
     else if (half_cols)
-        tile_part<S, MR, NH, kMode, MR, NR>(k, alpha, a, rs_a, cs_a, b, offsets, beta, c, ldc, mr, nr);
+        tile_part<S, MR, NH, kMode, MR, NR>(k, alpha, a, rs_a, cs_a, b, offsets, beta, c, rs_c, cs_c, mr, nr);
     else
-        tile_part<S, MR, NV, kMode, MR, NR>(k, alpha, a, rs_a, cs_a, b, offsets, beta, c, ldc, mr, nr);
+        tile_part<S, MR, NV, kMode, MR, NR>(k, alpha, a, rs_a, cs_a, b, offsets, beta, c, rs_c, cs_c, mr, nr);
 }
 
 // Microkernel on a packed A micro-panel (MR x k) and a packed B micro-panel (k x NR).
 template <class S, int MR, int NV>
 void tile_packed(int64_t k, typename S::T alpha, const typename S::T* a, const typename S::T* b,
-                 typename S::T beta, typename S::T* c, int64_t ldc, int64_t mr, int64_t nr) {
-    tile_dispatch<S, MR, NV, Operands::kPacked>(k, alpha, a, 0, 0, b, nullptr, beta, c, ldc, mr, nr);
+                 typename S::T beta, typename S::T* c, int64_t rs_c, int64_t cs_c, int64_t mr, int64_t nr) {
+    tile_dispatch<S, MR, NV, Operands::kPacked>(k, alpha, a, 0, 0, b, nullptr, beta, c, rs_c, cs_c, mr, nr);
 }
 
 // Microkernel reading A in place (row i at a + i*rs_a, step cs_a along k) and a packed B micro-panel.
 template <class S, int MR, int NV>
 void tile_strided_a(int64_t k, typename S::T alpha, const typename S::T* a, int64_t rs_a, int64_t cs_a,
-                    const typename S::T* b, typename S::T beta, typename S::T* c, int64_t ldc, int64_t mr,
+                    const typename S::T* b, typename S::T beta, typename S::T* c, int64_t rs_c, int64_t cs_c, int64_t mr,
                     int64_t nr) {
-    tile_dispatch<S, MR, NV, Operands::kStridedA>(k, alpha, a, rs_a, cs_a, b, nullptr, beta, c, ldc, mr, nr);
+    tile_dispatch<S, MR, NV, Operands::kStridedA>(k, alpha, a, rs_a, cs_a, b, nullptr, beta, c, rs_c, cs_c, mr, nr);
 }
 
 // Microkernel on a packed A micro-panel and B gathered in place: B(p, j) = b[offsets[p] + j]. Reads the
 // full NR values of each row even when nr < NR (only nr columns reach C).
 template <class S, int MR, int NV>
 void tile_gathered_b(int64_t k, typename S::T alpha, const typename S::T* a, const typename S::T* b,
-                     const int64_t* offsets, typename S::T beta, typename S::T* c, int64_t ldc, int64_t mr,
+                     const int64_t* offsets, typename S::T beta, typename S::T* c, int64_t rs_c, int64_t cs_c, int64_t mr,
                      int64_t nr) {
-    tile_dispatch<S, MR, NV, Operands::kGatheredB>(k, alpha, a, 0, 0, b, offsets, beta, c, ldc, mr, nr);
+    tile_dispatch<S, MR, NV, Operands::kGatheredB>(k, alpha, a, 0, 0, b, offsets, beta, c, rs_c, cs_c, mr, nr);
 }
 
 // Packs op(A)[0:mc, 0:kc] into MR-row micro-panels, zero padding the last one.
@@ -191,19 +192,28 @@ void pack_a(int64_t mc, int64_t kc, const typename S::T* a, int64_t rs_a, int64_
                 TL_UNROLL for (int i = 0; i < MR; ++i) dst[p * MR + i] = src[p * cs_a + i];
             }
         } else if (mr == MR && cs_a == 1) {  // rows contiguous along k: W x W blocks transposed in registers
-            constexpr int W = S::W;
+            constexpr int W = S::W, G = (MR + W - 1) / W;  // W-row groups
+            static_assert(G * W - MR <= MR, "a vector store may spill only into the next k step's slot");
             int64_t p = 0;
             for (; p + W <= kc; p += W) {
-                TL_UNROLL for (int g = 0; g < MR; g += W) {
-                    typename S::V block[W];
-                    TL_UNROLL for (int q = 0; q < W; ++q) block[q] = g + q < MR ? S::load(src + (g + q) * rs_a + p)
-                                                                               : S::zero();
-                    S::transpose(block);
-                    alignas(64) T cols[W][W];
-                    TL_UNROLL for (int q = 0; q < W; ++q) S::store(cols[q], block[q]);
-                    TL_UNROLL for (int q = 0; q < W; ++q) {
-                        TL_UNROLL for (int i = 0; i < W; ++i) {
-                            if (g + i < MR) dst[(p + q) * MR + g + i] = cols[q][i];
+                typename S::V block[G][W];
+                TL_UNROLL for (int g = 0; g < G; ++g) {
+                    TL_UNROLL for (int q = 0; q < W; ++q) block[g][q] = g * W + q < MR ? S::load(src + (g * W + q) * rs_a + p)
+                                                                                     : S::zero();
+                    S::transpose(block[g]);
+                }
+                // Step p + q's MR values are the first lanes of block[0..G)[q]. Whole vectors go out in
+                // increasing address order, so lanes past MR spill into step p + q + 1's slot and that
+                // step's own stores overwrite them; the panel's last step is stored exactly.
+                TL_UNROLL for (int q = 0; q < W; ++q) {
+                    TL_UNROLL for (int g = 0; g < G; ++g) {
+                        T* out = dst + (p + q) * MR + g * W;
+                        if (g * W + W <= MR || p + q + 1 < kc) {
+                            S::store(out, block[g][q]);
+                        } else {
+                            alignas(64) T lanes[W];
+                            S::store(lanes, block[g][q]);
+                            for (int i = 0; i < MR - g * W; ++i) out[i] = lanes[i];
                         }
                     }
                 }
@@ -216,6 +226,21 @@ void pack_a(int64_t mc, int64_t kc, const typename S::T* a, int64_t rs_a, int64_
                 for (int64_t i = 0; i < MR; ++i) dst[p * MR + i] = i < mr ? src[i * rs_a + p * cs_a] : T(0);
             }
         }
+    }
+}
+
+// Packs the first `nr` (< NR) columns of kc contiguous rows of B into one zero-padded NR-column micro-panel,
+// with the width a compile-time constant (NRR, tried from NR - 1 down) so that each row's copy and padding
+// compile to a few whole-vector moves rather than a loop per element.
+template <typename T, int NR, int NRR>
+inline void pack_b_rows_partial(int64_t kc, int64_t nr, const T* src, int64_t rs_b, T* dst) {
+    if (NRR > 1 && nr < NRR) {
+        pack_b_rows_partial<T, NR, (NRR > 1 ? NRR - 1 : 1)>(kc, nr, src, rs_b, dst);
+        return;
+    }
+    for (int64_t p = 0; p < kc; ++p) {
+        TL_UNROLL for (int j = 0; j < NRR; ++j) dst[p * NR + j] = src[p * rs_b + j];
+        TL_UNROLL for (int j = NRR; j < NR; ++j) dst[p * NR + j] = T(0);
     }
 }
 
@@ -245,10 +270,7 @@ void pack_b(int64_t kc, int64_t nc, const typename S::T* b, int64_t rs_b, int64_
                 for (int64_t j = 0; j < NR; ++j) dst[p * NR + j] = src[j * cs_b + p];
             }
         } else if (cs_b == 1) {  // the last, partial micro-panel of row-major B
-            for (int64_t p = 0; p < kc; ++p) {
-                for (int64_t j = 0; j < nr; ++j) dst[p * NR + j] = src[p * rs_b + j];
-                for (int64_t j = nr; j < NR; ++j) dst[p * NR + j] = T(0);
-            }
+            pack_b_rows_partial<T, NR, NR - 1>(kc, nr, src, rs_b, dst);
         } else {
             for (int64_t p = 0; p < kc; ++p) {
                 for (int64_t j = 0; j < NR; ++j) dst[p * NR + j] = j < nr ? src[p * rs_b + j * cs_b] : T(0);
