@@ -370,9 +370,23 @@ void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
                         const int64_t nr = std::min(NR, nc - s * NR);
                         const T* b_panel = b_packed + pb * kc_max * nc_max + s * NR * kc;
                         T* c_col = pr.c + ic * pr.ldc + (jc + s * NR) * pr.cs_c;
-                        // IR loop: MR x NR tiles of C, one microkernel call each.
+                        // IR loop: MR x NR tiles of C, one microkernel call each (tall tiles of 2*MR rows
+                        // on a B micro-panel at most half full).
+                        const bool tall = nr <= kr.tall_nr;
                         for (int64_t ir = 0; ir < mc; ir += MR) {
                             const int64_t mr = std::min(MR, mc - ir);
+                            if (tall && mc - ir > MR) {
+                                const int64_t mr_tall = std::min(2 * MR, mc - ir);
+                                if (pack_a)
+                                    kr.tile_packed_tall(kc, pr.alpha, a_packed + ir * kc, b_panel, beta,
+                                                        c_col + ir * pr.ldc, pr.ldc, pr.cs_c, mr_tall, nr);
+                                else
+                                    kr.tile_strided_a_tall(kc, pr.alpha, a_block + ir * pr.rs_a, pr.rs_a, pr.cs_a,
+                                                           b_panel, beta, c_col + ir * pr.ldc, pr.ldc, pr.cs_c,
+                                                           mr_tall, nr);
+                                ir += MR;
+                                continue;
+                            }
                             if (pack_a)
                                 kr.tile_packed(kc, pr.alpha, a_packed + ir * kc, b_panel, beta, c_col + ir * pr.ldc,
                                                pr.ldc, pr.cs_c, mr, nr);

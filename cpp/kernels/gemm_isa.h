@@ -15,6 +15,7 @@ namespace gemm_impl {
 template <typename T>
 struct Kernels {
     int mr, nr;      // register tile of the microkernel
+    int tall_nr;     // widest B micro-panel part the tall tiles take (0: no tall tiles)
     int mc, kc, nc;  // cache blocks: A block mc x kc in L2, B micro-panel kc x nr in L1, B panel kc x nc in L3
 
     // Packs the mc x kc block of op(A) at `a` into MR-row micro-panels.
@@ -29,7 +30,13 @@ struct Kernels {
     // The same contract with A read in place through its strides (rows >= mr are never read).
     void (*tile_strided_a)(int64_t k, T alpha, const T* a, int64_t rs_a, int64_t cs_a, const T* b, T beta,
                            T* c, int64_t rs_c, int64_t cs_c, int64_t mr, int64_t nr);
-    // The same contract with B gathered in place: B(p, j) = b[offsets[p] + j]; reads NR values per row
+    // tile_packed and tile_strided_a on a tall tile: 2*MR rows (MR < mr <= 2*MR; packed A: two consecutive
+    // micro-panels) against nr <= tall_nr columns, for a B micro-panel at most half full.
+    void (*tile_packed_tall)(int64_t k, T alpha, const T* a, const T* b, T beta, T* c, int64_t rs_c,
+                             int64_t cs_c, int64_t mr, int64_t nr);
+    void (*tile_strided_a_tall)(int64_t k, T alpha, const T* a, int64_t rs_a, int64_t cs_a, const T* b, T beta,
+                                T* c, int64_t rs_c, int64_t cs_c, int64_t mr, int64_t nr);
+    // The same contract as tile_packed with B gathered in place: B(p, j) = b[offsets[p] + j]; reads NR values per row
     // whatever nr is.
     void (*tile_gathered_b)(int64_t k, T alpha, const T* a, const T* b, const int64_t* offsets, T beta, T* c,
                             int64_t rs_c, int64_t cs_c, int64_t mr, int64_t nr);

@@ -71,7 +71,8 @@ inline void store_tile(typename S::V (&acc)[MR][NV], typename S::T alpha, typena
 enum class Operands { kPacked, kStridedA, kGatheredB };
 
 // Register tile of RM rows x RV vectors, reading A panels of stride AS per k step and B panels of stride
-// BS per k step (a packed micro-panel: AS = MR, BS = NR).
+// BS per k step (a packed micro-panel: AS = MR, BS = NR). A tall tile (AS < RM <= 2 AS) reads rows AS..
+// from the next packed A micro-panel, k steps further on.
 // Rows >= mr of A are never read in kStridedA mode (they alias row 0).
 template <class S, int RM, int RV, Operands kMode, int AS, int BS>
 inline void tile_part(int64_t k, typename S::T alpha, const typename S::T* a, int64_t rs_a, int64_t cs_a,
@@ -88,15 +89,18 @@ inline void tile_part(int64_t k, typename S::T alpha, const typename S::T* a, in
         TL_UNROLL for (int v = 0; v < RV; ++v) acc[i][v] = S::zero();
     }
     if (kMode == Operands::kPacked) {
+        static_assert(RM <= 2 * AS, "a tile spans at most two A micro-panels");
+        const T* a_next = a + AS * k;
 #pragma GCC unroll 4
         for (int64_t p = 0; p < k; ++p) {
             typename S::V bv[RV];
             TL_UNROLL for (int v = 0; v < RV; ++v) bv[v] = S::load(b + v * W);
             TL_UNROLL for (int i = 0; i < RM; ++i) {
-                const auto ai = S::set1(a[i]);
+                const auto ai = S::set1(i < AS ? a[i] : a_next[i - AS]);
                 TL_UNROLL for (int v = 0; v < RV; ++v) acc[i][v] = S::fma(ai, bv[v], acc[i][v]);
             }
             a += AS;
+            a_next += AS;
             b += BS;
         }
     } else if (kMode == Operands::kGatheredB) {
@@ -145,11 +149,29 @@ inline void tile_dispatch(int64_t k, typename S::T alpha, const typename S::T* a
         tile_part<S, MR, NV, kMode, MR, NR>(k, alpha, a, rs_a, cs_a, b, offsets, beta, c, rs_c, cs_c, mr, nr);
 }
 
+// The tall tile for a B micro-panel at most half full (nr <= tall_nr): 2*MR rows of A (mr > MR) against the
+// first tall_nr columns. A half-width tile alone has half the full tile's independent sums, too few to hide
+// the FMA latency, and as many broadcasts of A as FMAs; the tall one has the full tile's count of sums.
+template <class S, int MR, int NV, Operands kMode>
+inline void tile_tall(int64_t k, typename S::T alpha, const typename S::T* a, int64_t rs_a, int64_t cs_a,
+                      const typename S::T* b, typename S::T beta, typename S::T* c, int64_t rs_c, int64_t cs_c,
+                      int64_t mr, int64_t nr) {
+    constexpr int NH = (NV + 1) / 2, NR = NV * S::W;
+    tile_part<S, 2 * MR, NH, kMode, MR, NR>(k, alpha, a, rs_a, cs_a, b, nullptr, beta, c, rs_c, cs_c, mr, nr);
+}
+
 // Microkernel on a packed A micro-panel (MR x k) and a packed B micro-panel (k x NR).
 template <class S, int MR, int NV>
 void tile_packed(int64_t k, typename S::T alpha, const typename S::T* a, const typename S::T* b,
                  typename S::T beta, typename S::T* c, int64_t rs_c, int64_t cs_c, int64_t mr, int64_t nr) {
     tile_dispatch<S, MR, NV, Operands::kPacked>(k, alpha, a, 0, 0, b, nullptr, beta, c, rs_c, cs_c, mr, nr);
+}
+
+// tile_packed over two consecutive packed A micro-panels (mr > MR) and nr <= tall_nr columns (tile_tall).
+template <class S, int MR, int NV>
+void tile_packed_tall(int64_t k, typename S::T alpha, const typename S::T* a, const typename S::T* b,
+                      typename S::T beta, typename S::T* c, int64_t rs_c, int64_t cs_c, int64_t mr, int64_t nr) {
+    tile_tall<S, MR, NV, Operands::kPacked>(k, alpha, a, 0, 0, b, beta, c, rs_c, cs_c, mr, nr);
 }
 
 // Microkernel reading A in place (row i at a + i*rs_a, step cs_a along k) and a packed B micro-panel.
@@ -158,6 +180,14 @@ void tile_strided_a(int64_t k, typename S::T alpha, const typename S::T* a, int6
                     const typename S::T* b, typename S::T beta, typename S::T* c, int64_t rs_c, int64_t cs_c, int64_t mr,
                     int64_t nr) {
     tile_dispatch<S, MR, NV, Operands::kStridedA>(k, alpha, a, rs_a, cs_a, b, nullptr, beta, c, rs_c, cs_c, mr, nr);
+}
+
+// tile_strided_a over 2*MR rows of A in place (mr > MR) and nr <= tall_nr columns (tile_tall).
+template <class S, int MR, int NV>
+void tile_strided_a_tall(int64_t k, typename S::T alpha, const typename S::T* a, int64_t rs_a, int64_t cs_a,
+                         const typename S::T* b, typename S::T beta, typename S::T* c, int64_t rs_c, int64_t cs_c,
+                         int64_t mr, int64_t nr) {
+    tile_tall<S, MR, NV, Operands::kStridedA>(k, alpha, a, rs_a, cs_a, b, beta, c, rs_c, cs_c, mr, nr);
 }
 
 // Microkernel on a packed A micro-panel and B gathered in place: B(p, j) = b[offsets[p] + j]. Reads the
@@ -348,6 +378,7 @@ constexpr Kernels<typename S::T> make_kernels() {
     static_assert(MC % MR == 0 && NC % (NV * S::W) == 0, "cache blocks must be multiples of the tile");
     return {MR,
             NV * S::W,
+            NV > 1 ? (NV + 1) / 2 * S::W : 0,
             MC,
             KC,
             NC,
@@ -355,6 +386,8 @@ constexpr Kernels<typename S::T> make_kernels() {
             &pack_b<S, NV * S::W>,
             &tile_packed<S, MR, NV>,
             &tile_strided_a<S, MR, NV>,
+            &tile_packed_tall<S, MR, NV>,
+            &tile_strided_a_tall<S, MR, NV>,
             &tile_gathered_b<S, MR, NV>,
             &dot_rows<S>,
             &axpy_rows<S>};
