@@ -34,14 +34,17 @@ def test_omp_num_threads_is_honoured():
     assert out.stdout.strip() == "1"
 
 
-def test_openmp_threads_wait_passively_unless_the_user_says_otherwise():
-    code = "import os, tensorlite; print(os.environ['OMP_WAIT_POLICY'])"
-    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "PASSIVE"
-    env["OMP_WAIT_POLICY"] = "ACTIVE"
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "ACTIVE"
+def test_openmp_threads_spin_briefly_then_sleep_unless_the_user_says_otherwise():
+    code = "import os, tensorlite; print(os.environ.get('OMP_WAIT_POLICY'), os.environ.get('GOMP_SPINCOUNT'))"
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+
+    def policy(**user):
+        run_env = dict(env, **user)
+        return subprocess.run([sys.executable, "-c", code], env=run_env, capture_output=True, text=True, check=True)
+
+    assert policy().stdout.split() == ["PASSIVE", "100"]
+    assert policy(OMP_WAIT_POLICY="ACTIVE").stdout.split() == ["ACTIVE", "None"]
+    assert policy(GOMP_SPINCOUNT="0").stdout.split() == ["None", "0"]
 
 
 def test_show_config_prints_build_facts(capsys):

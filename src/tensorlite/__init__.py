@@ -4,10 +4,14 @@ __version__ = "0.1.0"
 
 import os
 
-# libgomp reads this once, when tensorlite._C loads it. Waiting OpenMP threads sleep instead of spinning:
-# on a loaded machine (more runnable threads than cores) spinning made every parallel kernel 10-40x slower.
-# Set OMP_WAIT_POLICY=ACTIVE yourself on a dedicated machine to trade that for lower wake-up latency.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# libgomp reads these once, when tensorlite._C loads it. Waiting OpenMP threads spin about 2 us (100 spins),
+# then sleep: on a loaded machine (more runnable threads than cores) spinning longer made every parallel kernel
+# slower (10-40x with OMP_WAIT_POLICY=ACTIVE; two demos sharing 2 cores took 20% longer at 3000 spins), and
+# the short spin still finds a worker awake for back-to-back kernels (it saves the 6-9 us wake-up of a
+# sleeping one). Setting OMP_WAIT_POLICY or GOMP_SPINCOUNT yourself leaves both to you.
+if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
+    os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+    os.environ["GOMP_SPINCOUNT"] = "100"
 
 from tensorlite import autograd, data, diagnostics, experiments, nn, optim, train
 from tensorlite._dtype import bool_ as bool  # tl.bool, like torch.bool
