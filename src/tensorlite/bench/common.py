@@ -39,16 +39,18 @@ def median_seconds(fn, repeats=7, warmup=2, min_time=0.0):
 OPENBLAS_SLOWDOWN_VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 
-def isolated_medians(module, contenders, threads, rounds=3, extra_args=()):
-    """{contender: {case: seconds}}: the median over `rounds` of each contender's per-case times, each
-    contender timed alone in a fresh process, rounds alternating between contenders.
+def isolated_best_times(module, contenders, threads, rounds=3, extra_args=()):
+    """{contender: {case: seconds}}: each contender's fastest round, per case, of `rounds` rounds; in a round
+    each contender is timed alone in a fresh process (its per-case time a median over repeats), rounds
+    alternating between contenders.
 
     A child runs `python -m <module> --contender NAME --threads T --json PATH *extra_args` and writes
     {case: seconds} there. Timed alone, no library pays for another one's worker threads: OpenBLAS and
     OpenMP workers spin for up to ~0.1 s after a call and, in a shared process, take the cores from whichever
     library is timed next. The children run with OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed and
-    OPENBLAS/OMP/MKL_NUM_THREADS set to `threads`; alternating rounds let drift in the machine's speed hit
-    every contender alike."""
+    OPENBLAS/OMP/MKL_NUM_THREADS set to `threads`. A virtual machine's speed drops for seconds at a time
+    (measured here: the same product 50% slower for a few seconds); taking each contender's best round keeps
+    such a spell from deciding a ratio, and hits every contender alike."""
     env = {k: v for k, v in os.environ.items() if k not in OPENBLAS_SLOWDOWN_VARIABLES}
     env.update(OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     samples = {name: {} for name in contenders}
@@ -72,13 +74,13 @@ def isolated_medians(module, contenders, threads, rounds=3, extra_args=()):
                     for case, seconds in json.load(f).items():
                         samples[name].setdefault(case, []).append(seconds)
     return {
-        name: {case: statistics.median(t) for case, t in cases.items()} for name, cases in samples.items()
+        name: {case: min(t) for case, t in cases.items()} for name, cases in samples.items()
     }
 
 
 def bench_arguments(argv, description, quick_help, threads_help):
-    """The command line of a benchmark timed by isolated_medians: --quick, --threads N, --json PATH, and the
-    hidden --contender NAME with which isolated_medians starts its children."""
+    """The command line of a benchmark timed by isolated_best_times: --quick, --threads N, --json PATH, and the
+    hidden --contender NAME with which isolated_best_times starts its children."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help=quick_help)
     parser.add_argument("--threads", type=int, default=None, help=threads_help)
@@ -88,7 +90,7 @@ def bench_arguments(argv, description, quick_help, threads_help):
 
 
 def write_times(times, path):
-    """Write a contender child's {case: seconds} to `path` as JSON (read by isolated_medians)."""
+    """Write a contender child's {case: seconds} to `path` as JSON (read by isolated_best_times)."""
     with open(path, "w") as f:
         json.dump(times, f)
 

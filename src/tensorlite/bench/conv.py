@@ -1,5 +1,5 @@
 """conv2d and max_pool2d against a vectorized NumPy im2col baseline and PyTorch CPU (when installed), same run;
-each library is timed alone in its own processes (bench.common.isolated_medians).
+each library is timed alone in its own processes (bench.common.isolated_best_times).
 
 Run: python benchmarks/bench_conv.py [--quick] [--threads N] [--json PATH]
 """
@@ -11,7 +11,7 @@ import tensorlite.nn.functional as F
 from tensorlite.bench.common import (
     Row,
     bench_arguments,
-    isolated_medians,
+    isolated_best_times,
     median_seconds,
     peak_gflops,
     print_table,
@@ -197,11 +197,11 @@ def time_contender(contender, quick, threads):
 def run(quick=False, threads=None):
     """Benchmark rows for the conv and pool cases, forward and forward+backward, beside the NumPy baselines
     and PyTorch CPU (when installed); each library timed alone in its own processes
-    (bench.common.isolated_medians)."""
+    (bench.common.isolated_best_times)."""
     threads = threads or tl.get_num_threads()
     contenders = ["tensorlite", "numpy"] + (["pytorch"] if torch_or_none() is not None else [])
     extra = ["--quick"] if quick else []
-    times = isolated_medians(
+    times = isolated_best_times(
         "tensorlite.bench.conv", contenders, threads, rounds=2 if quick else 3, extra_args=extra
     )
     ours = times.pop("tensorlite")

@@ -2,9 +2,9 @@
 
 GFLOP/s = 2*m*n*k / time; % of peak uses bench.common.peak_gflops (cores x SIMD lanes x 2 FMA ports x
 2 flops x the clock measured by _C.measure_clock_ghz). Each library is timed alone in its own child process
-per thread count and round (bench.common.isolated_medians), with OPENBLAS_NUM_THREADS / OMP_NUM_THREADS set
+per thread count and round (bench.common.isolated_best_times), with OPENBLAS_NUM_THREADS / OMP_NUM_THREADS set
 and OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed, so NumPy uses its own best kernel with the same number of
-threads as tensorlite.
+threads as tensorlite; each library's best of ROUNDS rounds is reported.
 """
 
 import os
@@ -15,7 +15,7 @@ from tensorlite import _C
 from tensorlite.bench.common import (
     Row,
     bench_arguments,
-    isolated_medians,
+    isolated_best_times,
     median_seconds,
     peak_gflops,
     print_table,
@@ -36,7 +36,7 @@ NN_SHAPES = (
     ("dW X^T@g 100x10", 100, 128, 10, True, False),
     ("im2col conv", 576, 1024, 64, False, False),
 )
-ROUNDS = 3
+ROUNDS = 5
 
 
 def _operands(m, k, n, trans_a, trans_b, dtype, rng):
@@ -95,13 +95,13 @@ def time_contender(contender, quick, threads):
 
 def run(quick=False, threads=None):
     """Benchmark rows for each thread count (default: 1 and 2, capped by the CPU count); each library timed
-    alone in its own processes (see bench.common.isolated_medians)."""
+    alone in its own processes (see bench.common.isolated_best_times)."""
     counts = [threads] if threads else sorted({1, min(2, os.cpu_count() or 1)})
     contenders = ["tensorlite", "numpy"] + (["torch"] if torch_or_none() is not None else [])
     rows = []
     for count in counts:
         extra = ["--quick"] if quick else []
-        times = isolated_medians("tensorlite.bench.gemm", contenders, count, rounds=ROUNDS, extra_args=extra)
+        times = isolated_best_times("tensorlite.bench.gemm", contenders, count, rounds=ROUNDS, extra_args=extra)
         ours = times.pop("tensorlite")
         for case, m, k, n, trans_a, trans_b, dtype in _cases(quick):
             key = _key(case, dtype)
