@@ -265,8 +265,9 @@ void gemv(const Kernels<T>& kr, int64_t rows, int64_t k, T alpha, const T* mat, 
 // panel). Otherwise the microkernel reads A's rows in place.
 bool should_pack_a(int64_t n, int64_t rs_a, int64_t nr) { return rs_a == 1 || n > 16 * nr; }
 
-// How the threads of one product share it. kRows: each takes mc-row blocks of C from a shared counter
-// (several blocks per thread, so a thread delayed by another process is covered by the others). kColumns:
+// How the threads of one product share it. kRows: each takes row blocks of C from a shared counter, large
+// ones first and ever smaller ones towards the end (a thread that starts late, or is delayed by another
+// process, is covered by the others, and the threads finish within a small block of each other). kColumns:
 // each takes a contiguous share of the B micro-panels (and packs only those).
 enum class Split { kNone, kRows, kColumns };
 
@@ -294,13 +295,25 @@ void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
     const int64_t m_panels = ceil_div(m, MR);
     const Split team_split = choose_split(nthreads, m, n, m_panels, ceil_div(n, NR));
     const bool split_rows = team_split == Split::kRows;
-    const int64_t target_blocks = split_rows ? 4 * nthreads : 1;
-    const int64_t mc_max =
-        even_block(m, std::min<int64_t>(kr.mc, std::max(4 * MR, ceil_div(ceil_div(m, target_blocks), MR) * MR)), MR);
+    const int64_t mc_max = even_block(m, kr.mc, MR);
     const int64_t ic_blocks = ceil_div(m, mc_max);
     const int64_t jc_blocks = ceil_div(n, nc_max);
-    std::vector<std::atomic<int64_t>> next_block(static_cast<size_t>(jc_blocks));
-    for (auto& counter : next_block) counter.store(0);
+    std::vector<std::atomic<int64_t>> next_row_panel(static_cast<size_t>(jc_blocks));
+    for (auto& counter : next_row_panel) counter.store(0);
+    // The next row block [ic, ic + mc) of JC panel jb for a thread of a team splitting rows: a share of the
+    // row panels left, 1 / (2 * nt) of them, at least one and at most mc_max rows. False when none is left.
+    auto claim_rows = [&](int64_t jb, int nt, int64_t& ic, int64_t& mc) {
+        auto& next = next_row_panel[static_cast<size_t>(jb)];
+        int64_t first = next.load(std::memory_order_relaxed);
+        int64_t take;
+        do {
+            if (first >= m_panels) return false;
+            take = std::min(mc_max / MR, std::max<int64_t>(1, (m_panels - first) / (2 * nt)));
+        } while (!next.compare_exchange_weak(first, first + take, std::memory_order_relaxed));
+        ic = first * MR;
+        mc = std::min(take * MR, m - ic);
+        return true;
+    };
     std::atomic<int> workers_done{0};
     // Threads splitting rows pack B once, together, into the caller's buffer (every JC panel at its own
     // place, up to kSharedPackedBBytes): each claims micro-panels of a JC panel from that panel's counter,
@@ -351,12 +364,11 @@ void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
             } else {
                 pack_b_panels(b_packed, jc, nc, s_begin, s_end);
             }
-            // IC loop: mc-row blocks (the packed A block lives in L2), from the shared counter when
-            // threads split rows, else all of them.
+            // IC loop: row blocks of at most mc_max rows (the packed A block lives in L2), claimed from the
+            // shared counter when threads split rows, else all of them in turn.
             for (int64_t ib = 0;; ++ib) {
-                const int64_t block = split_rows ? next_block[static_cast<size_t>(jb)].fetch_add(1) : ib;
-                if (block >= ic_blocks) break;
-                const int64_t ic = block * mc_max, mc = std::min(mc_max, m - ic);
+                int64_t ic = ib * mc_max, mc = std::min(mc_max, m - ic);
+                if (split_rows ? !claim_rows(jb, nt, ic, mc) : ib >= ic_blocks) break;
                 // PC loop: kc-deep slices; the first applies beta, later ones accumulate (beta = 1).
                 for (int64_t pc = 0, pb = 0; pc < k; pc += kc_max, ++pb) {
                     const int64_t kc = std::min(kc_max, k - pc);
