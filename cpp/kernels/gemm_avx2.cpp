@@ -21,6 +21,7 @@ struct F32 {
     static V load(const T* p) { return _mm256_loadu_ps(p); }
     static void store(T* p, V v) { _mm256_storeu_ps(p, v); }
     static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+    static T fma1(T x, T y, T z) { return __builtin_fmaf(x, y, z); }
     static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
     static V add(V a, V b) { return _mm256_add_ps(a, b); }
     static T reduce(V v) {
@@ -58,6 +59,7 @@ struct F64 {
     static V load(const T* p) { return _mm256_loadu_pd(p); }
     static void store(T* p, V v) { _mm256_storeu_pd(p, v); }
     static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
+    static T fma1(T x, T y, T z) { return __builtin_fma(x, y, z); }
     static V mul(V a, V b) { return _mm256_mul_pd(a, b); }
     static V add(V a, V b) { return _mm256_add_pd(a, b); }
     static T reduce(V v) {

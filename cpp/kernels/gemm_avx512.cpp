@@ -21,6 +21,7 @@ struct F32 {
     static V load(const T* p) { return _mm512_loadu_ps(p); }
     static void store(T* p, V v) { _mm512_storeu_ps(p, v); }
     static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+    static T fma1(T x, T y, T z) { return __builtin_fmaf(x, y, z); }
     static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
     static V add(V a, V b) { return _mm512_add_ps(a, b); }
     static T reduce(V v) { return _mm512_reduce_add_ps(v); }
@@ -47,6 +48,7 @@ struct F64 {
     static V load(const T* p) { return _mm512_loadu_pd(p); }
     static void store(T* p, V v) { _mm512_storeu_pd(p, v); }
     static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
+    static T fma1(T x, T y, T z) { return __builtin_fma(x, y, z); }
     static V mul(V a, V b) { return _mm512_mul_pd(a, b); }
     static V add(V a, V b) { return _mm512_add_pd(a, b); }
     static T reduce(V v) { return _mm512_reduce_add_pd(v); }

@@ -18,6 +18,7 @@ struct Scalar1 {
     static V load(const T* p) { return *p; }
     static void store(T* p, V v) { *p = v; }
     static V fma(V a, V b, V c) { return a * b + c; }
+    static T fma1(T x, T y, T z) { return x * y + z; }
     static V mul(V a, V b) { return a * b; }
     static V add(V a, V b) { return a + b; }
     static T reduce(V v) { return v; }

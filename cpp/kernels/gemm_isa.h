@@ -12,6 +12,10 @@
 namespace tl {
 namespace gemm_impl {
 
+// Columns of the dot-form tail: a last B micro-panel this narrow, with A's rows contiguous along k and read in
+// place, is computed as dot products along k rather than with a register tile (tile_dot_tail).
+constexpr int kDotTailCols = 4;
+
 template <typename T>
 struct Kernels {
     int mr, nr;      // register tile of the microkernel
@@ -40,6 +44,12 @@ struct Kernels {
     // whatever nr is.
     void (*tile_gathered_b)(int64_t k, T alpha, const T* a, const T* b, const int64_t* offsets, T beta, T* c,
                             int64_t rs_c, int64_t cs_c, int64_t mr, int64_t nr);
+    // C[0:mr, 0:nr] := beta*C + alpha*A*B as dot products along k for nr <= kDotTailCols columns: A's row
+    // i at a + i*rs_a, contiguous along k; B packed by pack_b_dot_tail (column j at bt + j*k).
+    void (*tile_dot_tail)(int64_t k, T alpha, const T* a, int64_t rs_a, const T* bt, T beta, T* c, int64_t rs_c,
+                          int64_t cs_c, int64_t mr, int64_t nr);
+    // Packs op(B)[0:kc, 0:nr] for tile_dot_tail: column j at dst + j*kc, columns nr..kDotTailCols-1 zero.
+    void (*pack_b_dot_tail)(int64_t kc, int64_t nr, const T* b, int64_t rs_b, int64_t cs_b, T* dst);
     // GEMV with rows of the matrix contiguous: out[i] = sum_p mat[i*ld + p] * x[p], i < rows.
     void (*dot_rows)(int64_t rows, int64_t k, const T* mat, int64_t ld, const T* x, T* out);
     // GEMV with columns contiguous: acc[j] += sum_p x[p*incx] * mat[p*ld + j], j < n.

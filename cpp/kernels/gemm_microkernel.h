@@ -2,7 +2,8 @@
 // (C := beta*C + alpha*A*B on one register tile of packed panels), the packing routines and the GEMV
 // primitives, written once over a SIMD traits type S:
 //   S::T scalar, S::V vector of S::W lanes; zero(), set1(x), load(p), store(p, v) (unaligned),
-//   fma(a, b, c) = a*b + c, mul(a, b), add(a, b), reduce(v) = sum of lanes,
+//   fma(a, b, c) = a*b + c, fma1(x, y, z) = x*y + z on scalars (one rounding, as in fma), mul(a, b),
+//   add(a, b), reduce(v) = sum of lanes,
 //   transpose(v[W]): transposes the W x W block whose rows are v[0..W) in place.
 // Every function here is a template of S, and each unit defines its S in an anonymous namespace, so
 // code compiled with different ISA flags never merges at link time (no ODR clash across units).
@@ -199,6 +200,63 @@ void tile_gathered_b(int64_t k, typename S::T alpha, const typename S::T* a, con
     tile_dispatch<S, MR, NV, Operands::kGatheredB>(k, alpha, a, 0, 0, b, offsets, beta, c, rs_c, cs_c, mr, nr);
 }
 
+// C[0:mr, 0:nr] := beta*C + alpha*A*B for a narrow B (nr <= kDotTailCols) as dot products along k: A's row i
+// at a + i*rs_a, contiguous along k; B's column j at bt + j*k (pack_b_dot_tail). Vectors run along k, so
+// every lane does useful work, where a register tile would broadcast a value of A for a few columns of B.
+// Two rows at a time: 8 independent sums. Each sum adds k steps lane by lane (step p in lane p % W), then
+// the lanes, then the last k % W steps in order; with k < W that is the register tile's order exactly.
+template <class S>
+void tile_dot_tail(int64_t k, typename S::T alpha, const typename S::T* a, int64_t rs_a, const typename S::T* bt,
+                   typename S::T beta, typename S::T* c, int64_t rs_c, int64_t cs_c, int64_t mr, int64_t nr) {
+    using T = typename S::T;
+    constexpr int W = S::W, R = 2, NT = kDotTailCols;
+    const int64_t k_vec = k / W * W;
+    for (int64_t i0 = 0; i0 < mr; i0 += R) {
+        const T* rows[R];
+        TL_UNROLL for (int i = 0; i < R; ++i) rows[i] = a + (i0 + i < mr ? i0 + i : i0) * rs_a;
+        typename S::V acc[R][NT];
+        TL_UNROLL for (int i = 0; i < R; ++i) {
+            TL_UNROLL for (int j = 0; j < NT; ++j) acc[i][j] = S::zero();
+        }
+        const int64_t next = i0 + 2 * R <= mr ? R * rs_a : 0;  // the next rows, prefetched from L2 on the way
+        for (int64_t p = 0; p < k_vec; p += W) {
+            typename S::V av[R];
+            TL_UNROLL for (int i = 0; i < R; ++i) {
+                __builtin_prefetch(rows[i] + next + p + 64, 0, 3);
+                av[i] = S::load(rows[i] + p);
+            }
+            TL_UNROLL for (int j = 0; j < NT; ++j) {
+                const auto bv = S::load(bt + j * k + p);
+                TL_UNROLL for (int i = 0; i < R; ++i) acc[i][j] = S::fma(av[i], bv, acc[i][j]);
+            }
+        }
+        for (int64_t i = 0; i < R && i0 + i < mr; ++i) {
+            T* crow = c + (i0 + i) * rs_c;
+            for (int64_t j = 0; j < nr; ++j) {
+                T sum = S::reduce(acc[i][j]);
+                for (int64_t p = k_vec; p < k; ++p) sum = S::fma1(rows[i][p], bt[j * k + p], sum);
+                crow[j * cs_c] = beta == T(0) ? alpha * sum : beta * crow[j * cs_c] + alpha * sum;
+            }
+        }
+    }
+}
+
+// Packs op(B)[0:kc, 0:nr] (nr <= kDotTailCols) for tile_dot_tail: column j at dst + j*kc, contiguous along
+// k; columns nr.. are zero.
+template <class S>
+void pack_b_dot_tail(int64_t kc, int64_t nr, const typename S::T* b, int64_t rs_b, int64_t cs_b,
+                     typename S::T* dst) {
+    using T = typename S::T;
+    for (int64_t j = 0; j < kDotTailCols; ++j) {
+        T* col = dst + j * kc;
+        if (j < nr) {
+            for (int64_t p = 0; p < kc; ++p) col[p] = b[p * rs_b + j * cs_b];
+        } else {
+            for (int64_t p = 0; p < kc; ++p) col[p] = T(0);
+        }
+    }
+}
+
 // Packs op(A)[0:mc, 0:kc] into MR-row micro-panels, zero padding the last one.
 template <class S, int MR>
 void pack_a(int64_t mc, int64_t kc, const typename S::T* a, int64_t rs_a, int64_t cs_a, typename S::T* dst) {
@@ -389,6 +447,8 @@ constexpr Kernels<typename S::T> make_kernels() {
             &tile_packed_tall<S, MR, NV>,
             &tile_strided_a_tall<S, MR, NV>,
             &tile_gathered_b<S, MR, NV>,
+            &tile_dot_tail<S>,
+            &pack_b_dot_tail<S>,
             &dot_rows<S>,
             &axpy_rows<S>};
 }

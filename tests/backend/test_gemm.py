@@ -166,6 +166,32 @@ def test_gemm_isa_one_and_two_threads_agree(isa, dtype, threads_restored):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n", [1, 3, 4, 6, 19, 100])
+def test_gemm_isa_narrow_last_micro_panel(isa, dtype, n, threads_restored):
+    """The last micro-panel of B when it is narrow: the dot-form tail (up to 4 columns, A row-major and read
+    in place, k deep enough; k % 8 != 0 leaves a remainder) and the tall tiles (up to half a micro-panel),
+    with ragged row tiles, alpha and beta, on 1 and 2 threads; A transposed takes the tall tiles (packed A)."""
+    rng = np.random.default_rng(11)
+    m, k = 131, 301
+    a = rng.standard_normal((m, k)).astype(dtype)
+    b = rng.standard_normal((k, n)).astype(dtype)
+    c = rng.standard_normal((m, n)).astype(dtype)
+    results = []
+    for threads in (1, 2):
+        tl.set_num_threads(threads)
+        results.append(
+            (
+                _C.gemm(a, b, False, False, 0.75, 0.5, c.copy()),
+                _C.gemm(a.T.copy(), b, True, False, 0.75, 0.5, c.copy()),
+            )
+        )
+    for one, two in zip(*results):
+        np.testing.assert_array_equal(one, two)
+    for out in results[0]:
+        assert_within(out, *reference(a, b, 0.75, 0.5, c))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("m, n, k", [(1, 40, 30), (40, 1, 30), (37, 41, 300)])
 def test_gemm_isa_nan_and_inf_propagate(isa, dtype, m, n, k):
     rng = np.random.default_rng(11)
