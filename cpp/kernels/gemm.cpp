@@ -6,7 +6,8 @@
 // and GEMV primitives come from one per-ISA table (gemm_isa.h) chosen at load time from CPUID.
 // Special paths: GEMV when m == 1 or n == 1; A read in place (no A packing) when it is reused too
 // little to pay for packing; a narrow last micro-panel of B on tall tiles or, up to 4 columns, as dot
-// products along k; narrow C computed transposed; many small batched products run one per thread.
+// products along k (A row-major) or axpy updates down the rows of C (A transposed); narrow C computed
+// transposed; many small batched products run one per thread.
 // Threads share row-block counters and the packed B, and wait only for a B micro-panel still being packed.
 #include "kernels/gemm.h"
 
@@ -267,7 +268,8 @@ void gemv(const Kernels<T>& kr, int64_t rows, int64_t k, T alpha, const T* mat, 
 bool should_pack_a(int64_t n, int64_t rs_a, int64_t nr) { return rs_a == 1 || n > 16 * nr; }
 
 // Depth from which the dot-form tail beats the tall tile (measured, 1 thread, against the tall tile:
-// k = 16: 0.94x, 32: 0.97x, 64: 0.99x, 128: 1.01x; 128x784 @ 784x100: 1.02x, 128x784 @ 784x4: 1.22x).
+// k = 16: 0.94x, 32: 0.97x, 64: 0.99x, 128: 1.01x; 128x784 @ 784x100: 1.02x, 128x784 @ 784x4: 1.22x);
+// the axpy-form tail uses the same threshold (784x128^T @ 128x100: 1.03x, 1000x256^T @ 256x20: 1.08x).
 constexpr int64_t kDotTailMinDepth = 128;
 
 // How the threads of one product share it. kRows: each takes row blocks of C from a shared counter, large
@@ -340,6 +342,8 @@ void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
     const bool dot_tail = !pack_a && pr.cs_a == 1 && n % NR != 0 && n % NR <= gemm_impl::kDotTailCols &&
                           kc_max >= kDotTailMinDepth;
     auto dot_panel = [&](int64_t jc, int64_t nc) { return dot_tail && jc + nc == n ? nc / NR : int64_t(-1); };
+    // Its mirror when A is stored transposed (packed in a pass of its own): vectors along the rows of C.
+    const bool axpy_tail = pack_a && pr.rs_a == 1 && kr.axpy_tail_rows > 0 && kc_max >= kDotTailMinDepth;
 
     // Packs B micro-panels [s_begin, s_end) of the JC panel at column jc, every kc-deep slice (slice pb at
     // b_packed + pb * kc_max * nc_max; the panel lives in L3); the dot-form tail's panel column by column.
@@ -409,10 +413,18 @@ void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
                             continue;
                         }
                         // IR loop: MR x NR tiles of C, one microkernel call each (tall tiles of 2*MR rows
-                        // on a B micro-panel at most half full).
+                        // on a B micro-panel at most half full; with A stored transposed, up to 4 columns
+                        // wide, the axpy-form tail on whole blocks of axpy_tail_rows rows).
                         const bool tall = nr <= kr.tall_nr;
+                        const bool axpy = axpy_tail && nr <= gemm_impl::kDotTailCols;
                         for (int64_t ir = 0; ir < mc; ir += MR) {
                             const int64_t mr = std::min(MR, mc - ir);
+                            if (axpy && mc - ir >= kr.axpy_tail_rows) {
+                                kr.tile_axpy_tail(kc, pr.alpha, a_block + ir, pr.cs_a, b_panel, beta,
+                                                  c_col + ir * pr.ldc, pr.ldc, pr.cs_c, nr);
+                                ir += kr.axpy_tail_rows - MR;
+                                continue;
+                            }
                             if (tall && mc - ir > MR) {
                                 const int64_t mr_tall = std::min(2 * MR, mc - ir);
                                 if (pack_a)

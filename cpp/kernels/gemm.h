@@ -38,7 +38,8 @@ public:
     int64_t slack() const { return nr_; }
 
 private:
-    using Tile = void (*)(int64_t, T, const T*, const T*, const int64_t*, T, T*, int64_t, int64_t, int64_t, int64_t);
+    using Tile = void (*)(int64_t, T, const T*, const T*, const int64_t*, T, T*, int64_t, int64_t, int64_t,
+                          int64_t);
     int64_t m_, k_, mr_, nr_, kc_, m_padded_;
     Tile tile_;
     std::vector<T> a_packed_;  // kc-deep slices, slice at pc * m_padded_, MR-row panels inside

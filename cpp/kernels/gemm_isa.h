@@ -20,6 +20,7 @@ template <typename T>
 struct Kernels {
     int mr, nr;      // register tile of the microkernel
     int tall_nr;     // widest B micro-panel part the tall tiles take (0: no tall tiles)
+    int axpy_tail_rows;  // rows tile_axpy_tail takes, a multiple of mr (0: no axpy-form tail)
     int mc, kc, nc;  // cache blocks: A block mc x kc in L2, B micro-panel kc x nr in L1, B panel kc x nc in L3
 
     // Packs the mc x kc block of op(A) at `a` into MR-row micro-panels.
@@ -40,8 +41,8 @@ struct Kernels {
                              int64_t cs_c, int64_t mr, int64_t nr);
     void (*tile_strided_a_tall)(int64_t k, T alpha, const T* a, int64_t rs_a, int64_t cs_a, const T* b, T beta,
                                 T* c, int64_t rs_c, int64_t cs_c, int64_t mr, int64_t nr);
-    // The same contract as tile_packed with B gathered in place: B(p, j) = b[offsets[p] + j]; reads NR values per row
-    // whatever nr is.
+    // The same contract as tile_packed with B gathered in place: B(p, j) = b[offsets[p] + j]; reads NR
+    // values per row whatever nr is.
     void (*tile_gathered_b)(int64_t k, T alpha, const T* a, const T* b, const int64_t* offsets, T beta, T* c,
                             int64_t rs_c, int64_t cs_c, int64_t mr, int64_t nr);
     // C[0:mr, 0:nr] := beta*C + alpha*A*B as dot products along k for nr <= kDotTailCols columns: A's row
@@ -50,6 +51,10 @@ struct Kernels {
                           int64_t cs_c, int64_t mr, int64_t nr);
     // Packs op(B)[0:kc, 0:nr] for tile_dot_tail: column j at dst + j*kc, columns nr..kDotTailCols-1 zero.
     void (*pack_b_dot_tail)(int64_t kc, int64_t nr, const T* b, int64_t rs_b, int64_t cs_b, T* dst);
+    // C[0:axpy_tail_rows, 0:nr] := beta*C + alpha*op(A)*B for nr <= kDotTailCols columns with A stored transposed
+    // (op(A)(i, p) = a[i + p*cs_a]) and B a packed micro-panel: vectors along the rows of C.
+    void (*tile_axpy_tail)(int64_t k, T alpha, const T* a, int64_t cs_a, const T* b, T beta, T* c, int64_t rs_c,
+                           int64_t cs_c, int64_t nr);
     // GEMV with rows of the matrix contiguous: out[i] = sum_p mat[i*ld + p] * x[p], i < rows.
     void (*dot_rows)(int64_t rows, int64_t k, const T* mat, int64_t ld, const T* x, T* out);
     // GEMV with columns contiguous: acc[j] += sum_p x[p*incx] * mat[p*ld + j], j < n.

@@ -17,14 +17,23 @@
 #define TL_UNROLL _Pragma("GCC unroll 32")
 #define TL_RESTRICT __restrict__
 #define TL_PREFETCH(p) __builtin_prefetch(p, 1, 3)
+#define TL_PREFETCH_READ(p) __builtin_prefetch(p, 0, 3)
 #else
 #define TL_PREFETCH(p)
+#define TL_PREFETCH_READ(p)
 #define TL_UNROLL
 #define TL_RESTRICT
 #endif
 
 namespace tl {
 namespace gemm_impl {
+
+// *c := alpha*sum (beta == 0: *c is not read) or alpha*sum + beta*(*c) rounded once after the product
+// beta*(*c), as the whole-vector stores below do, so every path gives C the same bits.
+template <class S>
+inline void store_scaled(typename S::T sum, typename S::T alpha, typename S::T beta, typename S::T* c) {
+    *c = beta == typename S::T(0) ? alpha * sum : S::fma1(alpha, sum, beta * *c);
+}
 
 // Stores alpha*acc into C[0:mr, 0:nr] (beta == 0: C is not read) or beta*C + alpha*acc, where
 // C(i, j) = c[i*rs_c + j*cs_c] (cs_c != 1: C is written transposed, element by element).
@@ -50,19 +59,14 @@ inline void store_tile(typename S::V (&acc)[MR][NV], typename S::T alpha, typena
         }
         return;
     }
-    // Edge or transposed tile: the full tile goes to a local buffer, only the mr x nr part reaches C.
+    // Edge or transposed tile: the full tile goes to a local buffer, only the mr x nr part reaches C, each
+    // value rounded as above.
     alignas(64) T buf[MR * NR];
     TL_UNROLL for (int i = 0; i < MR; ++i) {
-        TL_UNROLL for (int v = 0; v < NV; ++v) S::store(buf + i * NR + v * W, S::mul(va, acc[i][v]));
+        TL_UNROLL for (int v = 0; v < NV; ++v) S::store(buf + i * NR + v * W, acc[i][v]);
     }
     for (int64_t i = 0; i < mr; ++i) {
-        T* crow = c + i * rs_c;
-        const T* brow = buf + i * NR;
-        if (beta == T(0)) {
-            for (int64_t j = 0; j < nr; ++j) crow[j * cs_c] = brow[j];
-        } else {
-            for (int64_t j = 0; j < nr; ++j) crow[j * cs_c] = beta * crow[j * cs_c] + brow[j];
-        }
+        for (int64_t j = 0; j < nr; ++j) store_scaled<S>(buf[i * NR + j], alpha, beta, c + i * rs_c + j * cs_c);
     }
 }
 
@@ -91,7 +95,7 @@ inline void tile_part(int64_t k, typename S::T alpha, const typename S::T* a, in
     }
     if (kMode == Operands::kPacked) {
         static_assert(RM <= 2 * AS, "a tile spans at most two A micro-panels");
-        const T* a_next = a + AS * k;
+        const T* a_next = RM > AS ? a + AS * k : a;  // the next micro-panel (tall tiles only)
 #pragma GCC unroll 4
         for (int64_t p = 0; p < k; ++p) {
             typename S::V bv[RV];
@@ -178,8 +182,8 @@ void tile_packed_tall(int64_t k, typename S::T alpha, const typename S::T* a, co
 // Microkernel reading A in place (row i at a + i*rs_a, step cs_a along k) and a packed B micro-panel.
 template <class S, int MR, int NV>
 void tile_strided_a(int64_t k, typename S::T alpha, const typename S::T* a, int64_t rs_a, int64_t cs_a,
-                    const typename S::T* b, typename S::T beta, typename S::T* c, int64_t rs_c, int64_t cs_c, int64_t mr,
-                    int64_t nr) {
+                    const typename S::T* b, typename S::T beta, typename S::T* c, int64_t rs_c, int64_t cs_c,
+                    int64_t mr, int64_t nr) {
     tile_dispatch<S, MR, NV, Operands::kStridedA>(k, alpha, a, rs_a, cs_a, b, nullptr, beta, c, rs_c, cs_c, mr, nr);
 }
 
@@ -195,8 +199,8 @@ void tile_strided_a_tall(int64_t k, typename S::T alpha, const typename S::T* a,
 // full NR values of each row even when nr < NR (only nr columns reach C).
 template <class S, int MR, int NV>
 void tile_gathered_b(int64_t k, typename S::T alpha, const typename S::T* a, const typename S::T* b,
-                     const int64_t* offsets, typename S::T beta, typename S::T* c, int64_t rs_c, int64_t cs_c, int64_t mr,
-                     int64_t nr) {
+                     const int64_t* offsets, typename S::T beta, typename S::T* c, int64_t rs_c, int64_t cs_c,
+                     int64_t mr, int64_t nr) {
     tile_dispatch<S, MR, NV, Operands::kGatheredB>(k, alpha, a, 0, 0, b, offsets, beta, c, rs_c, cs_c, mr, nr);
 }
 
@@ -222,7 +226,7 @@ void tile_dot_tail(int64_t k, typename S::T alpha, const typename S::T* a, int64
         for (int64_t p = 0; p < k_vec; p += W) {
             typename S::V av[R];
             TL_UNROLL for (int i = 0; i < R; ++i) {
-                __builtin_prefetch(rows[i] + next + p + 64, 0, 3);
+                TL_PREFETCH_READ(rows[i] + next + p + 64);
                 av[i] = S::load(rows[i] + p);
             }
             TL_UNROLL for (int j = 0; j < NT; ++j) {
@@ -231,13 +235,48 @@ void tile_dot_tail(int64_t k, typename S::T alpha, const typename S::T* a, int64
             }
         }
         for (int64_t i = 0; i < R && i0 + i < mr; ++i) {
-            T* crow = c + (i0 + i) * rs_c;
             for (int64_t j = 0; j < nr; ++j) {
                 T sum = S::reduce(acc[i][j]);
                 for (int64_t p = k_vec; p < k; ++p) sum = S::fma1(rows[i][p], bt[j * k + p], sum);
-                crow[j * cs_c] = beta == T(0) ? alpha * sum : beta * crow[j * cs_c] + alpha * sum;
+                store_scaled<S>(sum, alpha, beta, c + (i0 + i) * rs_c + j * cs_c);
             }
         }
+    }
+}
+
+// Rows of op(A) that tile_axpy_tail takes at once: three vectors.
+template <class S>
+constexpr int axpy_tail_height() {
+    return 3 * S::W;
+}
+
+// C[0:R, 0:nr] := beta*C + alpha*op(A)*B for a narrow B (nr <= kDotTailCols) with A stored transposed:
+// op(A)(i, p) = a[i + p*cs_a], R = axpy_tail_height rows, vectors along them; B a packed micro-panel (row p at
+// b + p*NR). Each k step adds op(A)'s column times a broadcast value of B per column: all lanes useful
+// (a register tile would broadcast A for a few columns of B). Each sum runs over k in order, as in a tile.
+template <class S, int NR>
+void tile_axpy_tail(int64_t k, typename S::T alpha, const typename S::T* a, int64_t cs_a, const typename S::T* b,
+                    typename S::T beta, typename S::T* c, int64_t rs_c, int64_t cs_c, int64_t nr) {
+    using T = typename S::T;
+    constexpr int W = S::W, RV = axpy_tail_height<S>() / W, NT = kDotTailCols;
+    typename S::V acc[RV][NT];
+    TL_UNROLL for (int v = 0; v < RV; ++v) {
+        TL_UNROLL for (int j = 0; j < NT; ++j) acc[v][j] = S::zero();
+    }
+    for (int64_t p = 0; p < k; ++p) {
+        typename S::V av[RV];
+        TL_UNROLL for (int v = 0; v < RV; ++v) av[v] = S::load(a + p * cs_a + v * W);
+        TL_UNROLL for (int j = 0; j < NT; ++j) {
+            const auto bj = S::set1(b[p * NR + j]);
+            TL_UNROLL for (int v = 0; v < RV; ++v) acc[v][j] = S::fma(av[v], bj, acc[v][j]);
+        }
+    }
+    alignas(64) T cols[NT][RV * W];
+    TL_UNROLL for (int j = 0; j < NT; ++j) {
+        TL_UNROLL for (int v = 0; v < RV; ++v) S::store(cols[j] + v * W, acc[v][j]);
+    }
+    for (int64_t i = 0; i < RV * W; ++i) {
+        for (int64_t j = 0; j < nr; ++j) store_scaled<S>(cols[j][i], alpha, beta, c + i * rs_c + j * cs_c);
     }
 }
 
@@ -286,8 +325,9 @@ void pack_a(int64_t mc, int64_t kc, const typename S::T* a, int64_t rs_a, int64_
             for (; p + W <= kc; p += W) {
                 typename S::V block[G][W];
                 TL_UNROLL for (int g = 0; g < G; ++g) {
-                    TL_UNROLL for (int q = 0; q < W; ++q) block[g][q] = g * W + q < MR ? S::load(src + (g * W + q) * rs_a + p)
-                                                                                     : S::zero();
+                    TL_UNROLL for (int q = 0; q < W; ++q) {
+                        block[g][q] = g * W + q < MR ? S::load(src + (g * W + q) * rs_a + p) : S::zero();
+                    }
                     S::transpose(block[g]);
                 }
                 // Step p + q's MR values are the first lanes of block[0..G)[q]. Whole vectors go out in
@@ -437,6 +477,7 @@ constexpr Kernels<typename S::T> make_kernels() {
     return {MR,
             NV * S::W,
             NV > 1 ? (NV + 1) / 2 * S::W : 0,
+            axpy_tail_height<S>() % MR == 0 ? axpy_tail_height<S>() : 0,
             MC,
             KC,
             NC,
@@ -449,6 +490,7 @@ constexpr Kernels<typename S::T> make_kernels() {
             &tile_gathered_b<S, MR, NV>,
             &tile_dot_tail<S>,
             &pack_b_dot_tail<S>,
+            &tile_axpy_tail<S, NV * S::W>,
             &dot_rows<S>,
             &axpy_rows<S>};
 }

@@ -168,9 +168,10 @@ def test_gemm_isa_one_and_two_threads_agree(isa, dtype, threads_restored):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("n", [1, 3, 4, 6, 19, 100])
 def test_gemm_isa_narrow_last_micro_panel(isa, dtype, n, threads_restored):
-    """The last micro-panel of B when it is narrow: the dot-form tail (up to 4 columns, A row-major and read
-    in place, k deep enough; k % 8 != 0 leaves a remainder) and the tall tiles (up to half a micro-panel),
-    with ragged row tiles, alpha and beta, on 1 and 2 threads; A transposed takes the tall tiles (packed A)."""
+    """The last micro-panel of B when it is narrow: up to 4 columns, the dot-form tail (A row-major, read in
+    place; k % 8 != 0 leaves a remainder) or the axpy-form tail (A transposed, whole blocks of rows, the
+    rest on tall tiles); up to half a micro-panel, the tall tiles. Ragged row tiles, alpha and beta, 1 and 2
+    threads (the two agree bit for bit); with A transposed and n < 16, C is computed transposed."""
     rng = np.random.default_rng(11)
     m, k = 131, 301
     a = rng.standard_normal((m, k)).astype(dtype)
