@@ -29,7 +29,7 @@ namespace tl {
 namespace gemm_impl {
 
 // *c := alpha*sum (beta == 0: *c is not read) or alpha*sum + beta*(*c) rounded once after the product
-// beta*(*c), as the whole-vector stores below do, so every path gives C the same bits.
+// beta*(*c), as store_tile does, so every path gives C the same bits.
 template <class S>
 inline void store_scaled(typename S::T sum, typename S::T alpha, typename S::T beta, typename S::T* c) {
     *c = beta == typename S::T(0) ? alpha * sum : S::fma1(alpha, sum, beta * *c);
@@ -59,14 +59,29 @@ inline void store_tile(typename S::V (&acc)[MR][NV], typename S::T alpha, typena
         }
         return;
     }
-    // Edge or transposed tile: the full tile goes to a local buffer, only the mr x nr part reaches C, each
-    // value rounded as above.
+    // Edge or transposed tile: the mr x nr part of C goes through a local buffer (with beta != 0, in and
+    // out), where whole vectors compute each value as above.
     alignas(64) T buf[MR * NR];
+    if (beta != T(0)) {
+        for (int64_t i = 0; i < MR; ++i) {
+            for (int64_t j = 0; j < NR; ++j) buf[i * NR + j] = i < mr && j < nr ? c[i * rs_c + j * cs_c] : T(0);
+        }
+    }
+    const auto vb = S::set1(beta);
     TL_UNROLL for (int i = 0; i < MR; ++i) {
-        TL_UNROLL for (int v = 0; v < NV; ++v) S::store(buf + i * NR + v * W, acc[i][v]);
+        TL_UNROLL for (int v = 0; v < NV; ++v) {
+            T* bp = buf + i * NR + v * W;
+            S::store(bp, beta == T(0) ? S::mul(va, acc[i][v]) : S::fma(va, acc[i][v], S::mul(vb, S::load(bp))));
+        }
     }
     for (int64_t i = 0; i < mr; ++i) {
-        for (int64_t j = 0; j < nr; ++j) store_scaled<S>(buf[i * NR + j], alpha, beta, c + i * rs_c + j * cs_c);
+        T* crow = c + i * rs_c;
+        const T* brow = buf + i * NR;
+        if (cs_c == 1) {
+            for (int64_t j = 0; j < nr; ++j) crow[j] = brow[j];
+        } else {
+            for (int64_t j = 0; j < nr; ++j) crow[j * cs_c] = brow[j];
+        }
     }
 }
 
