@@ -40,7 +40,9 @@ def test_openmp_threads_spin_briefly_then_sleep_unless_the_user_says_otherwise()
 
     def policy(**user):
         run_env = dict(env, **user)
-        return subprocess.run([sys.executable, "-c", code], env=run_env, capture_output=True, text=True, check=True)
+        return subprocess.run(
+            [sys.executable, "-c", code], env=run_env, capture_output=True, text=True, check=True
+        )
 
     assert policy().stdout.split() == ["PASSIVE", "100"]
     assert policy(OMP_WAIT_POLICY="ACTIVE").stdout.split() == ["ACTIVE", "None"]

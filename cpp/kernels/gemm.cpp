@@ -417,32 +417,30 @@ void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
                         // wide, the axpy-form tail on whole blocks of axpy_tail_rows rows).
                         const bool tall = nr <= kr.tall_nr;
                         const bool axpy = axpy_tail && nr <= gemm_impl::kDotTailCols;
-                        for (int64_t ir = 0; ir < mc; ir += MR) {
-                            const int64_t mr = std::min(MR, mc - ir);
-                            if (axpy && mc - ir >= kr.axpy_tail_rows) {
-                                kr.tile_axpy_tail(kc, pr.alpha, a_block + ir, pr.cs_a, b_panel, beta,
-                                                  c_col + ir * pr.ldc, pr.ldc, pr.cs_c, nr);
-                                ir += kr.axpy_tail_rows - MR;
-                                continue;
-                            }
-                            if (tall && mc - ir > MR) {
-                                const int64_t mr_tall = std::min(2 * MR, mc - ir);
+                        for (int64_t ir = 0, rows; ir < mc; ir += rows) {
+                            const int64_t rows_left = mc - ir;
+                            const T* a_rows = a_block + ir * pr.rs_a;  // A in place
+                            T* c_tile = c_col + ir * pr.ldc;
+                            rows = std::min(MR, rows_left);
+                            if (axpy && rows_left >= kr.axpy_tail_rows) {
+                                rows = kr.axpy_tail_rows;
+                                kr.tile_axpy_tail(kc, pr.alpha, a_rows, pr.cs_a, b_panel, beta, c_tile, pr.ldc,
+                                                  pr.cs_c, nr);
+                            } else if (tall && rows_left > MR) {
+                                rows = std::min(2 * MR, rows_left);
                                 if (pack_a)
-                                    kr.tile_packed_tall(kc, pr.alpha, a_packed + ir * kc, b_panel, beta,
-                                                        c_col + ir * pr.ldc, pr.ldc, pr.cs_c, mr_tall, nr);
+                                    kr.tile_packed_tall(kc, pr.alpha, a_packed + ir * kc, b_panel, beta, c_tile,
+                                                        pr.ldc, pr.cs_c, rows, nr);
                                 else
-                                    kr.tile_strided_a_tall(kc, pr.alpha, a_block + ir * pr.rs_a, pr.rs_a, pr.cs_a,
-                                                           b_panel, beta, c_col + ir * pr.ldc, pr.ldc, pr.cs_c,
-                                                           mr_tall, nr);
-                                ir += MR;
-                                continue;
+                                    kr.tile_strided_a_tall(kc, pr.alpha, a_rows, pr.rs_a, pr.cs_a, b_panel, beta,
+                                                           c_tile, pr.ldc, pr.cs_c, rows, nr);
+                            } else if (pack_a) {
+                                kr.tile_packed(kc, pr.alpha, a_packed + ir * kc, b_panel, beta, c_tile, pr.ldc,
+                                               pr.cs_c, rows, nr);
+                            } else {
+                                kr.tile_strided_a(kc, pr.alpha, a_rows, pr.rs_a, pr.cs_a, b_panel, beta, c_tile,
+                                                  pr.ldc, pr.cs_c, rows, nr);
                             }
-                            if (pack_a)
-                                kr.tile_packed(kc, pr.alpha, a_packed + ir * kc, b_panel, beta, c_col + ir * pr.ldc,
-                                               pr.ldc, pr.cs_c, mr, nr);
-                            else
-                                kr.tile_strided_a(kc, pr.alpha, a_block + ir * pr.rs_a, pr.rs_a, pr.cs_a, b_panel,
-                                                  beta, c_col + ir * pr.ldc, pr.ldc, pr.cs_c, mr, nr);
                         }
                     }
                 }

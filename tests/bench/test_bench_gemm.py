@@ -14,7 +14,9 @@ def test_time_contender_times_every_case():
 
 
 def test_isolated_best_times_runs_each_contender_in_a_child():
-    times = isolated_best_times("tensorlite.bench.gemm", ["numpy"], threads=1, rounds=1, extra_args=["--quick"])
+    times = isolated_best_times(
+        "tensorlite.bench.gemm", ["numpy"], threads=1, rounds=1, extra_args=["--quick"]
+    )
     assert list(times) == ["numpy"]
     assert set(times["numpy"]) == {gemm._key(case, dtype) for case, *_, dtype in gemm._cases(quick=True)}
     assert all(t > 0 for t in times["numpy"].values())

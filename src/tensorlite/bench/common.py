@@ -73,9 +73,7 @@ def isolated_best_times(module, contenders, threads, rounds=3, extra_args=()):
                 with open(path) as f:
                     for case, seconds in json.load(f).items():
                         samples[name].setdefault(case, []).append(seconds)
-    return {
-        name: {case: min(t) for case, t in cases.items()} for name, cases in samples.items()
-    }
+    return {name: {case: min(t) for case, t in cases.items()} for name, cases in samples.items()}
 
 
 def bench_arguments(argv, description, quick_help, threads_help):

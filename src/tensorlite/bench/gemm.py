@@ -101,7 +101,9 @@ def run(quick=False, threads=None):
     rows = []
     for count in counts:
         extra = ["--quick"] if quick else []
-        times = isolated_best_times("tensorlite.bench.gemm", contenders, count, rounds=ROUNDS, extra_args=extra)
+        times = isolated_best_times(
+            "tensorlite.bench.gemm", contenders, count, rounds=ROUNDS, extra_args=extra
+        )
         ours = times.pop("tensorlite")
         for case, m, k, n, trans_a, trans_b, dtype in _cases(quick):
             key = _key(case, dtype)
