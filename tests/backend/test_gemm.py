@@ -193,6 +193,35 @@ def test_gemm_isa_narrow_last_micro_panel(isa, dtype, n, threads_restored):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("m, n", [(2, 300), (5, 1801), (11, 100), (23, 37), (30, 64), (47, 10)])
+def test_gemm_isa_few_row_panels_read_b_in_place(isa, dtype, m, n, threads_restored):
+    """With only a few row panels of C and A packed, whole micro-panels of B are read in place, row by row
+    through a table of offsets (a last partial micro-panel is packed): A stored transposed, or A row-major
+    with a wide B; k over three kc slices; B a strided view with contiguous rows; ragged rows, alpha and
+    beta, 1 and 2 threads (bit-equal); n = 1801 spans two nc panels; (47, 10) is computed transposed, with
+    B = A^T read in place."""
+    rng = np.random.default_rng(13)
+    k = 901
+    a = rng.standard_normal((m, k)).astype(dtype)
+    b_wide = rng.standard_normal((k, n + 5)).astype(dtype)
+    b = b_wide[:, 3 : 3 + n]
+    c = rng.standard_normal((m, n)).astype(dtype)
+    results = []
+    for threads in (1, 2):
+        tl.set_num_threads(threads)
+        results.append(
+            (
+                _C.gemm(a.T.copy(), b, True, False, 0.75, 0.5, c.copy()),
+                _C.gemm(a, b, False, False, 0.75, 0.5, c.copy()),
+            )
+        )
+    for one, two in zip(*results):
+        np.testing.assert_array_equal(one, two)
+    for out in results[0]:
+        assert_within(out, *reference(a, b, 0.75, 0.5, c))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("m, n, k", [(1, 40, 30), (40, 1, 30), (37, 41, 300)])
 def test_gemm_isa_nan_and_inf_propagate(isa, dtype, m, n, k):
     rng = np.random.default_rng(11)
