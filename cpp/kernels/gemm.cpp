@@ -380,8 +380,8 @@ void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
             T* slice = b_packed + pb * kc_max * nc_max;
             const T* b_slice = pr.b + pc * pr.rs_b + jc * pr.cs_b;
             if (tile_end > s_begin)
-                kr.pack_b(kc, std::min(nc, tile_end * NR) - s_begin * NR, b_slice + s_begin * NR * pr.cs_b, pr.rs_b,
-                          pr.cs_b, slice + s_begin * NR * kc);
+                kr.pack_b(kc, std::min(nc, tile_end * NR) - s_begin * NR, b_slice + s_begin * NR * pr.cs_b,
+                          pr.rs_b, pr.cs_b, slice + s_begin * NR * kc);
             if (tile_end < s_end)
                 kr.pack_b_dot_tail(kc, nc - dot_s * NR, b_slice + dot_s * NR * pr.cs_b, pr.rs_b, pr.cs_b,
                                    slice + dot_s * NR * kc);
@@ -437,14 +437,15 @@ void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
                             const T* b_cols = pr.b + (jc + s * NR) * pr.cs_b;
                             for (int64_t ir = 0; ir < mc; ir += MR)
                                 kr.tile_gathered_b(kc, pr.alpha, a_packed + ir * kc, b_cols,
-                                                   b_row_offsets.data() + pc, beta, c_col + ir * pr.ldc, pr.ldc,
-                                                   pr.cs_c, std::min(MR, mc - ir), nr);
+                                                   b_row_offsets.data() + pc, beta, c_col + ir * pr.ldc,
+                                                   pr.ldc, pr.cs_c, std::min(MR, mc - ir), nr);
                             continue;
                         }
                         if (s == dot_panel(jc, nc)) {  // the dot-form tail, MR rows at a time
                             for (int64_t ir = 0; ir < mc; ir += MR)
                                 kr.tile_dot_tail(kc, pr.alpha, a_block + ir * pr.rs_a, pr.rs_a, b_panel, beta,
-                                                 c_col + ir * pr.ldc, pr.ldc, pr.cs_c, std::min(MR, mc - ir), nr);
+                                                 c_col + ir * pr.ldc, pr.ldc, pr.cs_c, std::min(MR, mc - ir),
+                                                 nr);
                             continue;
                         }
                         // IR loop: MR x NR tiles of C, one microkernel call each (tall tiles of 2*MR rows
@@ -452,7 +453,7 @@ void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
                         // wide, the axpy-form tail on whole blocks of axpy_tail_rows rows).
                         const bool tall = nr <= kr.tall_nr;
                         const bool axpy = axpy_tail && nr <= gemm_impl::kDotTailCols;
-                        // The next micro-panel, prefetched into L2 while this one is used (bytes_per_tile per tile).
+                        // The next micro-panel, prefetched into L2 while this one is used, a share per tile.
                         const char* const next_b = prefetch_b && s + 1 < s_end
                                                        ? reinterpret_cast<const char*>(b_panel + NR * kc)
                                                        : nullptr;
@@ -469,16 +470,16 @@ void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
                                 prefetch_to_l2(next_b + prefetched);
                             if (axpy && rows_left >= kr.axpy_tail_rows) {
                                 rows = kr.axpy_tail_rows;
-                                kr.tile_axpy_tail(kc, pr.alpha, a_rows, pr.cs_a, b_panel, beta, c_tile, pr.ldc,
-                                                  pr.cs_c, nr);
+                                kr.tile_axpy_tail(kc, pr.alpha, a_rows, pr.cs_a, b_panel, beta, c_tile,
+                                                  pr.ldc, pr.cs_c, nr);
                             } else if (tall && rows_left > MR) {
                                 rows = std::min(2 * MR, rows_left);
                                 if (pack_a)
-                                    kr.tile_packed_tall(kc, pr.alpha, a_packed + ir * kc, b_panel, beta, c_tile,
-                                                        pr.ldc, pr.cs_c, rows, nr);
+                                    kr.tile_packed_tall(kc, pr.alpha, a_packed + ir * kc, b_panel, beta,
+                                                        c_tile, pr.ldc, pr.cs_c, rows, nr);
                                 else
-                                    kr.tile_strided_a_tall(kc, pr.alpha, a_rows, pr.rs_a, pr.cs_a, b_panel, beta,
-                                                           c_tile, pr.ldc, pr.cs_c, rows, nr);
+                                    kr.tile_strided_a_tall(kc, pr.alpha, a_rows, pr.rs_a, pr.cs_a, b_panel,
+                                                           beta, c_tile, pr.ldc, pr.cs_c, rows, nr);
                             } else if (pack_a) {
                                 kr.tile_packed(kc, pr.alpha, a_packed + ir * kc, b_panel, beta, c_tile, pr.ldc,
                                                pr.cs_c, rows, nr);
