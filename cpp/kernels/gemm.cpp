@@ -458,6 +458,18 @@ void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
                                                        ? reinterpret_cast<const char*>(b_panel + NR * kc)
                                                        : nullptr;
                         const int64_t next_b_bytes = next_b ? int64_t(sizeof(T)) * NR * kc : 0;
+                        // Without tall tiles, axpy tail or prefetch the IR loop runs in the kernel, with the
+                        // tile inlined (measured, 1 thread, against a kernel call per tile: 128x10 @ 10x100^T
+                        // +8.6%, 100x128^T @ 128x10 +3.6%, larger products within 1.5%).
+                        if (!tall && !axpy && !next_b) {
+                            if (pack_a)
+                                kr.column_packed(mc, kc, pr.alpha, a_packed, b_panel, beta, c_col, pr.ldc,
+                                                 pr.cs_c, nr);
+                            else
+                                kr.column_strided_a(mc, kc, pr.alpha, a_block, pr.rs_a, pr.cs_a, b_panel,
+                                                    beta, c_col, pr.ldc, pr.cs_c, nr);
+                            continue;
+                        }
                         const int64_t bytes_per_tile = ceil_div(next_b_bytes, ceil_div(mc, MR) * 64) * 64;
                         int64_t prefetched = 0;
                         for (int64_t ir = 0, rows; ir < mc; ir += rows) {

@@ -24,6 +24,8 @@ struct F32 {
     static T fma1(T x, T y, T z) { return __builtin_fmaf(x, y, z); }
     static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
     static V add(V a, V b) { return _mm512_add_ps(a, b); }
+    static void store_part(T* p, V v, int64_t n) { _mm512_mask_storeu_ps(p, __mmask16((1u << n) - 1), v); }
+    static V load_part(const T* p, int64_t n) { return _mm512_maskz_loadu_ps(__mmask16((1u << n) - 1), p); }
     static T reduce(V v) { return _mm512_reduce_add_ps(v); }
     // Through memory: simple, and packing is a small share of the work.
     static void transpose(V (&r)[W]) {
@@ -51,6 +53,8 @@ struct F64 {
     static T fma1(T x, T y, T z) { return __builtin_fma(x, y, z); }
     static V mul(V a, V b) { return _mm512_mul_pd(a, b); }
     static V add(V a, V b) { return _mm512_add_pd(a, b); }
+    static void store_part(T* p, V v, int64_t n) { _mm512_mask_storeu_pd(p, __mmask8((1u << n) - 1), v); }
+    static V load_part(const T* p, int64_t n) { return _mm512_maskz_loadu_pd(__mmask8((1u << n) - 1), p); }
     static T reduce(V v) { return _mm512_reduce_add_pd(v); }
     // Through memory: simple, and packing is a small share of the work.
     static void transpose(V (&r)[W]) {

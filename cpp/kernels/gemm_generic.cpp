@@ -21,6 +21,10 @@ struct Scalar1 {
     static T fma1(T x, T y, T z) { return x * y + z; }
     static V mul(V a, V b) { return a * b; }
     static V add(V a, V b) { return a + b; }
+    static void store_part(T* p, V v, int64_t n) {
+        if (n > 0) *p = v;
+    }
+    static V load_part(const T* p, int64_t n) { return n > 0 ? *p : V(0); }
     static T reduce(V v) { return v; }
     static void transpose(V (&)[1]) {}
 };

@@ -41,6 +41,12 @@ struct Kernels {
                              int64_t cs_c, int64_t mr, int64_t nr);
     void (*tile_strided_a_tall)(int64_t k, T alpha, const T* a, int64_t rs_a, int64_t cs_a, const T* b, T beta,
                                 T* c, int64_t rs_c, int64_t cs_c, int64_t mr, int64_t nr);
+    // tile_packed and tile_strided_a down a column of tiles in one call: C[0:mc, 0:nr] from mc rows of A
+    // (packed: consecutive MR-row micro-panels), MR rows at a time (the IR loop without a call per tile).
+    void (*column_packed)(int64_t mc, int64_t k, T alpha, const T* a, const T* b, T beta, T* c, int64_t rs_c,
+                          int64_t cs_c, int64_t nr);
+    void (*column_strided_a)(int64_t mc, int64_t k, T alpha, const T* a, int64_t rs_a, int64_t cs_a,
+                             const T* b, T beta, T* c, int64_t rs_c, int64_t cs_c, int64_t nr);
     // The same contract as tile_packed with B gathered in place: B(p, j) = b[offsets[p] + j]; reads NR
     // values per row whatever nr is.
     void (*tile_gathered_b)(int64_t k, T alpha, const T* a, const T* b, const int64_t* offsets, T beta, T* c,

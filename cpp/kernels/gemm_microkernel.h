@@ -3,7 +3,8 @@
 // primitives, written once over a SIMD traits type S:
 //   S::T scalar, S::V vector of S::W lanes; zero(), set1(x), load(p), store(p, v) (unaligned),
 //   fma(a, b, c) = a*b + c, fma1(x, y, z) = x*y + z on scalars (one rounding, as in fma), mul(a, b),
-//   add(a, b), reduce(v) = sum of lanes,
+//   add(a, b), reduce(v) = sum of lanes, store_part(p, v, n) / load_part(p, n): the first n lanes only
+//   (0 < n < W; load_part zeroes the others; neither touches memory past them),
 //   transpose(v[W]): transposes the W x W block whose rows are v[0..W) in place.
 // Every function here is a template of S, and each unit defines its S in an anonymous namespace, so
 // code compiled with different ISA flags never merges at link time (no ODR clash across units).
@@ -18,7 +19,9 @@
 #define TL_RESTRICT __restrict__
 #define TL_PREFETCH(p) __builtin_prefetch(p, 1, 3)
 #define TL_PREFETCH_READ(p) __builtin_prefetch(p, 0, 3)
+#define TL_ALWAYS_INLINE inline __attribute__((always_inline))
 #else
+#define TL_ALWAYS_INLINE inline
 #define TL_PREFETCH(p)
 #define TL_PREFETCH_READ(p)
 #define TL_UNROLL
@@ -59,15 +62,35 @@ inline void store_tile(typename S::V (&acc)[MR][NV], typename S::T alpha, typena
         }
         return;
     }
-    // Edge or transposed tile: the mr x nr part of C goes through a local buffer (with beta != 0, in and
-    // out), where whole vectors compute each value as above.
+    const auto vb = S::set1(beta);
+    if (cs_c == 1) {  // edge tile: rows < mr, whole vectors and a last part of nr % W lanes
+        TL_UNROLL for (int i = 0; i < MR; ++i) {
+            if (i >= mr) break;
+            TL_UNROLL for (int v = 0; v < NV; ++v) {
+                const int64_t lanes = nr - v * W;
+                if (lanes <= 0) break;
+                T* cp = c + i * rs_c + v * W;
+                const auto alpha_acc = S::mul(va, acc[i][v]);
+                if (lanes >= W) {
+                    S::store(cp, beta == T(0) ? alpha_acc : S::fma(va, acc[i][v], S::mul(vb, S::load(cp))));
+                } else {
+                    S::store_part(
+                        cp,
+                        beta == T(0) ? alpha_acc : S::fma(va, acc[i][v], S::mul(vb, S::load_part(cp, lanes))),
+                        lanes);
+                }
+            }
+        }
+        return;
+    }
+    // Transposed tile: the mr x nr part of C goes through a local buffer (with beta != 0, in and out), where
+    // whole vectors compute each value as above.
     alignas(64) T buf[MR * NR];
     if (beta != T(0)) {
         for (int64_t i = 0; i < MR; ++i) {
             for (int64_t j = 0; j < NR; ++j) buf[i * NR + j] = i < mr && j < nr ? c[i * rs_c + j * cs_c] : T(0);
         }
     }
-    const auto vb = S::set1(beta);
     TL_UNROLL for (int i = 0; i < MR; ++i) {
         TL_UNROLL for (int v = 0; v < NV; ++v) {
             T* bp = buf + i * NR + v * W;
@@ -93,11 +116,13 @@ enum class Operands { kPacked, kStridedA, kGatheredB };
 // Register tile of RM rows x RV vectors, reading A panels of stride AS per k step and B panels of stride
 // BS per k step (a packed micro-panel: AS = MR, BS = NR). A tall tile (AS < RM <= 2 AS) reads rows AS..
 // from the next packed A micro-panel, k steps further on.
-// Rows >= mr of A are never read in kStridedA mode (they alias row 0).
+// Rows >= mr of A are never read in kStridedA mode (they alias row 0). Always inlined, so that a loop over
+// tiles (column_packed, column_strided_a) holds the whole tile rather than a call per tile.
 template <class S, int RM, int RV, Operands kMode, int AS, int BS>
-inline void tile_part(int64_t k, typename S::T alpha, const typename S::T* a, int64_t rs_a, int64_t cs_a,
-                      const typename S::T* TL_RESTRICT b, const int64_t* offsets, typename S::T beta,
-                      typename S::T* c, int64_t rs_c, int64_t cs_c, int64_t mr, int64_t nr) {
+TL_ALWAYS_INLINE void tile_part(int64_t k, typename S::T alpha, const typename S::T* a, int64_t rs_a,
+                                int64_t cs_a, const typename S::T* TL_RESTRICT b, const int64_t* offsets,
+                                typename S::T beta, typename S::T* c, int64_t rs_c, int64_t cs_c, int64_t mr,
+                                int64_t nr) {
     using T = typename S::T;
     constexpr int W = S::W;
     TL_UNROLL for (int i = 0; i < RM; ++i) {
@@ -208,6 +233,29 @@ void tile_strided_a_tall(int64_t k, typename S::T alpha, const typename S::T* a,
                          const typename S::T* b, typename S::T beta, typename S::T* c, int64_t rs_c, int64_t cs_c,
                          int64_t mr, int64_t nr) {
     tile_tall<S, MR, NV, Operands::kStridedA>(k, alpha, a, rs_a, cs_a, b, beta, c, rs_c, cs_c, mr, nr);
+}
+
+// tile_packed down mc rows: consecutive packed A micro-panels, MR rows of C at a time.
+template <class S, int MR, int NV>
+void column_packed(int64_t mc, int64_t k, typename S::T alpha, const typename S::T* a, const typename S::T* b,
+                   typename S::T beta, typename S::T* c, int64_t rs_c, int64_t cs_c, int64_t nr) {
+    for (int64_t ir = 0; ir < mc; ir += MR) {
+        tile_dispatch<S, MR, NV, Operands::kPacked>(k, alpha, a + ir * k, 0, 0, b, nullptr, beta,
+                                                    c + ir * rs_c, rs_c, cs_c, mc - ir < MR ? mc - ir : MR,
+                                                    nr);
+    }
+}
+
+// tile_strided_a down mc rows of A in place, MR rows of C at a time.
+template <class S, int MR, int NV>
+void column_strided_a(int64_t mc, int64_t k, typename S::T alpha, const typename S::T* a, int64_t rs_a,
+                      int64_t cs_a, const typename S::T* b, typename S::T beta, typename S::T* c,
+                      int64_t rs_c, int64_t cs_c, int64_t nr) {
+    for (int64_t ir = 0; ir < mc; ir += MR) {
+        tile_dispatch<S, MR, NV, Operands::kStridedA>(k, alpha, a + ir * rs_a, rs_a, cs_a, b, nullptr, beta,
+                                                      c + ir * rs_c, rs_c, cs_c, mc - ir < MR ? mc - ir : MR,
+                                                      nr);
+    }
 }
 
 // Microkernel on a packed A micro-panel and B gathered in place: B(p, j) = b[offsets[p] + j]. Reads the
@@ -502,6 +550,8 @@ constexpr Kernels<typename S::T> make_kernels() {
             &tile_strided_a<S, MR, NV>,
             &tile_packed_tall<S, MR, NV>,
             &tile_strided_a_tall<S, MR, NV>,
+            &column_packed<S, MR, NV>,
+            &column_strided_a<S, MR, NV>,
             &tile_gathered_b<S, MR, NV>,
             &tile_dot_tail<S>,
             &pack_b_dot_tail<S>,
