@@ -42,7 +42,8 @@ struct Kernels {
     void (*tile_strided_a_tall)(int64_t k, T alpha, const T* a, int64_t rs_a, int64_t cs_a, const T* b, T beta,
                                 T* c, int64_t rs_c, int64_t cs_c, int64_t mr, int64_t nr);
     // tile_packed and tile_strided_a down a column of tiles in one call: C[0:mc, 0:nr] from mc rows of A
-    // (packed: consecutive MR-row micro-panels), MR rows at a time (the IR loop without a call per tile).
+    // (packed: consecutive MR-row micro-panels), MR rows at a time, or 2*MR on tall tiles when nr <= tall_nr
+    // (the IR loop without a call per tile).
     void (*column_packed)(int64_t mc, int64_t k, T alpha, const T* a, const T* b, T beta, T* c, int64_t rs_c,
                           int64_t cs_c, int64_t nr);
     void (*column_strided_a)(int64_t mc, int64_t k, T alpha, const T* a, int64_t rs_a, int64_t cs_a,

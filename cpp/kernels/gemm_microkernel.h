@@ -235,27 +235,42 @@ void tile_strided_a_tall(int64_t k, typename S::T alpha, const typename S::T* a,
     tile_tall<S, MR, NV, Operands::kStridedA>(k, alpha, a, rs_a, cs_a, b, beta, c, rs_c, cs_c, mr, nr);
 }
 
-// tile_packed down mc rows: consecutive packed A micro-panels, MR rows of C at a time.
-template <class S, int MR, int NV>
-void column_packed(int64_t mc, int64_t k, typename S::T alpha, const typename S::T* a, const typename S::T* b,
-                   typename S::T beta, typename S::T* c, int64_t rs_c, int64_t cs_c, int64_t nr) {
-    for (int64_t ir = 0; ir < mc; ir += MR) {
-        tile_dispatch<S, MR, NV, Operands::kPacked>(k, alpha, a + ir * k, 0, 0, b, nullptr, beta,
-                                                    c + ir * rs_c, rs_c, cs_c, mc - ir < MR ? mc - ir : MR,
-                                                    nr);
+// The IR loop in one call: C[0:mc, 0:nr] from mc rows of A (kPacked: consecutive MR-row micro-panels;
+// kStridedA: in place), MR rows at a time, or 2*MR on tall tiles when the B micro-panel is at most half
+// full (tile_tall).
+template <class S, int MR, int NV, Operands kMode>
+inline void tile_column(int64_t mc, int64_t k, typename S::T alpha, const typename S::T* a, int64_t rs_a,
+                        int64_t cs_a, const typename S::T* b, typename S::T beta, typename S::T* c,
+                        int64_t rs_c, int64_t cs_c, int64_t nr) {
+    const bool tall = NV > 1 && nr <= (NV + 1) / 2 * S::W;
+    for (int64_t ir = 0, rows; ir < mc; ir += rows) {
+        const int64_t left = mc - ir;
+        const typename S::T* a_rows = kMode == Operands::kPacked ? a + ir * k : a + ir * rs_a;
+        if (tall && left > MR) {
+            rows = left < 2 * MR ? left : 2 * MR;
+            tile_tall<S, MR, NV, kMode>(k, alpha, a_rows, rs_a, cs_a, b, beta, c + ir * rs_c, rs_c, cs_c,
+                                        rows, nr);
+        } else {
+            rows = left < MR ? left : MR;
+            tile_dispatch<S, MR, NV, kMode>(k, alpha, a_rows, rs_a, cs_a, b, nullptr, beta, c + ir * rs_c,
+                                            rs_c, cs_c, rows, nr);
+        }
     }
 }
 
-// tile_strided_a down mc rows of A in place, MR rows of C at a time.
+// tile_column on packed A.
+template <class S, int MR, int NV>
+void column_packed(int64_t mc, int64_t k, typename S::T alpha, const typename S::T* a, const typename S::T* b,
+                   typename S::T beta, typename S::T* c, int64_t rs_c, int64_t cs_c, int64_t nr) {
+    tile_column<S, MR, NV, Operands::kPacked>(mc, k, alpha, a, 0, 0, b, beta, c, rs_c, cs_c, nr);
+}
+
+// tile_column on A in place.
 template <class S, int MR, int NV>
 void column_strided_a(int64_t mc, int64_t k, typename S::T alpha, const typename S::T* a, int64_t rs_a,
                       int64_t cs_a, const typename S::T* b, typename S::T beta, typename S::T* c,
                       int64_t rs_c, int64_t cs_c, int64_t nr) {
-    for (int64_t ir = 0; ir < mc; ir += MR) {
-        tile_dispatch<S, MR, NV, Operands::kStridedA>(k, alpha, a + ir * rs_a, rs_a, cs_a, b, nullptr, beta,
-                                                      c + ir * rs_c, rs_c, cs_c, mc - ir < MR ? mc - ir : MR,
-                                                      nr);
-    }
+    tile_column<S, MR, NV, Operands::kStridedA>(mc, k, alpha, a, rs_a, cs_a, b, beta, c, rs_c, cs_c, nr);
 }
 
 // Microkernel on a packed A micro-panel and B gathered in place: B(p, j) = b[offsets[p] + j]. Reads the
