@@ -12,6 +12,29 @@ namespace tl {
 namespace gemm_impl {
 namespace {
 
+// The first n (0 < n < 8) floats of v to p, in whole 4-, 2- and 1-lane pieces: a masked store (vmaskmovps)
+// costs about as much as a copy through memory on AMD Zen. With n even, the first n/2 doubles.
+void store_first_floats(float* p, __m256 v, int64_t n) {
+    __m128 h = _mm256_castps256_ps128(v);
+    if (n & 4) {
+        _mm_storeu_ps(p, h);
+        h = _mm256_extractf128_ps(v, 1);
+        p += 4;
+    }
+    if (n & 2) {
+        _mm_storel_pi(reinterpret_cast<__m64*>(p), h);
+        h = _mm_movehl_ps(h, h);
+        p += 2;
+    }
+    if (n & 1) _mm_store_ss(p, h);
+}
+
+// The first n (0 < n < 8) floats at p, the other lanes zero; nothing past them is read.
+__m256 load_first_floats(const float* p, int64_t n) {
+    alignas(32) static const int32_t lane_mask[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+    return _mm256_maskload_ps(p, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(lane_mask + 8 - n)));
+}
+
 struct F32 {
     using T = float;
     using V = __m256;
@@ -24,27 +47,8 @@ struct F32 {
     static T fma1(T x, T y, T z) { return __builtin_fmaf(x, y, z); }
     static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
     static V add(V a, V b) { return _mm256_add_ps(a, b); }
-    // Whole 4-, 2- and 1-lane pieces: a masked store (vmaskmovps) costs about as much as a copy through
-    // memory on AMD Zen.
-    static void store_part(T* p, V v, int64_t n) {
-        __m128 h = _mm256_castps256_ps128(v);
-        if (n & 4) {
-            _mm_storeu_ps(p, h);
-            h = _mm256_extractf128_ps(v, 1);
-            p += 4;
-        }
-        if (n & 2) {
-            _mm_storel_pi(reinterpret_cast<__m64*>(p), h);
-            h = _mm_movehl_ps(h, h);
-            p += 2;
-        }
-        if (n & 1) _mm_store_ss(p, h);
-    }
-    static V load_part(const T* p, int64_t n) {
-        alignas(32) static const int32_t lane_mask[2 * W] = {-1, -1, -1, -1, -1, -1, -1, -1,
-                                                             0,  0,  0,  0,  0,  0,  0,  0};
-        return _mm256_maskload_ps(p, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(lane_mask + W - n)));
-    }
+    static void store_part(T* p, V v, int64_t n) { store_first_floats(p, v, n); }
+    static V load_part(const T* p, int64_t n) { return load_first_floats(p, n); }
     static T reduce(V v) {
         __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
         s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -84,17 +88,10 @@ struct F64 {
     static V mul(V a, V b) { return _mm256_mul_pd(a, b); }
     static V add(V a, V b) { return _mm256_add_pd(a, b); }
     static void store_part(T* p, V v, int64_t n) {
-        __m128d h = _mm256_castpd256_pd128(v);
-        if (n & 2) {
-            _mm_storeu_pd(p, h);
-            h = _mm256_extractf128_pd(v, 1);
-            p += 2;
-        }
-        if (n & 1) _mm_store_sd(p, h);
+        store_first_floats(reinterpret_cast<float*>(p), _mm256_castpd_ps(v), 2 * n);
     }
     static V load_part(const T* p, int64_t n) {
-        alignas(32) static const int64_t lane_mask[2 * W] = {-1, -1, -1, -1, 0, 0, 0, 0};
-        return _mm256_maskload_pd(p, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(lane_mask + W - n)));
+        return _mm256_castps_pd(load_first_floats(reinterpret_cast<const float*>(p), 2 * n));
     }
     static T reduce(V v) {
         __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
