@@ -279,12 +279,6 @@ constexpr int64_t kDotTailMinDepth = 128;
 // threads on 128x784 @ 784x100 and 576x1024 @ 1024x64.
 constexpr int64_t kPrefetchBPanelBytes = int64_t(1) << 20;
 
-inline void prefetch_to_l2(const char* p) {
-#if defined(__GNUC__) || defined(__clang__)
-    __builtin_prefetch(p, 0, 2);
-#endif
-}
-
 // Row panels of C up to which B is read in place rather than packed, when A is packed and B's rows are
 // contiguous (measured, 1 thread, A stored transposed, against packing B: 100x128^T @ 128x10, computed as
 // C^T with 2 row panels, +19%; 12x500^T @ 500x300 +31%; 24 rows (4 panels) +4-9%; 48 rows even).
@@ -448,58 +442,29 @@ void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
                                                  nr);
                             continue;
                         }
-                        // IR loop: MR x NR tiles of C, one microkernel call each (tall tiles of 2*MR rows
-                        // on a B micro-panel at most half full; with A stored transposed, up to 4 columns
-                        // wide, the axpy-form tail on whole blocks of axpy_tail_rows rows).
-                        const bool tall = nr <= kr.tall_nr;
-                        const bool axpy = axpy_tail && nr <= gemm_impl::kDotTailCols;
-                        // The next micro-panel, prefetched into L2 while this one is used, a share per tile.
+                        // IR loop, in the kernel with the tile inlined (measured, 1 thread, against a kernel
+                        // call per tile: 128x10 @ 10x100^T +8.6%, 100x128^T @ 128x10 +3.6%, larger products
+                        // within 1.5%), prefetching the next micro-panel into L2 on the way when the panel
+                        // lives in L3. With A stored transposed and up to 4 columns, the axpy-form tail first
+                        // takes whole blocks of axpy_tail_rows rows (the last micro-panel: no prefetch).
                         const char* const next_b = prefetch_b && s + 1 < s_end
                                                        ? reinterpret_cast<const char*>(b_panel + NR * kc)
                                                        : nullptr;
                         const int64_t next_b_bytes = next_b ? int64_t(sizeof(T)) * NR * kc : 0;
-                        // Without the axpy tail or prefetch the IR loop runs in the kernel, with the
-                        // tile inlined (measured, 1 thread, against a kernel call per tile: 128x10 @ 10x100^T
-                        // +8.6%, 100x128^T @ 128x10 +3.6%, larger products within 1.5%).
-                        if (!axpy && !next_b) {
-                            if (pack_a)
-                                kr.column_packed(mc, kc, pr.alpha, a_packed, b_panel, beta, c_col, pr.ldc,
-                                                 pr.cs_c, nr);
-                            else
-                                kr.column_strided_a(mc, kc, pr.alpha, a_block, pr.rs_a, pr.cs_a, b_panel,
-                                                    beta, c_col, pr.ldc, pr.cs_c, nr);
-                            continue;
-                        }
-                        const int64_t bytes_per_tile = ceil_div(next_b_bytes, ceil_div(mc, MR) * 64) * 64;
-                        int64_t prefetched = 0;
-                        for (int64_t ir = 0, rows; ir < mc; ir += rows) {
-                            const int64_t rows_left = mc - ir;
-                            const T* a_rows = a_block + ir * pr.rs_a;  // A in place
-                            T* c_tile = c_col + ir * pr.ldc;
-                            rows = std::min(MR, rows_left);
-                            for (const int64_t end = std::min(next_b_bytes, prefetched + bytes_per_tile);
-                                 prefetched < end; prefetched += 64)
-                                prefetch_to_l2(next_b + prefetched);
-                            if (axpy && rows_left >= kr.axpy_tail_rows) {
-                                rows = kr.axpy_tail_rows;
-                                kr.tile_axpy_tail(kc, pr.alpha, a_rows, pr.cs_a, b_panel, beta, c_tile,
-                                                  pr.ldc, pr.cs_c, nr);
-                            } else if (tall && rows_left > MR) {
-                                rows = std::min(2 * MR, rows_left);
-                                if (pack_a)
-                                    kr.tile_packed_tall(kc, pr.alpha, a_packed + ir * kc, b_panel, beta,
-                                                        c_tile, pr.ldc, pr.cs_c, rows, nr);
-                                else
-                                    kr.tile_strided_a_tall(kc, pr.alpha, a_rows, pr.rs_a, pr.cs_a, b_panel,
-                                                           beta, c_tile, pr.ldc, pr.cs_c, rows, nr);
-                            } else if (pack_a) {
-                                kr.tile_packed(kc, pr.alpha, a_packed + ir * kc, b_panel, beta, c_tile, pr.ldc,
-                                               pr.cs_c, rows, nr);
-                            } else {
-                                kr.tile_strided_a(kc, pr.alpha, a_rows, pr.rs_a, pr.cs_a, b_panel, beta, c_tile,
-                                                  pr.ldc, pr.cs_c, rows, nr);
-                            }
-                        }
+                        const int64_t axpy_rows = axpy_tail && nr <= gemm_impl::kDotTailCols
+                                                      ? mc / kr.axpy_tail_rows * kr.axpy_tail_rows
+                                                      : 0;
+                        for (int64_t ir = 0; ir < axpy_rows; ir += kr.axpy_tail_rows)
+                            kr.tile_axpy_tail(kc, pr.alpha, a_block + ir * pr.rs_a, pr.cs_a, b_panel, beta,
+                                              c_col + ir * pr.ldc, pr.ldc, pr.cs_c, nr);
+                        if (pack_a)
+                            kr.column_packed(mc - axpy_rows, kc, pr.alpha, a_packed + axpy_rows * kc, b_panel,
+                                             beta, c_col + axpy_rows * pr.ldc, pr.ldc, pr.cs_c, nr, next_b,
+                                             next_b_bytes);
+                        else
+                            kr.column_strided_a(mc - axpy_rows, kc, pr.alpha, a_block + axpy_rows * pr.rs_a,
+                                                pr.rs_a, pr.cs_a, b_panel, beta, c_col + axpy_rows * pr.ldc,
+                                                pr.ldc, pr.cs_c, nr, next_b, next_b_bytes);
                     }
                 }
             }

@@ -27,29 +27,19 @@ struct Kernels {
     void (*pack_a)(int64_t mc, int64_t kc, const T* a, int64_t rs_a, int64_t cs_a, T* dst);
     // Packs the kc x nc block of op(B) at `b` into NR-column micro-panels.
     void (*pack_b)(int64_t kc, int64_t nc, const T* b, int64_t rs_b, int64_t cs_b, T* dst);
-    // The microkernel: C[0:mr, 0:nr] := beta * C + alpha * A_panel * B_panel over depth k, with A packed
-    // and C(i, j) = c[i*rs_c + j*cs_c] (cs_c == 1 unless C is stored transposed).
-    // mr <= MR, nr <= NR; when beta == 0, C is overwritten and never read.
-    void (*tile_packed)(int64_t k, T alpha, const T* a, const T* b, T beta, T* c, int64_t rs_c, int64_t cs_c,
-                        int64_t mr, int64_t nr);
-    // The same contract with A read in place through its strides (rows >= mr are never read).
-    void (*tile_strided_a)(int64_t k, T alpha, const T* a, int64_t rs_a, int64_t cs_a, const T* b, T beta,
-                           T* c, int64_t rs_c, int64_t cs_c, int64_t mr, int64_t nr);
-    // tile_packed and tile_strided_a on a tall tile: 2*MR rows (MR < mr <= 2*MR; packed A: two consecutive
-    // micro-panels) against nr <= tall_nr columns, for a B micro-panel at most half full.
-    void (*tile_packed_tall)(int64_t k, T alpha, const T* a, const T* b, T beta, T* c, int64_t rs_c,
-                             int64_t cs_c, int64_t mr, int64_t nr);
-    void (*tile_strided_a_tall)(int64_t k, T alpha, const T* a, int64_t rs_a, int64_t cs_a, const T* b, T beta,
-                                T* c, int64_t rs_c, int64_t cs_c, int64_t mr, int64_t nr);
-    // tile_packed and tile_strided_a down a column of tiles in one call: C[0:mc, 0:nr] from mc rows of A
-    // (packed: consecutive MR-row micro-panels), MR rows at a time, or 2*MR on tall tiles when nr <= tall_nr
-    // (the IR loop without a call per tile).
+    // The microkernel down a column of tiles (the IR loop in one call): C[0:mc, 0:nr] := beta * C +
+    // alpha * A * B_panel over depth k, where C(i, j) = c[i*rs_c + j*cs_c] (cs_c == 1 unless C is stored
+    // transposed), B_panel a packed micro-panel, nr <= NR; when beta == 0, C is overwritten and never read.
+    // MR x NR tiles, or 2*MR rows on tall tiles when nr <= tall_nr. column_packed reads A as consecutive
+    // packed MR-row micro-panels, column_strided_a in place through its strides. Before each tile it
+    // prefetches an even share of the prefetch_bytes at `prefetch` into L2 (the next B micro-panel, or none).
     void (*column_packed)(int64_t mc, int64_t k, T alpha, const T* a, const T* b, T beta, T* c, int64_t rs_c,
-                          int64_t cs_c, int64_t nr);
+                          int64_t cs_c, int64_t nr, const char* prefetch, int64_t prefetch_bytes);
     void (*column_strided_a)(int64_t mc, int64_t k, T alpha, const T* a, int64_t rs_a, int64_t cs_a,
-                             const T* b, T beta, T* c, int64_t rs_c, int64_t cs_c, int64_t nr);
-    // The same contract as tile_packed with B gathered in place: B(p, j) = b[offsets[p] + j]; reads NR
-    // values per row whatever nr is.
+                             const T* b, T beta, T* c, int64_t rs_c, int64_t cs_c, int64_t nr,
+                             const char* prefetch, int64_t prefetch_bytes);
+    // One tile, C[0:mr, 0:nr] with mr <= MR, under the same contract, on a packed A micro-panel and B
+    // gathered in place: B(p, j) = b[offsets[p] + j]; reads NR values per row whatever nr is.
     void (*tile_gathered_b)(int64_t k, T alpha, const T* a, const T* b, const int64_t* offsets, T beta, T* c,
                             int64_t rs_c, int64_t cs_c, int64_t mr, int64_t nr);
     // C[0:mr, 0:nr] := beta*C + alpha*A*B as dot products along k for nr <= kDotTailCols columns: A's row

@@ -19,11 +19,13 @@
 #define TL_RESTRICT __restrict__
 #define TL_PREFETCH(p) __builtin_prefetch(p, 1, 3)
 #define TL_PREFETCH_READ(p) __builtin_prefetch(p, 0, 3)
+#define TL_PREFETCH_L2(p) __builtin_prefetch(p, 0, 2)
 #define TL_ALWAYS_INLINE inline __attribute__((always_inline))
 #else
 #define TL_ALWAYS_INLINE inline
 #define TL_PREFETCH(p)
 #define TL_PREFETCH_READ(p)
+#define TL_PREFETCH_L2(p)
 #define TL_UNROLL
 #define TL_RESTRICT
 #endif
@@ -213,45 +215,22 @@ inline void tile_tall(int64_t k, typename S::T alpha, const typename S::T* a, in
     tile_part<S, 2 * MR, NH, kMode, MR, NR>(k, alpha, a, rs_a, cs_a, b, nullptr, beta, c, rs_c, cs_c, mr, nr);
 }
 
-// Microkernel on a packed A micro-panel (MR x k) and a packed B micro-panel (k x NR).
-template <class S, int MR, int NV>
-void tile_packed(int64_t k, typename S::T alpha, const typename S::T* a, const typename S::T* b,
-                 typename S::T beta, typename S::T* c, int64_t rs_c, int64_t cs_c, int64_t mr, int64_t nr) {
-    tile_dispatch<S, MR, NV, Operands::kPacked>(k, alpha, a, 0, 0, b, nullptr, beta, c, rs_c, cs_c, mr, nr);
-}
-
-// tile_packed over two consecutive packed A micro-panels (mr > MR) and nr <= tall_nr columns (tile_tall).
-template <class S, int MR, int NV>
-void tile_packed_tall(int64_t k, typename S::T alpha, const typename S::T* a, const typename S::T* b,
-                      typename S::T beta, typename S::T* c, int64_t rs_c, int64_t cs_c, int64_t mr, int64_t nr) {
-    tile_tall<S, MR, NV, Operands::kPacked>(k, alpha, a, 0, 0, b, beta, c, rs_c, cs_c, mr, nr);
-}
-
-// Microkernel reading A in place (row i at a + i*rs_a, step cs_a along k) and a packed B micro-panel.
-template <class S, int MR, int NV>
-void tile_strided_a(int64_t k, typename S::T alpha, const typename S::T* a, int64_t rs_a, int64_t cs_a,
-                    const typename S::T* b, typename S::T beta, typename S::T* c, int64_t rs_c, int64_t cs_c,
-                    int64_t mr, int64_t nr) {
-    tile_dispatch<S, MR, NV, Operands::kStridedA>(k, alpha, a, rs_a, cs_a, b, nullptr, beta, c, rs_c, cs_c, mr, nr);
-}
-
-// tile_strided_a over 2*MR rows of A in place (mr > MR) and nr <= tall_nr columns (tile_tall).
-template <class S, int MR, int NV>
-void tile_strided_a_tall(int64_t k, typename S::T alpha, const typename S::T* a, int64_t rs_a, int64_t cs_a,
-                         const typename S::T* b, typename S::T beta, typename S::T* c, int64_t rs_c, int64_t cs_c,
-                         int64_t mr, int64_t nr) {
-    tile_tall<S, MR, NV, Operands::kStridedA>(k, alpha, a, rs_a, cs_a, b, beta, c, rs_c, cs_c, mr, nr);
-}
-
 // The IR loop in one call: C[0:mc, 0:nr] from mc rows of A (kPacked: consecutive MR-row micro-panels;
 // kStridedA: in place), MR rows at a time, or 2*MR on tall tiles when the B micro-panel is at most half
-// full (tile_tall).
+// full (tile_tall). The prefetch_bytes at `prefetch` (the next B micro-panel, or none) are brought into L2
+// on the way, an even share of cache lines before each tile.
 template <class S, int MR, int NV, Operands kMode>
 inline void tile_column(int64_t mc, int64_t k, typename S::T alpha, const typename S::T* a, int64_t rs_a,
                         int64_t cs_a, const typename S::T* b, typename S::T beta, typename S::T* c,
-                        int64_t rs_c, int64_t cs_c, int64_t nr) {
+                        int64_t rs_c, int64_t cs_c, int64_t nr, const char* prefetch,
+                        int64_t prefetch_bytes) {
     const bool tall = NV > 1 && nr <= (NV + 1) / 2 * S::W;
+    const int64_t tiles = mc > MR ? (mc + MR - 1) / MR : 1;  // mc may be 0 (all rows on the axpy tail)
+    const int64_t lines_per_tile = (prefetch_bytes / 64 + tiles - 1) / tiles;
+    int64_t prefetched = 0;
     for (int64_t ir = 0, rows; ir < mc; ir += rows) {
+        for (int64_t line = 0; line < lines_per_tile && prefetched < prefetch_bytes; ++line, prefetched += 64)
+            TL_PREFETCH_L2(prefetch + prefetched);
         const int64_t left = mc - ir;
         const typename S::T* a_rows = kMode == Operands::kPacked ? a + ir * k : a + ir * rs_a;
         if (tall && left > MR) {
@@ -269,16 +248,19 @@ inline void tile_column(int64_t mc, int64_t k, typename S::T alpha, const typena
 // tile_column on packed A.
 template <class S, int MR, int NV>
 void column_packed(int64_t mc, int64_t k, typename S::T alpha, const typename S::T* a, const typename S::T* b,
-                   typename S::T beta, typename S::T* c, int64_t rs_c, int64_t cs_c, int64_t nr) {
-    tile_column<S, MR, NV, Operands::kPacked>(mc, k, alpha, a, 0, 0, b, beta, c, rs_c, cs_c, nr);
+                   typename S::T beta, typename S::T* c, int64_t rs_c, int64_t cs_c, int64_t nr,
+                   const char* prefetch, int64_t prefetch_bytes) {
+    tile_column<S, MR, NV, Operands::kPacked>(mc, k, alpha, a, 0, 0, b, beta, c, rs_c, cs_c, nr, prefetch,
+                                              prefetch_bytes);
 }
 
 // tile_column on A in place.
 template <class S, int MR, int NV>
 void column_strided_a(int64_t mc, int64_t k, typename S::T alpha, const typename S::T* a, int64_t rs_a,
                       int64_t cs_a, const typename S::T* b, typename S::T beta, typename S::T* c,
-                      int64_t rs_c, int64_t cs_c, int64_t nr) {
-    tile_column<S, MR, NV, Operands::kStridedA>(mc, k, alpha, a, rs_a, cs_a, b, beta, c, rs_c, cs_c, nr);
+                      int64_t rs_c, int64_t cs_c, int64_t nr, const char* prefetch, int64_t prefetch_bytes) {
+    tile_column<S, MR, NV, Operands::kStridedA>(mc, k, alpha, a, rs_a, cs_a, b, beta, c, rs_c, cs_c, nr,
+                                                prefetch, prefetch_bytes);
 }
 
 // Microkernel on a packed A micro-panel and B gathered in place: B(p, j) = b[offsets[p] + j]. Reads the
@@ -570,10 +552,6 @@ constexpr Kernels<typename S::T> make_kernels() {
             NC,
             &pack_a<S, MR>,
             &pack_b<S, NV * S::W>,
-            &tile_packed<S, MR, NV>,
-            &tile_strided_a<S, MR, NV>,
-            &tile_packed_tall<S, MR, NV>,
-            &tile_strided_a_tall<S, MR, NV>,
             &column_packed<S, MR, NV>,
             &column_strided_a<S, MR, NV>,
             &tile_gathered_b<S, MR, NV>,
