@@ -189,6 +189,7 @@ py::dict gemm_config() {
         d["mc"] = blk.mc;
         d["kc"] = blk.kc;
         d["nc"] = blk.nc;
+        d["in_place_a_max_depth"] = blk.in_place_a_max_depth;
         cfg[f64 ? "float64" : "float32"] = d;
     }
     return cfg;

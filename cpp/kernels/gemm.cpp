@@ -649,7 +649,9 @@ void set_gemm_isa(const std::string& name) {
 
 GemmBlocking gemm_blocking(bool float64) {
     const Isa* isa = active_isa_slot().load();
-    auto blocking = [](const auto& kr) { return GemmBlocking{kr.mr, kr.nr, kr.mc, kr.kc, kr.nc}; };
+    auto blocking = [](const auto& kr) {
+        return GemmBlocking{kr.mr, kr.nr, kr.mc, kr.kc, kr.nc, static_cast<int>(kInPlaceAMaxDepth)};
+    };
     return float64 ? blocking(isa->f64) : blocking(isa->f32);
 }
 

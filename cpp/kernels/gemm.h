@@ -52,9 +52,11 @@ std::vector<std::string> gemm_available_isas();
 // Switches the GEMM kernels; std::invalid_argument when `name` is unknown or this CPU lacks it.
 void set_gemm_isa(const std::string& name);
 
-// Register tile (mr x nr) and cache blocks (mc, kc, nc) of the active kernels for one scalar type.
+// Register tile (mr x nr) and cache blocks (mc, kc, nc) of the active kernels for one scalar type, and the
+// depth up to which a product whose A is read in place (not packed) runs as one slice instead of kc-deep
+// ones.
 struct GemmBlocking {
-    int mr, nr, mc, kc, nc;
+    int mr, nr, mc, kc, nc, in_place_a_max_depth;
 };
 GemmBlocking gemm_blocking(bool float64);
 

@@ -97,10 +97,11 @@ def op(x, transposed):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_gemm_isa_matches_numpy(isa, dtype, data):
     cfg = _C.gemm_config()[np.dtype(dtype).name]
-    # Sizes reach past two cache blocks in m and k and past the A-packing threshold (4 NR) in n.
+    # Sizes reach past two cache blocks in m and k, past the A-packing threshold (4 NR) in n, and in k past
+    # the depth up to which A read in place (not packed) runs as one slice.
     m = data.draw(st.integers(0, 2 * cfg["mc"] + 17), label="m")
     n = data.draw(st.integers(0, 8 * cfg["nr"] + 17), label="n")
-    k = data.draw(st.integers(0, 2 * cfg["kc"] + 17), label="k")
+    k = data.draw(st.integers(0, max(2 * cfg["kc"], cfg["in_place_a_max_depth"]) + 17), label="k")
     trans_a, trans_b = data.draw(st.booleans(), label="trans_a"), data.draw(st.booleans(), label="trans_b")
     layouts = st.sampled_from(["contiguous", "padded", "fortran", "step"])
     layout_a, layout_b = data.draw(layouts, label="layout_a"), data.draw(layouts, label="layout_b")
@@ -288,6 +289,7 @@ def test_gemm_isa_config_reports_blocks():
     for dtype in ("float32", "float64"):
         blk = cfg[dtype]
         assert blk["mc"] % blk["mr"] == 0 and blk["nc"] % blk["nr"] == 0 and blk["kc"] > 0
+        assert blk["in_place_a_max_depth"] >= blk["kc"]
     assert tl.config.config()["gemm_isa"] == cfg["isa"]
 
 
