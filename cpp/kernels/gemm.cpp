@@ -438,7 +438,8 @@ void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
                     const T beta = pc == 0 ? pr.beta : T(1);
                     const T* a_block = pr.a + ic * pr.rs_a + pc * pr.cs_a;
                     if (pack_a) kr.pack_a(mc, kc, a_block, pr.rs_a, pr.cs_a, a_packed);
-                    // JR loop: one kc x NR micro-panel of B stays in L1 while IR sweeps the A block.
+                    // JR loop: one kc x NR micro-panel of B stays in L1 (in L2 when a deep product with A read in
+                    // place takes more than kc at once) while IR sweeps the A block.
                     for (int64_t step = 0; step < sweep; ++step) {
                         const int64_t s = s_begin + (sweep_start + step) % sweep;
                         if (shared_b) ensure_packed(s);
