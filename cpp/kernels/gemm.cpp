@@ -268,10 +268,11 @@ void gemv(const Kernels<T>& kr, int64_t rows, int64_t k, T alpha, const T* mat, 
 bool should_pack_a(int64_t n, int64_t rs_a, int64_t nr) { return rs_a == 1 || n > 16 * nr; }
 
 // Depth up to which a product whose A is read in place takes all of k in one slice, rather than kc-deep
-// ones: each tile then sums the whole depth at once, and C is loaded and stored once (measured against
-// the kernel's kc, float32 392 / float64 256: 128x784 @ 784x100 +2.1% on 1 thread, +3.0% on 2, float64
-// +4.6%; 576x1024 @ 1024x64 +3.7% on 1, +4.8% on 2, float64 +5.8% on 2). Deeper products keep kc (one
-// slice of 4096 was +2% in float32 but -1.6% in float64 on 256x4096 @ 4096x200).
+// ones: each tile then sums the whole depth at once, and C is loaded and stored once (measured with the
+// AVX2 kernels against their kc, float32 392 / float64 256: 128x784 @ 784x100 +2.1% on 1 thread, +3.0% on
+// 2, float64 +4.6%; 576x1024 @ 1024x64 +3.7% on 1, +4.8% on 2, float64 +5.8% on 2; AVX-512 not measured).
+// Deeper products keep kc (one slice of 4096 was +2% in float32 but -1.6% in float64 on 256x4096 @
+// 4096x200).
 constexpr int64_t kInPlaceAMaxDepth = 1024;
 
 // Depth from which the dot-form tail beats the tall tile (measured, 1 thread, against the tall tile:
