@@ -19,7 +19,6 @@ constexpr int kDotTailCols = 4;
 template <typename T>
 struct Kernels {
     int mr, nr;      // register tile of the microkernel
-    int tall_nr;     // widest B micro-panel part the tall tiles take (0: no tall tiles)
     int axpy_tail_rows;  // rows tile_axpy_tail takes, a multiple of mr (0: no axpy-form tail)
     int mc, kc, nc;  // cache blocks: A block mc x kc in L2, B micro-panel kc x nr in L1, B panel kc x nc in L3
 
@@ -30,9 +29,10 @@ struct Kernels {
     // The microkernel down a column of tiles (the IR loop in one call): C[0:mc, 0:nr] := beta * C +
     // alpha * A * B_panel over depth k, where C(i, j) = c[i*rs_c + j*cs_c] (cs_c == 1 unless C is stored
     // transposed), B_panel a packed micro-panel, nr <= NR; when beta == 0, C is overwritten and never read.
-    // MR x NR tiles, or 2*MR rows on tall tiles when nr <= tall_nr. column_packed reads A as consecutive
-    // packed MR-row micro-panels, column_strided_a in place through its strides. Before each tile it
-    // prefetches an even share of the prefetch_bytes at `prefetch` into L2 (the next B micro-panel, or none).
+    // MR x NR tiles, or 2*MR rows on tall tiles when nr is at most half of NR. column_packed reads A as
+    // consecutive packed MR-row micro-panels, column_strided_a in place through its strides. Before each tile
+    // it prefetches an even share of the prefetch_bytes at `prefetch` into L2 (the next B micro-panel, or
+    // none).
     void (*column_packed)(int64_t mc, int64_t k, T alpha, const T* a, const T* b, T beta, T* c, int64_t rs_c,
                           int64_t cs_c, int64_t nr, const char* prefetch, int64_t prefetch_bytes);
     void (*column_strided_a)(int64_t mc, int64_t k, T alpha, const T* a, int64_t rs_a, int64_t cs_a,

@@ -204,9 +204,9 @@ inline void tile_dispatch(int64_t k, typename S::T alpha, const typename S::T* a
         tile_part<S, MR, NV, kMode, MR, NR>(k, alpha, a, rs_a, cs_a, b, offsets, beta, c, rs_c, cs_c, mr, nr);
 }
 
-// The tall tile for a B micro-panel at most half full (nr <= tall_nr): 2*MR rows of A (mr > MR) against the
-// first tall_nr columns. A half-width tile alone has half the full tile's independent sums, too few to hide
-// the FMA latency, and as many broadcasts of A as FMAs; the tall one has the full tile's count of sums.
+// The tall tile for a B micro-panel at most half full (nr <= NH*W): 2*MR rows of A (mr > MR) against its
+// first NH vectors of columns. A half-width tile alone has half the full tile's independent sums, too few to
+// hide the FMA latency, and as many broadcasts of A as FMAs; the tall one has the full tile's count of sums.
 template <class S, int MR, int NV, Operands kMode>
 inline void tile_tall(int64_t k, typename S::T alpha, const typename S::T* a, int64_t rs_a, int64_t cs_a,
                       const typename S::T* b, typename S::T beta, typename S::T* c, int64_t rs_c, int64_t cs_c,
@@ -545,7 +545,6 @@ constexpr Kernels<typename S::T> make_kernels() {
     static_assert(MC % MR == 0 && NC % (NV * S::W) == 0, "cache blocks must be multiples of the tile");
     return {MR,
             NV * S::W,
-            NV > 1 ? (NV + 1) / 2 * S::W : 0,
             axpy_tail_height<S>() % MR == 0 ? axpy_tail_height<S>() : 0,
             MC,
             KC,
