@@ -18,7 +18,8 @@ def fenced_blocks(text, language):
 
 def test_readme_opens_with_the_install_and_test_commands():
     first = re.search(r"^```(\w*)\n(.*?)^```$", README.read_text(), re.S | re.M)
-    assert first.group(2).splitlines() == ['pip install . && tensorlite demo', 'pip install ".[test]" && pytest']
+    commands = ["pip install . && tensorlite demo", 'pip install ".[test]" && pytest']
+    assert first.group(2).splitlines() == commands
 
 
 def test_readme_is_at_most_200_lines():
