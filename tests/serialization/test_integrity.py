@@ -103,7 +103,8 @@ def test_files_open_with_safetensors_and_pytorch(tmp_path):
     tl.save(checkpoint, path)
     with safetensors.safe_open(path, "np") as f:
         assert sorted(f.metadata()) == ["format", "tensorlite.file_sha256", "tensorlite.structure"]
-        np.testing.assert_array_equal(f.get_tensor("model.0.weight"), np.asarray(checkpoint["model"]["0.weight"]))
+        weight = np.asarray(checkpoint["model"]["0.weight"])
+        np.testing.assert_array_equal(f.get_tensor("model.0.weight"), weight)
         np.testing.assert_array_equal(f.get_tensor("counts"), np.arange(3, dtype=np.int32))
     torch = pytest.importorskip("torch")
     from safetensors.torch import load_file
