@@ -6,9 +6,10 @@ big-endian.
 """
 
 import gzip
-import os
 
 import numpy as np
+
+from tensorlite._atomic import atomic_write_bytes
 
 IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 GZIP_MAGIC = b"\x1f\x8b"
@@ -66,17 +67,3 @@ def write_idx(array, path):
     if str(path).endswith(".gz"):
         payload = gzip.compress(payload, mtime=0)
     atomic_write_bytes(path, payload)
-
-
-def atomic_write_bytes(path, payload):
-    """Write bytes to a temporary file beside `path`, flush, fsync, then rename over `path`."""
-    tmp = f"{path}.tmp{os.getpid()}"
-    try:
-        with open(tmp, "wb") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)

@@ -1,0 +1,102 @@
+"""Checkpoints: tl.save / tl.load of state dicts in the safetensors format, sealed and written atomically.
+
+A file holds every tensor under its dotted path ({"model": {"fc.weight": w}} -> "model.fc.weight"), so
+a model's state dict saved here loads with safetensors (NumPy or PyTorch). Everything else (numbers,
+strings, None, bools, the nesting with its int keys, lists and tuples) is kept as JSON in the file's
+metadata. A SHA-256 of the whole file sits in its header (see _format) and tl.load checks it before
+reading anything, so any changed byte raises ValueError. Nothing is ever unpickled.
+"""
+
+import hashlib
+import json
+import os
+
+import numpy as np
+
+from tensorlite._atomic import atomic_write
+from tensorlite.serialization import _format
+from tensorlite.serialization._structure import decode, encode
+from tensorlite.tensor import Tensor
+
+LEGACY_KEY = "tensorlite.sha256"  # before the whole-file digest: a checksum of the tensors only
+
+
+def save(obj, path):
+    """Write `obj` (a state dict: nested dicts with str/int keys, lists and tuples of Tensors, NumPy
+    arrays, numbers, strings, bools and None) to `path` (str or os.PathLike) as a safetensors file.
+
+    Everything is checked before a byte is written (TypeError/ValueError, and no file created): tensor
+    names must be unique, valid Unicode and not '__metadata__'; NumPy arrays need a dtype safetensors
+    stores (bool, int8-64, uint8-64, float16/32/64; they come back little-endian); the header must fit
+    safetensors' 100 MB limit. The bytes then go to `.<name>.tl-tmp-<pid>-...` in the same folder,
+    fsynced and renamed over `path`, so a crash mid-save leaves the previous file intact; the next save
+    to `path` removes temporaries that killed writers left behind.
+    """
+    path = os.fspath(path)
+    arrays = {}
+    structure = encode(obj, [], arrays)
+    try:
+        chunks = _format.build(arrays, json.dumps(structure, separators=(",", ":")))
+    except ValueError as err:
+        raise ValueError(f"tl.save: cannot write {path}: {err}") from None
+    atomic_write(path, chunks)
+
+
+def load(path, *, allow_legacy=False):
+    """Read a file written by tl.save (the original object, tensors as Tensors) or any safetensors file
+    (a dict from names to Tensors).
+
+    A tl.save file is verified whole against its SHA-256 before anything is interpreted: any changed,
+    missing or extra byte raises ValueError naming the path. Other safetensors files carry no digest and
+    are only checked for a well-formed layout. Stored dtypes become tensorlite dtypes exactly: F16, BF16
+    and F32 -> float32; F64 -> float64; I8/I16/I32/I64/U8/U16/U32 -> int64; U64 -> int64 when every value
+    fits (else ValueError); BOOL -> bool; any other dtype (FP8, complex, ...) raises ValueError naming it.
+    Files written by tensorlite before the digest raise ValueError unless allow_legacy=True, which loads
+    them with only their tensor data checked (re-save them to seal them).
+    """
+    path = os.fspath(path)
+    with open(path, "rb") as f:
+        data = f.read()
+    sealed = _format.has_digest(data)
+    if sealed and not _format.digest_matches(data):
+        raise ValueError(
+            f"tl.load: {path} is corrupted: its SHA-256 does not match the digest tl.save stored in it "
+            "(a changed, truncated or extended file)"
+        )
+    try:
+        metadata, entries, start = _format.parse(data)
+    except ValueError as err:
+        raise ValueError(f"tl.load: cannot load {path}: {err}") from None
+    ours = sorted(key for key in metadata if key.startswith("tensorlite"))
+    if not sealed and ours == [LEGACY_KEY, _format.STRUCTURE_KEY] and not allow_legacy:
+        raise ValueError(
+            f"tl.load: {path} was written by an older tensorlite that checksummed only the tensors, not "
+            "the names and non-tensor values, so a damaged header would load as different values. If you "
+            "trust the file, load it with tl.load(path, allow_legacy=True) and tl.save it again to seal it."
+        )
+    if not sealed and ours not in ([], [LEGACY_KEY, _format.STRUCTURE_KEY]):
+        raise ValueError(f"tl.load: {path} is corrupted: it has tensorlite metadata {ours} but no digest")
+
+    def array(name, as_tensor):
+        return _format.read_array(data, start, name, entries[name], as_tensor)
+
+    try:
+        if not ours:
+            return {name: Tensor._wrap(array(name, True)) for name in entries}
+        if not sealed:
+            stored = {name: array(name, False) for name in entries}
+            if _legacy_checksum(stored) != metadata[LEGACY_KEY]:
+                raise ValueError("its tensors do not match the checksum saved with them (corrupted)")
+        return decode(json.loads(metadata[_format.STRUCTURE_KEY]), array)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError) as err:
+        raise ValueError(f"tl.load: cannot load {path}: {err!r}") from None
+
+
+def _legacy_checksum(arrays):
+    """The older format's SHA-256 over every tensor's name, dtype, shape and bytes, in name order."""
+    digest = hashlib.sha256()
+    for name in sorted(arrays):
+        array = arrays[name]
+        digest.update(f"{name}|{array.dtype.str}|{array.shape}|".encode())
+        digest.update(array.reshape(-1).view(np.uint8) if array.size else b"")
+    return digest.hexdigest()
