@@ -149,7 +149,8 @@ def _variance(kind, x, dim, keepdim, correction, unbiased, axis, keepdims):
     if unbiased is not None:
         correction = 1 if unbiased else 0
     dims = normalize_dims(dim, x.ndim, name)
-    return kind.apply(x, dims=dims, keepdim=keepdim, correction=correction, all_dims=dim is None or not x.ndim)
+    all_dims = dim is None or not x.ndim  # PyTorch's var_backward treats these apart from explicit dims
+    return kind.apply(x, dims=dims, keepdim=keepdim, correction=correction, all_dims=all_dims)
 
 
 def var(x, dim=None, keepdim=False, *, correction=1, unbiased=None, axis=None, keepdims=None):
