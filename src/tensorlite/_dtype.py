@@ -120,8 +120,7 @@ def _python_array(op_name, data, dtype):
         if dtype is not None and is_floating(dtype):
             # ints past 64 bits become floats, and past float64's range raise OverflowError (like PyTorch)
             return np.array(values.tolist(), dtype=float64).reshape(array.shape)
-        out_of_range = (v for v in values if isinstance(v, numbers.Integral) and not _INT64_MIN <= v < _INT64_END)
-        big = next(out_of_range, None)
+        big = next((v for v in values if isinstance(v, numbers.Integral) and not _fits_int64(v)), None)
         if big is None:  # e.g. fractions.Fraction: real, but nothing NumPy stores natively
             kinds = ", ".join(sorted({type(v).__name__ for v in values}))
             raise TypeError(f"{op_name}: cannot convert values of type {kinds}; pass dtype=float64")
@@ -131,6 +130,10 @@ def _python_array(op_name, data, dtype):
     if dtype is None and array.dtype == float64:
         array = array.astype(float32)  # Python floats default to float32, like PyTorch
     return array
+
+
+def _fits_int64(value):
+    return _INT64_MIN <= value < _INT64_END
 
 
 def _check_int64_range(op_name, array):

@@ -16,7 +16,7 @@ def as_tensor(x, like=None):
         dtype = like.dtype
         if isinstance(x, (float, np.floating)) and not _dtype.is_floating(dtype):
             dtype = _dtype.float32
-        elif dtype == _dtype.bool_ and isinstance(x, numbers.Integral) and not isinstance(x, (bool, np.bool_)):
+        elif dtype == _dtype.bool_ and isinstance(x, numbers.Integral) and type(x) not in (bool, np.bool_):
             dtype = _dtype.int64
         return Tensor._wrap(_dtype.convert(x, dtype))  # range-checked: 2**63 raises, never wraps around
     return Tensor(x)
