@@ -33,10 +33,26 @@ def tensor(data, dtype=None, requires_grad=False):
 
 
 def from_numpy(array):
-    """A tensor sharing memory with a NumPy array (its dtype must be float32/64, int64 or bool)."""
+    """A tensor sharing memory with a NumPy array of dtype float32/64, int64 or bool in native byte order
+    (other dtypes need a converting copy: tl.tensor(array)). An ndarray subclass such as np.matrix is
+    viewed as a plain ndarray, as torch.from_numpy does; a masked array is refused (TypeError)."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
-    _dtype.as_dtype(array.dtype)
+    _dtype.refuse_masked("from_numpy", array)
+    if type(array) is not np.ndarray:
+        array = array.view(np.ndarray)  # np.matrix would make * a matrix product inside every op
+    if not array.dtype.isnative:
+        raise ValueError(
+            f"from_numpy: the array's byte order ({array.dtype.str}) is not the machine's, so its memory "
+            "cannot be shared; use tl.tensor(array) for a converted copy"
+        )
+    if array.dtype not in _dtype.SUPPORTED:
+        _dtype.check_numeric("from_numpy", array.dtype)
+        raise TypeError(
+            f"from_numpy: unsupported dtype {array.dtype} (not float32, float64, int64 or bool, so its "
+            "memory cannot be shared); use tl.tensor(array) for a converted copy (integers become int64, "
+            "float16 float32)"
+        )
     return Tensor._wrap(array)
 
 
@@ -53,11 +69,12 @@ def ones(*size, dtype=None, requires_grad=False):
 def full(size, fill_value, dtype=None, requires_grad=False):
     """A tensor filled with `fill_value` (dtype inferred from it when not given)."""
     dtype = _dtype.as_dtype(dtype)
-    if dtype is None:
-        dtype = _dtype.default_dtype_for(np.asarray(fill_value))
-        if isinstance(fill_value, float):
-            dtype = _dtype.float32
-    return _make(np.full(_shape((size,)), fill_value, dtype=dtype), requires_grad)
+    if dtype is None and isinstance(fill_value, float):
+        dtype = _dtype.float32  # like torch.full: a float fill (NumPy's float64 included) gives float32
+    value = _dtype.convert(fill_value, dtype, "full")
+    if value.ndim:
+        raise ValueError(f"full: fill_value must be a scalar, got shape {value.shape}")
+    return _make(np.full(_shape((size,)), value), requires_grad)
 
 
 def empty(*size, dtype=None, requires_grad=False):

@@ -7,20 +7,11 @@ from tensorlite.autograd.grad_mode import is_grad_enabled
 
 
 def _to_array(data, dtype=None):
-    """Convert user data (nested lists, scalars, arrays, tensors) to a NumPy array of a supported dtype."""
+    """Convert user data (nested lists, scalars, arrays, tensors) to a NumPy array of a supported dtype
+    (the conversion rules are listed in _dtype)."""
     if isinstance(data, Tensor):
         data = data.data
-    dtype = _dtype.as_dtype(dtype)
-    if isinstance(data, (np.ndarray, np.generic)):  # NumPy data keeps its dtype (float64 stays float64)
-        array = np.asarray(data)
-    else:
-        array = np.asarray(data)
-        if dtype is None and array.dtype == np.float64:
-            array = array.astype(np.float32)  # Python floats default to float32, like PyTorch
-    if array.dtype == object:
-        raise TypeError("tensor: data must be numeric (nested lists of numbers, arrays or tensors)")
-    target = dtype if dtype is not None else _dtype.default_dtype_for(array)
-    return array.astype(target, copy=False)
+    return _dtype.convert(data, _dtype.as_dtype(dtype))
 
 
 class Tensor:

@@ -303,3 +303,42 @@ def test_clip_integer_tensor_to_float_bounds_gives_float32():
     clipped = tl.clip(tl.tensor([0, 1, 3]), 0.5, 2.5)
     assert clipped.dtype == tl.float32 and clipped.tolist() == [0.5, 1.0, 2.5]
     assert tl.clip(tl.tensor([0, 5]), 1, 3).tolist() == [1, 3]
+
+
+# ------------------------------------------------------------------ pow at 0: PyTorch 2.13's gradients
+
+
+def pow_grads(base, exponent):
+    a = tl.tensor(base, dtype=tl.float64, requires_grad=True)
+    b = tl.tensor(exponent, dtype=tl.float64, requires_grad=True)
+    (a**b).sum().backward()
+    return a.grad.numpy(), b.grad.numpy()
+
+
+def test_zero_exponent_has_zero_gradient_everywhere():
+    nan, inf = float("nan"), float("inf")
+    for exponent in (0, 0.0):
+        x = tl.tensor([0.0, -0.0, 1.0, -1.0, inf, nan], dtype=tl.float64, requires_grad=True)
+        y = x**exponent
+        y.sum().backward()
+        np.testing.assert_array_equal(y.numpy(), 1.0)
+        np.testing.assert_array_equal(x.grad.numpy(), 0.0)  # torch: 0, not 0 * 0^-1 = nan
+
+
+def test_pow_gradients_at_zero_base_match_pytorch():
+    nan, inf = float("nan"), float("inf")
+    da, db = pow_grads([0.0, 0.0, 0.0, 0.0, 2.0, -2.0, -2.0], [0.0, 1.0, 2.0, -1.0, 0.0, 2.0, 0.5])
+    np.testing.assert_array_equal(da, [0.0, 1.0, 0.0, -inf, 0.0, -4.0, nan])
+    np.testing.assert_array_equal(db, [0.0, 0.0, 0.0, -inf, np.log(2.0), nan, nan])  # log of a negative: nan
+    y = tl.tensor([-1.0, 0.0, 2.0, nan], dtype=tl.float64, requires_grad=True)
+    (0.0**y).sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), [-inf, 0.0, 0.0, nan])
+
+
+def test_pow_gradcheck_at_zero_base():
+    """At a = 0 with b > 1 (or b = 0 for da alone) both partial derivatives exist and are 0 or finite."""
+    a = tl.tensor([0.0, 0.0, 0.0], dtype=tl.float64, requires_grad=True)
+    b = tl.tensor([2.0, 3.0, 1.0], dtype=tl.float64, requires_grad=True)
+    assert tl.autograd.gradcheck(lambda x, y: x**y, [a, b])
+    x = tl.tensor([0.0, 1.0, -2.0], dtype=tl.float64, requires_grad=True)
+    assert tl.autograd.gradcheck(lambda t: t**0.0 + t**0, [x])

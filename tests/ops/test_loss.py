@@ -183,6 +183,46 @@ def test_all_labels_ignored_gives_nan_mean_like_pytorch():
     assert np.isnan(F.cross_entropy(tl.zeros(2, 3), np.array([-100, -100])).item())
 
 
+@pytest.mark.parametrize(
+    "loss_fn",
+    [
+        lambda x, y, **kw: F.cross_entropy(x, y, **kw),
+        lambda x, y, **kw: F.cross_entropy(x, y, label_smoothing=0.1, **kw),
+        lambda x, y, **kw: F.nll_loss(x, y, **kw),
+    ],
+)
+def test_all_labels_ignored_mean_is_nan_but_its_gradient_is_zero_like_pytorch(loss_fn):
+    """torch 2.13: loss nan (0 / 0) and gradient exactly 0, since no row has a counted label."""
+    x = tl.tensor([[0.0, 1.0], [2.0, 3.0]], dtype=tl.float64, requires_grad=True)
+    y = np.array([-100, -100])
+    loss = loss_fn(x, y)
+    assert np.isnan(loss.item())
+    loss.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), 0.0)
+    assert tl.autograd.gradcheck(lambda t: loss_fn(t, y, reduction="sum"), [x])  # loss 0 everywhere
+
+
+def test_ignored_rows_get_zero_gradient_whatever_flows_in():
+    """Rows with an ignored label are never written in PyTorch, even when the upstream gradient is nan."""
+    x = tl.tensor([[0.0, 1.0], [2.0, 3.0]], dtype=tl.float64, requires_grad=True)
+    for loss_fn in (F.cross_entropy, F.nll_loss):
+        x.grad = None
+        loss = loss_fn(x, np.array([1, -100]), reduction="none")
+        (loss * tl.tensor([1.0, float("nan")], dtype=tl.float64)).sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy()[1], 0.0)
+        assert np.isfinite(x.grad.numpy()[0]).all()
+
+
+def test_zero_total_class_weight_gives_nan_like_pytorch():
+    """Counted labels whose weights sum to 0: torch 2.13 gives nan for the loss and the counted entries."""
+    x = tl.tensor([[0.0, 1.0], [2.0, 3.0]], dtype=tl.float64, requires_grad=True)
+    w = tl.tensor([0.0, 0.0], dtype=tl.float64)
+    loss = F.nll_loss(x, np.array([0, 1]), weight=w)
+    loss.backward()
+    assert np.isnan(loss.item())
+    np.testing.assert_array_equal(x.grad.numpy(), [[np.nan, 0.0], [0.0, np.nan]])
+
+
 def test_label_smoothing_matches_its_mixture_formula():
     rng = np.random.default_rng(1)
     x, y = rng.standard_normal((5, 4)), rng.integers(0, 4, 5)

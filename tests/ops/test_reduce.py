@@ -214,3 +214,68 @@ def test_zero_dimensional_tensors_accept_dim_0_and_minus_1():
     assert x.grad.item() == 1.0
     with pytest.raises(ValueError, match="dim 1 is out of range for a tensor with 0 dimensions"):
         x.sum(dim=1)
+
+
+# ------------------------------------------------------------------ degenerate points: PyTorch 2.13's values
+
+
+def grad_of(fn, values):
+    """(value, gradient) of fn at float64 `values`, backpropagating ones."""
+    x = tl.tensor(values, dtype=tl.float64, requires_grad=True)
+    y = fn(x)
+    y.sum().backward()
+    return y.numpy(), x.grad.numpy()
+
+
+NAN, INF = float("nan"), float("inf")
+
+
+@pytest.mark.parametrize(
+    ("fn", "values", "expected_value", "expected_grad"),
+    [  # every expected pair is what torch 2.13 returns for the same call
+        (lambda x: x.std(), [2.0, 2.0, 2.0], 0.0, [0.0, 0.0, 0.0]),
+        (lambda x: x.std(unbiased=False), [2.0, 2.0, 2.0], 0.0, [0.0, 0.0, 0.0]),
+        (
+            lambda x: x.std(dim=1),
+            [[1.0, 1.0], [1.0, 2.0]],
+            [0.0, 0.7071067811865476],
+            [[0.0, 0.0], [-0.7071067811865475, 0.7071067811865475]],
+        ),
+        (lambda x: x.std(dim=1, keepdim=True), [[2.0, 2.0]], [[0.0]], [[0.0, 0.0]]),
+        (lambda x: x.std(correction=0), [3.0], 0.0, [0.0]),
+        (lambda x: x.std(correction=0), 3.0, 0.0, 0.0),
+        (lambda x: x.std(), [3.0], NAN, [NAN]),  # n = 1 unbiased: 0 / 0
+        (lambda x: x.var(), [2.0, 2.0], 0.0, [0.0, 0.0]),
+        (lambda x: x.var(correction=3), [3.0, 4.0], INF, [INF, INF]),  # n < correction, all dims
+        (lambda x: x.var(correction=2), [3.0, 3.0], NAN, [NAN, NAN]),
+        (lambda x: x.var(dim=0, correction=2), [3.0, 4.0], INF, [-INF, INF]),  # explicit dim: 2 / 0
+        (lambda x: x.var(dim=0, correction=3), [3.0, 4.0], INF, [1.0, -1.0]),  # explicit dim: 2 / -1
+        (lambda x: x.std(correction=3), [3.0, 4.0], INF, [NAN, NAN]),
+        (lambda x: x.std(dim=0, correction=3), [3.0, 4.0], INF, [0.0, 0.0]),
+        (lambda x: x.std(), [1e-200, 0.0], 0.0, [0.0, 0.0]),  # squares underflow: std is 0
+        (lambda x: tl.max(x), [NAN, 1.0], NAN, [1.0, 0.0]),  # max() sends the gradient to the nan
+        (lambda x: tl.min(x), [NAN, 1.0, NAN], NAN, [0.5, 0.0, 0.5]),
+        (lambda x: tl.amax(x), [NAN, 1.0], NAN, [NAN, NAN]),  # amax matches no input: 0 / 0
+        (lambda x: x.max(dim=0)[0], [1.0, NAN, 1.0], NAN, [0.0, 1.0, 0.0]),
+    ],
+)
+def test_gradient_at_degenerate_points_matches_pytorch(fn, values, expected_value, expected_grad):
+    value, grad = grad_of(fn, values)
+    np.testing.assert_array_equal(value, expected_value)
+    np.testing.assert_array_equal(grad, expected_grad)
+
+
+def test_std_of_a_constant_passes_gradcheck():
+    """std is symmetric about a constant input, so the central difference there is 0, PyTorch's value."""
+    for dim in (None, 1):
+        x = tl.tensor(np.full((2, 3), 1.5), requires_grad=True)
+        assert tl.autograd.gradcheck(lambda t, d=dim: t.std(dim=d) * 2.0, [x])
+
+
+def test_empty_dim_tuple_reduces_every_dimension_like_pytorch():
+    x = tl.tensor([[2.0, 3.0]], dtype=tl.float64, requires_grad=True)
+    assert x.sum(dim=()).item() == 5.0 and x.mean(dim=[]).item() == 2.5
+    assert x.amax(dim=()).item() == 3.0 and x.amin(dim=()).item() == 2.0
+    assert x.var(dim=()).item() == 0.5 and x.std(axis=[]).shape == ()
+    x.std(dim=()).backward()
+    np.testing.assert_allclose(x.grad.numpy(), [[-(0.5**0.5), 0.5**0.5]], rtol=1e-15)

@@ -14,11 +14,11 @@ def as_tensor(x, like=None):
         return x
     if isinstance(x, numbers.Number) and not isinstance(x, np.ndarray) and like is not None:
         dtype = like.dtype
-        if isinstance(x, float) and not _dtype.is_floating(dtype):
+        if isinstance(x, (float, np.floating)) and not _dtype.is_floating(dtype):
             dtype = _dtype.float32
-        elif isinstance(x, numbers.Integral) and dtype == _dtype.bool_ and not isinstance(x, bool):
+        elif dtype == _dtype.bool_ and isinstance(x, numbers.Integral) and type(x) not in (bool, np.bool_):
             dtype = _dtype.int64
-        return Tensor._wrap(np.asarray(x, dtype=dtype))
+        return Tensor._wrap(_dtype.convert(x, dtype))  # range-checked: 2**63 raises, never wraps around
     return Tensor(x)
 
 

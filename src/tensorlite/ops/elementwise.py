@@ -52,7 +52,8 @@ class Div(Function):
 
 
 class Pow(Function):
-    """z = a ** b;  da = g * b * a^(b-1), db = g * z * log(a)"""
+    """z = a ** b;  da = g * b * a^(b-1), taken as 0 where b == 0 (even at a = 0, where it is 0 * inf);
+    db = g * z * log(a), taken as 0 where a == 0 and b >= 0 (PyTorch's pow_backward rules)."""
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -60,10 +61,10 @@ class Pow(Function):
         return self.z
 
     def backward(self, grad):
-        da = grad * self.b * np.power(self.a, self.b - 1)
+        da = np.where(self.b == 0, 0, grad * self.b * np.power(self.a, self.b - 1))
         db = None
         if self.inputs[1].requires_grad:
-            db = grad * self.z * np.where(self.a > 0, np.log(np.where(self.a > 0, self.a, 1)), 0)
+            db = grad * np.where((self.a == 0) & (self.b >= 0), 0, self.z * np.log(self.a))
             db = unbroadcast(db, self.b.shape)
         return unbroadcast(da, self.a.shape), db
 

@@ -21,6 +21,8 @@ class CrossEntropy(Function):
     q_n = row_weight_n * onehot(labels_n) + dense_n (either part may be None):
 
         loss_n = -sum_c q_nc log softmax(x_n)_c;   dx_n = g_n * (s_n softmax(x_n) - q_n),  s_n = sum_c q_nc
+    dx_n is exactly 0 for rows outside `keep` (ignored labels; None keeps all), whatever g_n is: PyTorch
+    never writes those rows, so an all-ignored 'mean' (0 / 0 = nan loss) still has a zero gradient.
     """
 
     def forward(self, logits):
@@ -43,12 +45,12 @@ class CrossEntropy(Function):
             dx[np.arange(dx.shape[0]), self.labels] -= self.row_weight
         if self.dense is not None:
             dx -= self.dense
-        return (dx * grad[:, None],)
+        return (_kept_rows(dx * grad[:, None], self.keep),)
 
 
 class NLL(Function):
     """loss_n = -row_weight_n * x[n, labels_n] over rows of (N, C) log-probabilities;
-    dx[n, labels_n] = -row_weight_n * g_n, 0 elsewhere."""
+    dx[n, labels_n] = -row_weight_n * g_n, 0 elsewhere and in rows outside `keep` (as CrossEntropy)."""
 
     def forward(self, log_probs):
         self.shape = log_probs.shape
@@ -57,7 +59,12 @@ class NLL(Function):
     def backward(self, grad):
         dx = np.zeros(self.shape, grad.dtype)
         dx[np.arange(self.shape[0]), self.labels] = -self.row_weight * grad
-        return (dx,)
+        return (_kept_rows(dx, self.keep),)
+
+
+def _kept_rows(dx, keep):
+    """dx with the rows outside `keep` set to exactly 0 (not 0 * g, which is nan for g = inf or nan)."""
+    return dx if keep is None else np.where(keep[:, None], dx, 0)
 
 
 class BinaryCrossEntropy(Function):
@@ -124,9 +131,8 @@ def reduce_loss(loss, reduction):
 
 
 def _weighted_mean(loss, denominator):
-    """sum(loss) / denominator; NaN (like PyTorch) when the denominator is 0 (e.g. every label ignored)."""
-    if denominator == 0:
-        return loss.sum() * float("nan")
+    """sum(loss) / denominator: nan (0 / 0, like PyTorch) when every label is ignored; the ignored rows'
+    gradient is still 0 (see CrossEntropy)."""
     return loss.sum() / float(denominator)
 
 
@@ -227,7 +233,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
             dense = dense * (1 - label_smoothing) + label_smoothing / classes
         if w is not None:
             dense = dense * w
-        loss = CrossEntropy.apply(rows, labels=None, row_weight=None, dense=dense)
+        loss = CrossEntropy.apply(rows, labels=None, row_weight=None, dense=dense, keep=None)
         return _finish(loss, reduction, rows.shape[0], spatial_shape)
     labels, keep = _class_labels("cross_entropy", x, q, ignore_index)
     label_weight = (w[labels] if w is not None else np.ones(labels.shape, x.dtype)) * keep
@@ -236,7 +242,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         per_class = (w if w is not None else np.ones(classes, x.dtype)) * (label_smoothing / classes)
         dense = keep[:, None] * per_class[None, :].astype(x.dtype)
     row_weight = (label_weight * (1 - label_smoothing)).astype(x.dtype)
-    loss = CrossEntropy.apply(rows, labels=labels, row_weight=row_weight, dense=dense)
+    loss = CrossEntropy.apply(rows, labels=labels, row_weight=row_weight, dense=dense, keep=keep)
     return _finish(loss, reduction, label_weight.sum(), spatial_shape)
 
 
@@ -256,7 +262,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     w = _class_weight("nll_loss", weight, x.shape[1], x.dtype)
     labels, keep = _class_labels("nll_loss", x, target, ignore_index)
     label_weight = ((w[labels] if w is not None else np.ones(labels.shape, x.dtype)) * keep).astype(x.dtype)
-    loss = NLL.apply(_class_rows(x), labels=labels, row_weight=label_weight)
+    loss = NLL.apply(_class_rows(x), labels=labels, row_weight=label_weight, keep=keep)
     return _finish(loss, reduction, label_weight.sum(), (x.shape[0],) + x.shape[2:])
 
 

@@ -43,28 +43,56 @@ class Mean(Function):
 
 
 class Var(Function):
-    """z = sum((x - mean)^2) / (n - correction);  dx = 2 g (x - mean) / (n - correction)"""
+    """z = sum((x - m)^2) / max(n - correction, 0),  m = mean(x);  dx = 2 g (x - m) / (n - correction).
+
+    Where n <= correction, z is inf (nan for constant x) and the gradient follows PyTorch's var_backward:
+    over all dims g * (nan where x == m, else inf); over explicit dims 2 g (x - m) / (n - correction) as is.
+    """
 
     def forward(self, x):
-        self.shape = x.shape
-        n = int(np.prod([x.shape[d] for d in self.dims]))
-        self.denominator = builtins.max(n - self.correction, 0)
-        self.centered = x - np.sum(x, axis=self.dims, keepdims=True) / x.dtype.type(n)
-        return np.sum(self.centered**2, axis=self.dims, keepdims=self.keepdim) / self.denominator
+        self.shape, self.x = x.shape, x
+        self.n = int(np.prod([x.shape[d] for d in self.dims]))
+        self.mean = np.sum(x, axis=self.dims, keepdims=True) / x.dtype.type(self.n)
+        self.centered = x - self.mean
+        denominator = builtins.max(self.n - self.correction, 0)
+        return np.sum(self.centered**2, axis=self.dims, keepdims=self.keepdim) / denominator
 
     def backward(self, grad):
-        g = _expand_back(grad, self.shape, self.dims, self.keepdim)
-        return (2 * g * self.centered / self.denominator,)
+        return (self.var_grad(_expand_back(grad, self.shape, self.dims, self.keepdim)),)
+
+    def var_grad(self, g):
+        """dx for an upstream gradient g already broadcast to the input shape."""
+        dof = self.n - self.correction
+        if self.all_dims and dof <= 0:
+            return g * np.where(self.x == self.mean, np.nan, np.inf).astype(self.x.dtype)
+        return np.asarray(2, self.x.dtype) / np.asarray(dof, self.x.dtype) * g * self.centered
+
+
+class Std(Var):
+    """z = sqrt(var(x));  dx = var's dx for g / (2 z), taken as 0 where z == 0 (PyTorch's std_backward:
+    a constant input has a zero gradient, not 0 / 0)."""
+
+    def forward(self, x):
+        self.z = np.sqrt(super().forward(x))
+        return self.z
+
+    def backward(self, grad):
+        g_var = np.where(self.z == 0, 0, grad / (2 * self.z))
+        return (self.var_grad(_expand_back(g_var, self.shape, self.dims, self.keepdim)),)
 
 
 class ReduceExtreme(Function):
-    """z = max (or min) over dims; the gradient is split evenly between tied extremes."""
+    """z = max (or min) over dims; the gradient is split evenly between tied extremes. With nan_aware
+    (torch.max(x) / torch.min(x) without dim) a nan result sends the gradient to the nan inputs; amax and
+    amin, like PyTorch's, then match no input and give 0 / 0 = nan."""
 
     def forward(self, x):
         reduce = np.max if self.largest else np.min
         self.shape = x.shape
         kept = reduce(x, axis=self.dims, keepdims=True)
         self.mask = x == kept
+        if self.nan_aware:
+            self.mask |= np.isnan(x) & np.isnan(kept)
         return kept if self.keepdim else np.squeeze(kept, axis=self.dims)
 
     def backward(self, grad):
@@ -86,10 +114,16 @@ class TakeAlongDim(Function):
         return (dx,)
 
 
+def _all_if_empty(dim):
+    """PyTorch reduces over every dimension when dim is an empty tuple or list (sum(dim=()) is a full sum)."""
+    return None if isinstance(dim, (tuple, list)) and not dim else dim
+
+
 def sum(x, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
     """Sum over `dim` (int, tuple or None for all)."""
     x = as_tensor(x)
     dim, keepdim = resolve_dim_aliases("sum", dim, keepdim, axis, keepdims)
+    dim = _all_if_empty(dim)
     if dtype is not None:
         x = x.astype(dtype)
     elif x.dtype == bool:
@@ -102,22 +136,31 @@ def mean(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     x = as_tensor(x)
     require_float("mean", x)
     dim, keepdim = resolve_dim_aliases("mean", dim, keepdim, axis, keepdims)
+    dim = _all_if_empty(dim)
     return Mean.apply(x, dims=normalize_dims(dim, x.ndim, "mean"), keepdim=keepdim)
+
+
+def _variance(kind, x, dim, keepdim, correction, unbiased, axis, keepdims):
+    name = kind.__name__.lower()
+    x = as_tensor(x)
+    require_float(name, x)
+    dim, keepdim = resolve_dim_aliases(name, dim, keepdim, axis, keepdims)
+    dim = _all_if_empty(dim)
+    if unbiased is not None:
+        correction = 1 if unbiased else 0
+    dims = normalize_dims(dim, x.ndim, name)
+    all_dims = dim is None or not x.ndim  # PyTorch's var_backward treats these apart from explicit dims
+    return kind.apply(x, dims=dims, keepdim=keepdim, correction=correction, all_dims=all_dims)
 
 
 def var(x, dim=None, keepdim=False, *, correction=1, unbiased=None, axis=None, keepdims=None):
     """Variance sum((x - mean)^2) / (n - correction); correction=1 (unbiased) by default like PyTorch."""
-    x = as_tensor(x)
-    require_float("var", x)
-    dim, keepdim = resolve_dim_aliases("var", dim, keepdim, axis, keepdims)
-    if unbiased is not None:
-        correction = 1 if unbiased else 0
-    return Var.apply(x, dims=normalize_dims(dim, x.ndim, "var"), keepdim=keepdim, correction=correction)
+    return _variance(Var, x, dim, keepdim, correction, unbiased, axis, keepdims)
 
 
 def std(x, dim=None, keepdim=False, *, correction=1, unbiased=None, axis=None, keepdims=None):
-    """Standard deviation: sqrt(var(x))."""
-    return var(x, dim, keepdim, correction=correction, unbiased=unbiased, axis=axis, keepdims=keepdims).sqrt()
+    """Standard deviation sqrt(var(x)); its gradient is 0 where the result is 0 (like PyTorch)."""
+    return _variance(Std, x, dim, keepdim, correction, unbiased, axis, keepdims)
 
 
 def _extreme(x, dim, keepdim, axis, keepdims, largest):
@@ -136,7 +179,8 @@ def _extreme(x, dim, keepdim, axis, keepdims, largest):
         if not keepdim:
             values, indices = values.squeeze(d), np.squeeze(indices, d)
         return MaxMin(values, Tensor._wrap(indices.astype(np.int64)))
-    return ReduceExtreme.apply(x, dims=normalize_dims(dim, x.ndim, name), keepdim=keepdim, largest=largest)
+    dims = normalize_dims(_all_if_empty(dim), x.ndim, name)
+    return ReduceExtreme.apply(x, dims=dims, keepdim=keepdim, largest=largest, nan_aware=dim is None)
 
 
 def max(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
@@ -155,13 +199,15 @@ def min(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
 def amax(x, dim=None, keepdim=False):
     """Maximum over dim (int, tuple or None) as a tensor; ties share the gradient evenly."""
     x = as_tensor(x)
-    return ReduceExtreme.apply(x, dims=normalize_dims(dim, x.ndim, "amax"), keepdim=keepdim, largest=True)
+    dims = normalize_dims(_all_if_empty(dim), x.ndim, "amax")
+    return ReduceExtreme.apply(x, dims=dims, keepdim=keepdim, largest=True, nan_aware=False)
 
 
 def amin(x, dim=None, keepdim=False):
     """Minimum over dim (int, tuple or None) as a tensor; ties share the gradient evenly."""
     x = as_tensor(x)
-    return ReduceExtreme.apply(x, dims=normalize_dims(dim, x.ndim, "amin"), keepdim=keepdim, largest=False)
+    dims = normalize_dims(_all_if_empty(dim), x.ndim, "amin")
+    return ReduceExtreme.apply(x, dims=dims, keepdim=keepdim, largest=False, nan_aware=False)
 
 
 def _arg_extreme(x, dim, keepdim, axis, keepdims, largest):
