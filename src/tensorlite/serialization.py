@@ -68,7 +68,7 @@ def _encode(obj, keys, tensors):
         name = ".".join(keys) or "tensor"
         if name in tensors:
             raise ValueError(f"tl.save: two tensors would be stored under the same name '{name}'")
-        tensors[name] = np.asarray(obj.data if isinstance(obj, Tensor) else obj, order="C")
+        tensors[name] = np.asarray(obj._array if isinstance(obj, Tensor) else obj, order="C")
         return {"type": "tensor" if isinstance(obj, Tensor) else "ndarray", "name": name}
     if isinstance(obj, dict):
         items = []
