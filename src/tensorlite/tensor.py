@@ -111,7 +111,7 @@ class Tensor(InplaceMethods):
     def requires_grad(self, flag):
         flag = bool(flag)
         if flag and not _dtype.is_floating(self._array.dtype):
-            raise TypeError(f"only floating-point tensors can require gradients, got dtype {self._array.dtype}")
+            raise TypeError(f"only floating-point tensors can require gradients, got dtype {self.dtype}")
         if not flag and self._node is not None:
             raise RuntimeError("requires_grad can only be turned off on leaf tensors; use detach()")
         self._requires_grad = flag
@@ -229,7 +229,7 @@ class Tensor(InplaceMethods):
         extras = []
         if self._array.size == 0 and self.ndim != 1:
             extras.append(f"size={self.shape}")
-        inferred = (_dtype.float32,) if self._array.size == 0 else (_dtype.float32, _dtype.int64, _dtype.bool_)
+        inferred = (_dtype.float32,) if self.size == 0 else (_dtype.float32, _dtype.int64, _dtype.bool_)
         if self.dtype not in inferred:
             extras.append(f"dtype=tensorlite.{self.dtype}")
         if self._node is not None:
