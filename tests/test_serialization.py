@@ -58,7 +58,7 @@ def _assert_same(a, b, where="top level"):
     if not (isinstance(a, dict) and isinstance(b, dict)):  # an OrderedDict comes back as a dict
         assert type(a) is type(b), f"{where}: {type(a).__name__} != {type(b).__name__}"
     if isinstance(a, (tl.Tensor, np.ndarray)):
-        x, y = (a.data, b.data) if isinstance(a, tl.Tensor) else (a, b)
+        x, y = (a.numpy(), b.numpy()) if isinstance(a, tl.Tensor) else (a, b)
         assert x.dtype == y.dtype and x.shape == y.shape and x.tobytes() == y.tobytes(), where
         assert y.flags.writeable
     elif isinstance(a, dict):
