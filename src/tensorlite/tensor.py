@@ -152,7 +152,8 @@ class Tensor(InplaceMethods):
 
     # ------------------------------------------------------------------ conversion
     def numpy(self):
-        """The underlying NumPy array (shares memory)."""
+        """The underlying NumPy array (shares memory; as in PyTorch, writes through it bypass the version
+        counter, so use tensor methods or .data to change values a graph may have used)."""
         return self._array
 
     def item(self):
