@@ -1,72 +1,97 @@
-"""Tensor: a NumPy array plus what autograd needs (requires_grad, grad, the op that made it)."""
+"""Tensor: a NumPy array plus what autograd needs (requires_grad, grad, the op that made it, and a version
+counter shared with every tensor that views the same memory)."""
 
 import numpy as np
 
 from tensorlite import _dtype
-from tensorlite.autograd.grad_mode import is_grad_enabled
+from tensorlite._inplace import InplaceMethods, _VersionCounter
 
 
 def _to_array(data, dtype=None):
     """Convert user data (nested lists, scalars, arrays, tensors) to a NumPy array of a supported dtype
     (the conversion rules are listed in _dtype)."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._array
     return _dtype.convert(data, _dtype.as_dtype(dtype))
 
 
-class Tensor:
+class Tensor(InplaceMethods):
     """An n-dimensional array that can record the ops applied to it for reverse-mode autodiff."""
 
     __array_priority__ = 1000  # make ndarray (op) Tensor defer to Tensor's reflected operators
 
     def __init__(self, data, dtype=None, requires_grad=False):
-        self.data = np.array(_to_array(data, dtype), copy=True)
+        self._array = np.array(_to_array(data, dtype), copy=True)
+        self._ver = _VersionCounter()
         self._node = None
         self._hooks = []
-        self._version = 0
         self.grad = None
         self.requires_grad = requires_grad
 
     @classmethod
-    def _wrap(cls, array, requires_grad=False, node=None):
-        """Wrap an array without copying (internal constructor used by ops)."""
+    def _wrap(cls, array, requires_grad=False, node=None, version=None):
+        """Wrap an array without copying (internal constructor used by ops); `version` is the counter
+        of the storage it views, None for fresh memory."""
         t = cls.__new__(cls)
-        t.data = array
+        t._array = array
+        t._ver = _VersionCounter() if version is None else version
         t._node = node
         t._hooks = []
-        t._version = 0
         t._grad = None
         t._requires_grad = bool(requires_grad)
         return t
 
+    def _view(self, array):
+        """A graph-free tensor for `array`, sharing this tensor's version counter when `array` may share
+        its memory (a view), so that writes through either are counted once for both."""
+        shared = np.may_share_memory(array, self._array)
+        return Tensor._wrap(array, version=self._ver if shared else None)
+
     # ------------------------------------------------------------------ attributes
+    @property
+    def data(self):
+        """This tensor's memory as a tensor outside the graph (requires_grad False); it shares the memory
+        and the version counter, so in-place writes through it make backward raise like any other."""
+        return Tensor._wrap(self._array, version=self._ver)
+
+    @data.setter
+    def data(self, value):
+        """Make this tensor use `value`'s memory: a Tensor's (with its version counter) or an array's."""
+        if isinstance(value, Tensor):
+            array, version = value._array, value._ver
+        else:
+            array, version = _to_array(value), _VersionCounter()
+        if self._requires_grad and not _dtype.is_floating(array.dtype):
+            raise TypeError(f"data: a tensor that requires grad needs floating-point data, got {array.dtype}")
+        self._array, self._ver = array, version
+
     @property
     def shape(self):
         """The shape as a tuple of ints."""
-        return self.data.shape
+        return self._array.shape
 
     @property
     def dtype(self):
         """The element type (a NumPy dtype: tl.float32, tl.float64, tl.int64 or tl.bool)."""
-        return self.data.dtype
+        return self._array.dtype
 
     @property
     def ndim(self):
         """Number of dimensions."""
-        return self.data.ndim
+        return self._array.ndim
 
     @property
     def size(self):
         """Number of elements (same as numel())."""
-        return self.data.size
+        return self._array.size
 
     def numel(self):
         """Number of elements."""
-        return self.data.size
+        return self._array.size
 
     def dim(self):
         """Number of dimensions (PyTorch spelling)."""
-        return self.data.ndim
+        return self._array.ndim
 
     @property
     def requires_grad(self):
@@ -76,8 +101,8 @@ class Tensor:
     @requires_grad.setter
     def requires_grad(self, flag):
         flag = bool(flag)
-        if flag and not _dtype.is_floating(self.data.dtype):
-            raise TypeError(f"only floating-point tensors can require gradients, got dtype {self.data.dtype}")
+        if flag and not _dtype.is_floating(self._array.dtype):
+            raise TypeError(f"only floating-point tensors can require gradients, got dtype {self.dtype}")
         if not flag and self._node is not None:
             raise RuntimeError("requires_grad can only be turned off on leaf tensors; use detach()")
         self._requires_grad = flag
@@ -118,22 +143,23 @@ class Tensor:
 
     # ------------------------------------------------------------------ conversion
     def numpy(self):
-        """The underlying NumPy array (shares memory)."""
-        return self.data
+        """The underlying NumPy array (shares memory; as in PyTorch, writes through it bypass the version
+        counter, so use tensor methods or .data to change values a graph may have used)."""
+        return self._array
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self._array.size != 1:
             raise ValueError(f"item(): only one-element tensors can be converted, got shape {self.shape}")
-        return self.data.reshape(-1)[0].item()
+        return self._array.reshape(-1)[0].item()
 
     def tolist(self):
         """The data as (nested) Python lists."""
-        return self.data.tolist()
+        return self._array.tolist()
 
     def detach(self):
-        """A tensor sharing this data but cut from the graph."""
-        return Tensor._wrap(self.data)
+        """A tensor sharing this memory and its version counter but cut from the graph."""
+        return Tensor._wrap(self._array, version=self._ver)
 
     def clone(self):
         """A copy of the data that stays in the graph (gradient flows back unchanged)."""
@@ -162,22 +188,22 @@ class Tensor:
         return _ops.where(condition, self, other)
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        return self._array if dtype is None else self._array.astype(dtype)
 
     def __len__(self):
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._array.shape[0]
 
     def __iter__(self):
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self._array.shape[0]))
 
     def __bool__(self):
-        if self.data.size != 1:
-            raise RuntimeError(f"the truth value of a tensor with {self.data.size} elements is ambiguous")
-        return bool(self.data.reshape(-1)[0])
+        if self._array.size != 1:
+            raise RuntimeError(f"the truth value of a tensor with {self._array.size} elements is ambiguous")
+        return bool(self._array.reshape(-1)[0])
 
     def __float__(self):
         return float(self.item())
@@ -186,16 +212,16 @@ class Tensor:
         return int(self.item())
 
     def __index__(self):
-        if self.dtype.kind not in "iu" or self.data.size != 1:
+        if self.dtype.kind not in "iu" or self._array.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
+        body = np.array2string(self._array, separator=", ", prefix="tensor(", precision=4)
         extras = []
-        if self.data.size == 0 and self.ndim != 1:
+        if self._array.size == 0 and self.ndim != 1:
             extras.append(f"size={self.shape}")
-        inferred = (_dtype.float32,) if self.data.size == 0 else (_dtype.float32, _dtype.int64, _dtype.bool_)
+        inferred = (_dtype.float32,) if self.size == 0 else (_dtype.float32, _dtype.int64, _dtype.bool_)
         if self.dtype not in inferred:
             extras.append(f"dtype=tensorlite.{self.dtype}")
         if self._node is not None:
@@ -227,63 +253,12 @@ class Tensor:
         if self._grad is None:
             self._grad = Tensor._wrap(np.array(grad, dtype=self.dtype, copy=True))
         else:
-            self._grad.data = self._grad.data + grad
+            self._grad._array = self._grad._array + grad
 
-    # ------------------------------------------------------------------ in-place updates
-    def _check_inplace(self):
-        """Refuse in-place writes that autograd cannot follow; count the others in _version, which
-        backward compares with the version an op saw (so a changed op input raises, never misleads)."""
-        if self.requires_grad and is_grad_enabled():
-            kind = "a leaf tensor that requires grad" if self.is_leaf else "a tensor that is part of a graph"
-            raise RuntimeError(f"in-place operation on {kind}; wrap it in tl.no_grad() or use detach()")
-        self._version += 1
-
-    def _inplace(self, op, other):
-        self._check_inplace()
-        other = other.data if isinstance(other, Tensor) else other
-        result = np.asarray(op(self.data, other))
-        if result.shape != self.shape:
-            raise ValueError(f"in-place operation: result shape {result.shape} does not match {self.shape}")
-        if not np.can_cast(result.dtype, self.dtype, casting="same_kind"):
-            raise TypeError(
-                f"in-place operation: the result (dtype {result.dtype}) cannot be stored in a tensor of dtype {self.dtype}"
-            )
-        self.data[...] = result
-        return self
-
-    def __iadd__(self, other):
-        return self._inplace(np.add, other)
-
-    def __isub__(self, other):
-        return self._inplace(np.subtract, other)
-
-    def __imul__(self, other):
-        return self._inplace(np.multiply, other)
-
-    def __itruediv__(self, other):
-        return self._inplace(np.true_divide, other)
-
+    # ------------------------------------------------------------------ in-place updates (see _inplace.py)
     def __setitem__(self, index, value):
         self._check_inplace()
-        self.data[_ops.index_key(index)] = value.data if isinstance(value, Tensor) else value
-
-    def zero_(self):
-        """Fill with zeros in place."""
-        self._check_inplace()
-        self.data[...] = 0
-        return self
-
-    def fill_(self, value):
-        """Fill with `value` in place."""
-        self._check_inplace()
-        self.data[...] = value
-        return self
-
-    def copy_(self, src):
-        """Copy `src`'s values into this tensor in place (broadcasting)."""
-        self._check_inplace()
-        self.data[...] = src.data if isinstance(src, Tensor) else src
-        return self
+        self._array[_ops.index_key(index)] = value._array if isinstance(value, Tensor) else value
 
     # ------------------------------------------------------------------ operators
     def __add__(self, other):

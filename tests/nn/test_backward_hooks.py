@@ -16,7 +16,7 @@ def test_hook_receives_grads_of_input_and_output():
     model = _mlp()
     seen = []
     model[2].register_full_backward_hook(
-        lambda m, gi, go: seen.append((gi[0].data.copy(), go[0].data.copy()))
+        lambda m, gi, go: seen.append((gi[0].numpy().copy(), go[0].numpy().copy()))
     )
     x = tl.randn(5, 3)
     out = model(x)
@@ -24,18 +24,18 @@ def test_hook_receives_grads_of_input_and_output():
     out.backward(tl.tensor(cotangent))
     ((grad_input, grad_output),) = seen
     np.testing.assert_allclose(grad_output, cotangent)
-    np.testing.assert_allclose(grad_input, cotangent @ model[2].weight.data, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(grad_input, cotangent @ model[2].weight.numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_relu_grad_input_is_masked_grad_output():
     model = _mlp()
     seen = []
-    model[1].register_full_backward_hook(lambda m, gi, go: seen.append((m, gi[0].data, go[0].data)))
+    model[1].register_full_backward_hook(lambda m, gi, go: seen.append((m, gi[0].numpy(), go[0].numpy())))
     x = tl.randn(6, 3)
     model(x).sum().backward()
     module, grad_input, grad_output = seen[0]
     assert module is model[1]
-    np.testing.assert_array_equal(grad_input, grad_output * (model[0](x).data > 0))
+    np.testing.assert_array_equal(grad_input, grad_output * (model[0](x).numpy() > 0))
 
 
 def test_input_without_grad_gives_none_and_hook_still_fires():
@@ -50,8 +50,8 @@ def test_returned_grad_input_replaces_the_gradient():
     model = _mlp()
     model[2].register_full_backward_hook(lambda m, gi, go: (gi[0] * 0,))
     model(tl.randn(4, 3)).sum().backward()
-    assert np.all(model[0].weight.grad.data == 0)
-    assert np.any(model[2].weight.grad.data != 0)
+    assert np.all(model[0].weight.grad.numpy() == 0)
+    assert np.any(model[2].weight.grad.numpy() != 0)
 
 
 def test_removed_hook_no_longer_fires():
@@ -68,12 +68,12 @@ def test_gradients_are_unchanged_by_a_hook():
     model = _mlp()
     x = tl.randn(3, 3)
     model(x).sum().backward()
-    expected = [p.grad.data.copy() for p in model.parameters()]
+    expected = [p.grad.numpy().copy() for p in model.parameters()]
     model.zero_grad()
     model[1].register_full_backward_hook(lambda m, gi, go: None)
     model(x).sum().backward()
     for p, e in zip(model.parameters(), expected):
-        np.testing.assert_array_equal(p.grad.data, e)
+        np.testing.assert_array_equal(p.grad.numpy(), e)
 
 
 def test_no_hook_under_no_grad_and_tuple_output_rejected():

@@ -48,7 +48,7 @@ def test_clip_grad_norm_matches_numpy(seed, norm_type):
     coef = min(1.0, max_norm / (expected + 1e-6))
     for p, g in zip(params, grads):
         tol = {"rtol": 1e-6} if g.dtype == np.float32 else {"rtol": 1e-12}
-        np.testing.assert_allclose(p.grad.data, g * coef, **tol)
+        np.testing.assert_allclose(p.grad.numpy(), g * coef, **tol)
         assert p.grad.dtype == g.dtype
 
 
@@ -65,14 +65,14 @@ def test_clip_grad_norm_skips_params_without_grad_and_accepts_one_tensor():
     assert clip_grad_norm_([p], 1.0) == 0.0
     p.grad = tl.tensor(np.full(4, 3.0))
     assert clip_grad_norm_(p, 1.0) == pytest.approx(6.0)
-    np.testing.assert_allclose(p.grad.data, np.full(4, 3.0 / (6.0 + 1e-6)))
+    np.testing.assert_allclose(p.grad.numpy(), np.full(4, 3.0 / (6.0 + 1e-6)))
 
 
 def test_no_change_when_the_norm_is_below_max_norm():
     grads = [np.array([0.3, -0.4])]
     params = _params_with_grads(grads)
     assert clip_grad_norm_(params, 1.0) == pytest.approx(0.5)
-    np.testing.assert_array_equal(params[0].grad.data, grads[0])
+    np.testing.assert_array_equal(params[0].grad.numpy(), grads[0])
 
 
 @pytest.mark.parametrize("norm_type", [2.0, math.inf])
@@ -80,12 +80,12 @@ def test_infinite_gradient(norm_type):
     params = _params_with_grads([np.array([1.0, np.inf, -2.0]), np.array([3.0], np.float32)])
     with pytest.raises(RuntimeError, match="non-finite"):
         clip_grad_norm_(params, 1.0, norm_type, error_if_nonfinite=True)
-    np.testing.assert_array_equal(params[0].grad.data, [1.0, np.inf, -2.0])  # untouched on error
+    np.testing.assert_array_equal(params[0].grad.numpy(), [1.0, np.inf, -2.0])  # untouched on error
     total = clip_grad_norm_(params, 1.0, norm_type)
     assert total == math.inf
     # as in PyTorch: the coefficient max_norm / inf = 0 zeroes finite entries, inf * 0 is NaN
-    np.testing.assert_array_equal(params[0].grad.data, [0.0, np.nan, -0.0])
-    np.testing.assert_array_equal(params[1].grad.data, [0.0])
+    np.testing.assert_array_equal(params[0].grad.numpy(), [0.0, np.nan, -0.0])
+    np.testing.assert_array_equal(params[1].grad.numpy(), [0.0])
 
 
 @pytest.mark.parametrize("norm_type", [1.0, 2.0, math.inf])
@@ -95,7 +95,7 @@ def test_nan_gradient(norm_type):
         clip_grad_norm_(params, 1.0, norm_type, error_if_nonfinite=True)
     total = clip_grad_norm_(params, 1.0, norm_type)
     assert math.isnan(total)
-    assert np.all(np.isnan(params[0].grad.data)) and np.all(np.isnan(params[1].grad.data))
+    assert np.all(np.isnan(params[0].grad.numpy())) and np.all(np.isnan(params[1].grad.numpy()))
 
 
 def test_invalid_norm_type():
@@ -115,14 +115,14 @@ def test_matches_pytorch():
         expected = float(torch.nn.utils.clip_grad_norm_(torch_params, 2.0, norm_type))
         assert clip_grad_norm_(params, 2.0, norm_type) == pytest.approx(expected, rel=1e-12)
         for p, tp in zip(params, torch_params):
-            np.testing.assert_allclose(p.grad.data, tp.grad.numpy(), rtol=1e-12)
+            np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-12)
 
 
 def test_clip_grad_value():
     params = _params_with_grads([np.array([-3.0, -0.5, 0.0, 0.7, 9.0, np.nan]), np.array([2.0], np.float32)])
     clip_grad_value_(params, 1.0)
-    np.testing.assert_array_equal(params[0].grad.data, [-1.0, -0.5, 0.0, 0.7, 1.0, np.nan])
-    np.testing.assert_array_equal(params[1].grad.data, np.array([1.0], np.float32))
+    np.testing.assert_array_equal(params[0].grad.numpy(), [-1.0, -0.5, 0.0, 0.7, 1.0, np.nan])
+    np.testing.assert_array_equal(params[1].grad.numpy(), np.array([1.0], np.float32))
     assert params[1].grad.dtype == np.float32
     with pytest.raises(ValueError, match="clip_value must be >= 0, got -1.0"):
         clip_grad_value_(params, -1.0)

@@ -73,7 +73,7 @@ def test_resume_from_checkpoint_is_bit_identical(name, tmp_path):
     _train(resumed, resumed_optimizer, resumed_scheduler, steps=7, seed=2)
 
     for (key, a), (_, b) in zip(model.state_dict().items(), resumed.state_dict().items()):
-        assert np.array_equal(a.data, b.data), f"{name}: {key} differs after resuming"
+        assert np.array_equal(a.numpy(), b.numpy()), f"{name}: {key} differs after resuming"
     assert resumed_scheduler.get_last_lr() == scheduler.get_last_lr()
 
 
@@ -100,8 +100,8 @@ def test_load_copies_buffers():
     other = tl.optim.Adam([tl.nn.Parameter(np.ones(3))], lr=0.1)
     other.load_state_dict(saved)
     other_state = next(iter(other.state.values()))
-    assert other_state["exp_avg"].data is not saved["state"][0]["exp_avg"].data
-    np.testing.assert_array_equal(other_state["exp_avg"].data, saved["state"][0]["exp_avg"].data)
+    assert other_state["exp_avg"].numpy() is not saved["state"][0]["exp_avg"].numpy()
+    np.testing.assert_array_equal(other_state["exp_avg"].numpy(), saved["state"][0]["exp_avg"].numpy())
 
 
 def test_load_casts_buffers_to_the_parameter_dtype():

@@ -138,7 +138,7 @@ class NaNAtCall:
 
 class Snapshot(Callback):
     def on_batch_end(self, state, logs):
-        self.params = {k: v.data.copy() for k, v in state.model.state_dict().items()}
+        self.params = {k: v.numpy().copy() for k, v in state.model.state_dict().items()}
         self.loss = logs["loss"]
 
 

@@ -50,10 +50,10 @@ def _bad_value(array):
 
 def _check_forward(fn, inputs, output):
     fn._anomaly_site = _user_site()
-    bad = _bad_value(output.data)
+    bad = _bad_value(output._array)
     if bad is None:
         return
-    inherited = any(_bad_value(np.asarray(t.data)) for t in inputs)
+    inherited = any(_bad_value(np.asarray(t._array)) for t in inputs)
     note = " (its inputs already held non-finite values)" if inherited else ""
     raise AnomalyError(f"detect_anomaly: forward of {_describe(fn, inputs)} produced {bad}{note}")
 

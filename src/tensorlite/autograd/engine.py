@@ -35,11 +35,12 @@ def _topological_order(root):
 
 def _check_versions(node):
     """Raise if an input of `node` was modified in place after the op used it (its saved values are stale)."""
-    for i, (inp, seen) in enumerate(zip(node.inputs, node.input_versions)):
-        if inp._version != seen:
+    for i, (inp, (counter, seen)) in enumerate(zip(node.inputs, node.input_versions)):
+        if counter.value != seen:
             raise RuntimeError(
                 f"{node.name}: input {i} (shape {inp.shape}) was modified by an in-place operation after the op "
-                f"used it (version {inp._version}, expected {seen}); its gradient would be wrong"
+                f"used it (through it or a view, detach() or .data of its memory): it is at version "
+                f"{counter.value}, expected version {seen}; its gradient would be wrong"
             )
 
 
@@ -66,9 +67,9 @@ def backward(root, gradient=None, retain_graph=False):
                 f"backward: grad can be implicitly created only for scalar outputs, got shape {root.shape}; "
                 "pass gradient= with the same shape"
             )
-        seed = np.ones_like(root.data)
+        seed = np.ones_like(root._array)
     else:
-        seed = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=root.dtype)
+        seed = np.asarray(gradient._array if isinstance(gradient, Tensor) else gradient, dtype=root.dtype)
         if seed.shape != root.shape:
             raise ValueError(
                 f"backward: gradient has shape {seed.shape} but the tensor has shape {root.shape}"
@@ -84,7 +85,7 @@ def backward(root, gradient=None, retain_graph=False):
             for hook in tensor._hooks:
                 replaced = hook(Tensor._wrap(grad))
                 if replaced is not None:
-                    grad = np.asarray(replaced.data if isinstance(replaced, Tensor) else replaced)
+                    grad = np.asarray(replaced._array if isinstance(replaced, Tensor) else replaced)
                     if grad.shape != tensor.shape:
                         raise ValueError(
                             f"hook returned a gradient of shape {grad.shape} for a tensor of shape {tensor.shape}"

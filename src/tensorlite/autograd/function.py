@@ -11,8 +11,11 @@ class Function:
     Subclasses implement ``forward(*arrays) -> array`` on NumPy arrays and
     ``backward(grad) -> tuple`` returning one gradient (array or None) per input, and may save
     whatever backward needs on ``self``. Non-tensor parameters are passed to ``apply`` as keywords
-    and become attributes. Use ``MyOp.apply(*tensors, **params)``.
+    and become attributes. Use ``MyOp.apply(*tensors, **params)``. An op whose forward may return a
+    view of its first input sets ``returns_view``, so the output shares that input's version counter.
     """
+
+    returns_view = False
 
     def __init__(self, **params):
         for name, value in params.items():
@@ -38,12 +41,15 @@ class Function:
 
         fn = cls(**params)
         with np.errstate(all="ignore"):  # IEEE results (inf, nan) without warnings, like PyTorch
-            out = fn.forward(*(t.data for t in inputs))
+            out = np.asarray(fn.forward(*(t._array for t in inputs)))
         needs_grad = is_grad_enabled() and any(t.requires_grad for t in inputs)
-        result = Tensor._wrap(np.asarray(out), requires_grad=needs_grad, node=fn if needs_grad else None)
+        # a view of input 0 (reshape, permute, basic indexing...) shares its storage's version counter
+        version = inputs[0]._ver if cls.returns_view and np.may_share_memory(out, inputs[0]._array) else None
+        result = Tensor._wrap(out, requires_grad=needs_grad, node=fn if needs_grad else None, version=version)
         if needs_grad:
             fn.inputs = inputs
-            fn.input_versions = tuple(t._version for t in inputs)
+            # the counters themselves are kept: after `x.data = y` the op's storage is still the old one
+            fn.input_versions = tuple((t._ver, t._ver.value) for t in inputs)
         for hook in _apply_hooks:
             hook(fn, inputs, result)
         return result

@@ -34,7 +34,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     cotangents = [rng.standard_normal(o.shape) for o in outputs]
 
     def projected(*args):
-        return sum(float(np.sum(o.data * v)) for o, v in zip(_as_tuple(fn(*args)), cotangents))
+        return sum(float(np.sum(o._array * v)) for o, v in zip(_as_tuple(fn(*args)), cotangents))
 
     for i in checked:
         inputs[i].grad = None
@@ -43,19 +43,17 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
 
     for i in checked:
         x = inputs[i]
-        analytic = np.zeros(x.shape) if x.grad is None else x.grad.data.astype(np.float64)
+        analytic = np.zeros(x.shape) if x.grad is None else x.grad._array.astype(np.float64)
         numeric = np.zeros(x.shape)
-        if not x.data.flags.c_contiguous:
-            x.data = x.data.copy()  # perturbed in place through a flat view
-        flat = x.data.reshape(-1)
-        for j in range(flat.size):
-            original = flat[j]
-            flat[j] = original + eps
+        for index in np.ndindex(x.shape):
+            original = x._array[index]
+            x._array[index] = original + eps
             plus = projected(*inputs)
-            flat[j] = original - eps
+            x._array[index] = original - eps
             minus = projected(*inputs)
-            flat[j] = original
-            numeric.reshape(-1)[j] = (plus - minus) / (2 * eps)
+            x._array[index] = original
+            x._bump_version()  # written in place: graphs recorded on x before must not backward silently
+            numeric[index] = (plus - minus) / (2 * eps)
         error = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
         error = np.where(np.isnan(analytic) & np.isnan(numeric), 0.0, np.nan_to_num(error, nan=np.inf))
         if error.size and error.max() > 0:

@@ -21,7 +21,7 @@ def default_collate(samples):
     if isinstance(first, dict):
         return {key: default_collate([s[key] for s in samples]) for key in first}
     if isinstance(first, (Tensor, np.ndarray, numbers.Number)):
-        arrays = [s.data if isinstance(s, Tensor) else np.asarray(s) for s in samples]
+        arrays = [s._array if isinstance(s, Tensor) else np.asarray(s) for s in samples]
         shapes = {a.shape for a in arrays}
         if len(shapes) != 1:
             raise ValueError(f"default_collate: cannot stack samples of different shapes {sorted(shapes)}")

@@ -32,12 +32,12 @@ class TensorDataset(Dataset):
         self.tensors = tensors
 
     def __getitem__(self, index):
-        return tuple(Tensor._wrap(t.data[index]) for t in self.tensors)
+        return tuple(t._view(t._array[index]) for t in self.tensors)
 
     def __getitems__(self, indices):
         """A whole batch at once: one fancy-indexing gather per tensor (what DataLoader uses)."""
         indices = np.asarray(indices, dtype=np.int64)
-        return tuple(Tensor._wrap(t.data[indices]) for t in self.tensors)
+        return tuple(t._view(t._array[indices]) for t in self.tensors)
 
     def __len__(self):
         return self.tensors[0].shape[0]

@@ -8,7 +8,7 @@ from tensorlite.tensor import Tensor
 def _unwrap(x, name):
     """(float array, was it a Tensor): integers become float32, floats keep their precision."""
     is_tensor = isinstance(x, Tensor)
-    array = x.data if is_tensor else np.asarray(x)
+    array = x._array if is_tensor else np.asarray(x)
     if array.ndim == 0:
         raise ValueError(
             f"{name}: expected at least 1-D data (samples along the first dimension), got a scalar"
@@ -103,7 +103,7 @@ def one_hot(labels, num_classes=-1):
     torch.nn.functional.one_hot). num_classes=-1 uses max(labels) + 1. Returns an int64 Tensor for a
     Tensor input, an int64 NumPy array otherwise."""
     is_tensor = isinstance(labels, Tensor)
-    array = labels.data if is_tensor else np.asarray(labels)
+    array = labels._array if is_tensor else np.asarray(labels)
     if array.dtype.kind not in "iu":
         raise TypeError(f"one_hot: labels must be integers, got dtype {array.dtype}")
     if array.size and array.min() < 0:

@@ -56,7 +56,7 @@ def _part_sizes(n, ratios):
 
 
 def _stratified_order(labels, n, draw):
-    labels = labels.data if isinstance(labels, Tensor) else np.asarray(labels)
+    labels = labels._array if isinstance(labels, Tensor) else np.asarray(labels)
     if labels.shape != (n,):
         raise ValueError(f"train_val_test_split: stratify must have shape ({n},), got {labels.shape}")
     position = np.empty(n)
@@ -68,5 +68,5 @@ def _stratified_order(labels, n, draw):
 
 def _take(array, indices):
     if isinstance(array, Tensor):
-        return Tensor._wrap(array.data[indices])
+        return array._view(array._array[indices])
     return np.asarray(array)[indices]

@@ -132,6 +132,6 @@ class ActivationMonitor:
 
 def _recorder(acc):
     def hook(module, inputs, output):
-        acc.add(np.asarray(output.data))
+        acc.add(np.asarray(output._array))
 
     return hook

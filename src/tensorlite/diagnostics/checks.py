@@ -40,7 +40,7 @@ def dead_units(model, loader, layers=None):
     for name, module in chosen:
 
         def hook(module, inputs, output, name=name):
-            out = np.asarray(output.data)
+            out = np.asarray(output._array)
             seen = np.any(out != 0, axis=unit_axes(out))
             alive[name] = seen if name not in alive else alive[name] | seen
 
@@ -107,7 +107,7 @@ def check_model(model, batch, loss_fn):
     for name, module in leaf_modules(model):
 
         def hook(module, inputs, output, name=name):
-            records.append(_LayerRecord(name, module, np.asarray(output.data)))
+            records.append(_LayerRecord(name, module, np.asarray(output._array)))
 
         handles.append(module.register_forward_hook(hook))
     monitor = GradientMonitor(model)
@@ -122,7 +122,7 @@ def check_model(model, batch, loss_fn):
     loss_value = float(loss.item())
     norms = monitor.grad_norms()
     lines, advice = [], []
-    _check_inputs(np.asarray(x.data), advice)
+    _check_inputs(np.asarray(x._array), advice)
     previous = None  # the last layer with parameters, whose weights feed the next activation
     for rec in records:
         kind = kind_of(rec.module)
@@ -130,7 +130,7 @@ def check_model(model, batch, loss_fn):
         text = f"layer {rec.name} ({kind}): out mean {np.mean(rec.output):.3g} std {_std(rec.output):.3g}"
         if "weight" in params:
             grad = norms.get(f"{rec.name}.weight")
-            text += f"; weight std {_std(params['weight'].data):.3g}"
+            text += f"; weight std {_std(params['weight']._array):.3g}"
             text += f"; grad norm {grad:.3g}" if grad is not None else ""
             previous = rec.module
         lines.append(text)
@@ -166,7 +166,7 @@ def _check_inputs(x, advice):
 
 def _weight_std(module):
     weight = dict(module.named_parameters()).get("weight") if module is not None else None
-    return _std(weight.data) if weight is not None else float("nan")
+    return _std(weight._array) if weight is not None else float("nan")
 
 
 def _check_activation(rec, kind, previous, advice):
@@ -191,7 +191,7 @@ def _check_activation(rec, kind, previous, advice):
         dead = float(np.mean(~np.any(out != 0, axis=unit_axes(out))))
         if dead > DEAD_WARN:
             bias = dict(previous.named_parameters()).get("bias") if previous is not None else None
-            if bias is not None and float(np.mean(bias.data)) < 0:
+            if bias is not None and float(np.mean(bias._array)) < 0:
                 advice.append(
                     f"{label}: bias of ReLU layer is negative: {dead:.0%} dead units — try bias_init=0.01"
                 )

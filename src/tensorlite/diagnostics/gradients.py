@@ -47,12 +47,12 @@ class GradientMonitor:
         self.history = []
 
     def _snapshot(self):
-        return {n: p.data.copy() for n, p in self.named}
+        return {n: p._array.copy() for n, p in self.named}
 
     def grad_norms(self):
         """{name: ||grad||_2} for every parameter that has a gradient now."""
         return {
-            n: float(np.sqrt(np.dot(p.grad.data.reshape(-1), p.grad.data.reshape(-1)).astype(np.float64)))
+            n: float(np.sqrt(np.dot(p.grad._array.reshape(-1), p.grad._array.reshape(-1)).astype(np.float64)))
             for n, p in self.named
             if p.grad is not None
         }

@@ -78,7 +78,7 @@ def lr_range_test(
         raise ValueError(f"lr_range_test: need 0 < start < end, got start={start}, end={end}")
     if steps < 2:
         raise ValueError(f"lr_range_test: steps must be >= 2, got {steps}")
-    saved = {k: v.data.copy() for k, v in model.state_dict().items()}
+    saved = {k: v._array.copy() for k, v in model.state_dict().items()}
     optimizer = optimizer_cls(model.parameters(), lr=start, **opt_kwargs)
     schedule = start * (end / start) ** (np.arange(steps) / (steps - 1))
     lrs, losses = [], []

@@ -79,7 +79,7 @@ class BackwardHookCall:
                 f"when one input requires grad ({len(self.input_slots)} do)"
             )
         new = replaced[slot]
-        return new.data if isinstance(new, Tensor) else new
+        return new._array if isinstance(new, Tensor) else new
 
     def _fire(self):
         replaced = None

@@ -70,7 +70,8 @@ calculate_fan_in_and_fan_out = _calculate_fan_in_and_fan_out
 
 def _fill(tensor, values):
     with no_grad():
-        tensor.data[...] = values
+        tensor._array[...] = values
+        tensor._bump_version()
     return tensor
 
 

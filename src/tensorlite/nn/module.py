@@ -217,7 +217,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             else:
-                p.grad.data[...] = 0
+                p.grad.zero_()
 
     def to(self, dtype):
         """Convert floating-point parameters and buffers to `dtype` in place. Returns self."""
@@ -226,9 +226,9 @@ class Module:
             raise TypeError(f"Module.to: only float32/float64 are supported, got {dtype}")
         for t in list(self.parameters()) + list(self.buffers()):
             if _dtype.is_floating(t.dtype):
-                t.data = t.data.astype(dtype)
+                t.data = t._array.astype(dtype)  # new memory, so a new version counter
                 if t.grad is not None:
-                    t.grad = Tensor._wrap(t.grad.data.astype(dtype))
+                    t.grad = Tensor._wrap(t.grad._array.astype(dtype))
         return self
 
     def float(self):
@@ -272,14 +272,15 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            array = np.asarray(value.data if isinstance(value, Tensor) else value)
+            array = np.asarray(value._array if isinstance(value, Tensor) else value)
             if array.shape != target.shape:
                 problems.append(f"{key}: checkpoint shape {array.shape} != model shape {target.shape}")
             values[key] = array
         if problems:
             raise ValueError("load_state_dict: " + "; ".join(problems))
         for key, array in values.items():
-            own[key].data[...] = array.astype(own[key].dtype, copy=False)
+            own[key]._array[...] = array.astype(own[key].dtype, copy=False)
+            own[key]._bump_version()  # graphs recorded with the old values must not backward silently
         return missing, unexpected
 
     # ------------------------------------------------------------------ printing

@@ -311,7 +311,7 @@ def minimum(a, b):
 def where(condition, a, b):
     """Elements of a where condition is true, else of b (all three broadcast)."""
     a, b = binary_operands("where", a, b)
-    cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
+    cond = np.asarray(condition._array if isinstance(condition, Tensor) else condition, dtype=bool)
     try:
         np.broadcast_shapes(cond.shape, a.shape, b.shape)
     except ValueError:
@@ -327,7 +327,7 @@ def cast(x, dtype):
     if x.dtype == dtype:
         return x
     if x.requires_grad and dtype.kind != "f":
-        return Tensor._wrap(x.data.astype(dtype))
+        return Tensor._wrap(x._array.astype(dtype))
     return Cast.apply(x, dtype=dtype)
 
 
@@ -339,7 +339,7 @@ def clone(x):
 def _compare(op, name):
     def compare(a, b):
         a, b = binary_operands(name, a, b)
-        return Tensor._wrap(op(a.data, b.data))
+        return Tensor._wrap(op(a._array, b._array))
 
     compare.__name__ = name
     compare.__doc__ = f"Elementwise comparison ({op.__name__}); returns a bool tensor with no gradient."
@@ -357,7 +357,7 @@ ge = _compare(np.greater_equal, "ge")
 def logical_not(x):
     """Elementwise not of a bool tensor (bitwise not for integers)."""
     x = as_tensor(x)
-    return Tensor._wrap(np.logical_not(x.data) if x.dtype == bool else np.invert(x.data))
+    return Tensor._wrap(np.logical_not(x._array) if x.dtype == bool else np.invert(x._array))
 
 
 def _float_input(op_name, x):

@@ -28,8 +28,9 @@ class BatchNorm(Function):
                 rm[...] = (1 - f) * rm + f * self.mean
                 rv[...] = (1 - f) * rv + f * self.var * (m / (m - 1))
         else:
-            self.mean = self.running_mean.astype(x.dtype, copy=False)
-            self.var = self.running_var.astype(x.dtype, copy=False)
+            # copies: training later updates the running statistics in place, and backward needs these
+            self.mean = self.running_mean.astype(x.dtype, copy=True)
+            self.var = self.running_var.astype(x.dtype, copy=True)
             y = backend.batch_norm_eval(x, weight, bias, self.mean, self.var, self.eps)
         return y
 
@@ -85,12 +86,16 @@ def batch_norm(
         weight = as_tensor(weight if weight is not None else np.ones(channels, x.dtype))
         bias = as_tensor(bias if bias is not None else np.zeros(channels, x.dtype))
         affine = tuple(t if t.dtype == x.dtype else t.astype(x.dtype) for t in (weight, bias))
-    return BatchNorm.apply(
+    out = BatchNorm.apply(
         x,
         *affine,
         eps=float(eps),
         momentum=float(momentum),
         batch_stats=bool(training),
-        running_mean=None if running_mean is None else running_mean.data,
-        running_var=None if running_var is None else running_var.data,
+        running_mean=None if running_mean is None else running_mean._array,
+        running_var=None if running_var is None else running_var._array,
     )
+    if training and running_mean is not None:  # the forward updated them in place
+        running_mean._bump_version()
+        running_var._bump_version()
+    return out

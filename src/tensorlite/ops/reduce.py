@@ -174,7 +174,7 @@ def _extreme(x, dim, keepdim, axis, keepdims, largest):
             return MaxMin(x, Tensor._wrap(np.zeros((), np.int64)))
         (d,) = normalize_dims(dim, x.ndim, name)
         pick = np.argmax if largest else np.argmin
-        indices = np.expand_dims(pick(x.data, axis=d), d)
+        indices = np.expand_dims(pick(x._array, axis=d), d)
         values = TakeAlongDim.apply(x, indices=indices, dim=d)
         if not keepdim:
             values, indices = values.squeeze(d), np.squeeze(indices, d)
@@ -218,12 +218,12 @@ def _arg_extreme(x, dim, keepdim, axis, keepdims, largest):
         raise ValueError(f"{name}: cannot reduce an empty tensor of shape {x.shape}")
     pick = np.argmax if largest else np.argmin
     if dim is None:
-        out = np.asarray(pick(x.data))
+        out = np.asarray(pick(x._array))
         if keepdim:
             out = out.reshape((1,) * x.ndim)
     else:
         dims = normalize_dims(dim, x.ndim, name)
-        out = pick(x.data, axis=dims[0], keepdims=keepdim) if dims else np.asarray(0)
+        out = pick(x._array, axis=dims[0], keepdims=keepdim) if dims else np.asarray(0)
     return Tensor._wrap(np.asarray(out, dtype=np.int64))
 
 

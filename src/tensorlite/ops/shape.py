@@ -20,6 +20,8 @@ def _shape_arg(shape):
 class Reshape(Function):
     """z = x with a new shape (same elements in C order)."""
 
+    returns_view = True
+
     def forward(self, x):
         self.source = x.shape
         return x.reshape(self.shape)
@@ -31,6 +33,8 @@ class Reshape(Function):
 class Permute(Function):
     """z = x with its axes reordered;  dx = g with the inverse order"""
 
+    returns_view = True
+
     def forward(self, x):
         return np.transpose(x, self.order)
 
@@ -40,6 +44,8 @@ class Permute(Function):
 
 class Expand(Function):
     """z = x broadcast to a larger shape;  dx = g summed over the broadcast dimensions"""
+
+    returns_view = True
 
     def forward(self, x):
         self.source = x.shape
@@ -62,6 +68,8 @@ class Concat(Function):
 
 class Index(Function):
     """z = x[key];  dx = g scattered (and summed, for repeated integer indices) back into x's shape"""
+
+    returns_view = True
 
     def forward(self, x):
         self.shape = x.shape
@@ -238,7 +246,7 @@ def index_key(index):
     if isinstance(index, tuple):
         return tuple(index_key(i) for i in index)
     if isinstance(index, Tensor):
-        return index.data
+        return index._array
     if isinstance(index, list):
         return np.asarray(index)
     return index
@@ -253,7 +261,7 @@ def getitem(x, index):
     """x[index] with ints, slices, None, Ellipsis, integer arrays and bool masks."""
     key = index_key(index)
     try:
-        x.data[key]
+        x._array[key]
     except IndexError as exc:
         raise IndexError(f"index {index!r} is invalid for a tensor of shape {x.shape}: {exc}") from None
     return Index.apply(x, key=key, advanced=_is_advanced(key))

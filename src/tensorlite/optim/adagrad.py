@@ -50,7 +50,7 @@ class Adagrad(Optimizer):
             "adagrad",
             param,
             grad,
-            state["sum"].data,
+            state["sum"]._array,
             clr,
             group["weight_decay"],
             group["eps"],

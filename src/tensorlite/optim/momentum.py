@@ -23,4 +23,4 @@ class Momentum(Optimizer):
         return {"velocity": zeros_state(param)}
 
     def _update(self, param, grad, state, group):
-        cpu.fused_update("momentum", param, grad, state["velocity"].data, group["lr"], group["mu"])
+        cpu.fused_update("momentum", param, grad, state["velocity"]._array, group["lr"], group["mu"])

@@ -86,7 +86,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad.data[...] = 0
+                    p.grad.zero_()
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; `closure` (re-evaluating and returning the loss)
@@ -102,7 +102,8 @@ class Optimizer:
                 state = self.state.get(p)
                 if state is None:
                     state = self.state[p] = self._init_state(p, group)
-                self._update(p.data, p.grad.data, state, group)
+                self._update(p._array, p.grad._array, state, group)
+                _bump_written(p, state)
         return loss
 
     def _validate(self, group):
@@ -186,7 +187,7 @@ class Optimizer:
 def _restore_state_value(key, value, param, name):
     """A private copy of one saved state entry, checked against its parameter."""
     if isinstance(value, (Tensor, np.ndarray)):
-        array = np.asarray(value.data if isinstance(value, Tensor) else value)
+        array = np.asarray(value._array if isinstance(value, Tensor) else value)
         if key in SCALAR_STATE_KEYS:
             if array.size != 1:
                 raise ValueError(
@@ -203,6 +204,15 @@ def _restore_state_value(key, value, param, name):
     return value
 
 
+def _bump_written(param, state):
+    """Count the in-place write of an update in the version of the parameter and its state buffers
+    (the fused kernels write their arrays directly), so graphs that used the old values raise."""
+    param._bump_version()
+    for value in state.values():
+        if isinstance(value, Tensor):
+            value._bump_version()
+
+
 def zeros_state(param, fill=0.0):
     """A contiguous state buffer shaped like param (a Tensor), filled with `fill`."""
     return Tensor._wrap(np.full(param.shape, fill, dtype=param.dtype))
@@ -213,4 +223,4 @@ def state_buffer(state, key, param):
     on after the first step)."""
     if state.get(key) is None:
         state[key] = zeros_state(param)
-    return state[key].data
+    return state[key]._array

@@ -58,7 +58,7 @@ class RMSprop(Optimizer):
             "rmsprop",
             param,
             grad,
-            state["square_avg"].data,
+            state["square_avg"]._array,
             grad_avg,
             buffer,
             group["lr"],

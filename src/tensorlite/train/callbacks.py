@@ -88,7 +88,7 @@ class EarlyStopping(Callback):
         if self._tracker.improves(_monitored(logs, self.monitor, "EarlyStopping")):
             self.wait, self.best_epoch = 0, state.epoch
             if self.restore_best_weights:
-                self._best_state = {k: v.data.copy() for k, v in state.model.state_dict().items()}
+                self._best_state = {k: v._array.copy() for k, v in state.model.state_dict().items()}
             return
         self.wait += 1
         if self.wait >= self.patience:

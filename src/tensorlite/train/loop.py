@@ -74,7 +74,7 @@ class _Running:
 
 def _batch_values(loss, outputs, targets, metric_fns):
     values = {"loss": loss}
-    values.update({name: float(fn(outputs.data, targets.data)) for name, fn in metric_fns.items()})
+    values.update({name: float(fn(outputs._array, targets._array)) for name, fn in metric_fns.items()})
     return values
 
 
@@ -85,13 +85,14 @@ def _train_epoch(state, loader, metric_fns, bar):
     last_finite = None
     for step_in_epoch, batch in enumerate(loader, start=1):
         inputs, targets = _split_batch(batch, "fit")
-        buffers = {name: b.data.copy() for name, b in model.named_buffers()}
+        buffers = {name: b._array.copy() for name, b in model.named_buffers()}
         outputs = model(inputs)
         loss = state.loss_fn(outputs, targets)
         value = loss.item()
         if not math.isfinite(value):
             for name, b in model.named_buffers():
-                b.data = buffers[name]
+                b._array[...] = buffers[name]
+                b._bump_version()
             where = f"epoch {state.epoch}, step {step_in_epoch} (step {state.step + 1} overall)"
             before = (
                 "no finite loss was seen before it"
@@ -203,7 +204,7 @@ def evaluate(model, loader, loss_fn=None, metrics=("accuracy",)):
                 loss = {"loss": loss_fn(outputs, targets).item()} if loss_fn is not None else {}
                 values = {
                     **loss,
-                    **{name: float(fn(outputs.data, targets.data)) for name, fn in metric_fns.items()},
+                    **{name: float(fn(outputs._array, targets._array)) for name, fn in metric_fns.items()},
                 }
                 running.add(values, len(targets))
     finally:
@@ -217,7 +218,7 @@ def predict(model, data, batch_size=256):
     """model(inputs) for all inputs, batched, in eval mode under no_grad; returns one Tensor.
     `data` is a Tensor or NumPy array of inputs, or a DataLoader (the first element of each batch)."""
     if not isinstance(data, DataLoader):
-        array = data.data if isinstance(data, Tensor) else np.asarray(data)
+        array = data._array if isinstance(data, Tensor) else np.asarray(data)
         data = DataLoader(TensorDataset(array), batch_size=batch_size)
     was_training = model.training
     model.eval()

@@ -9,12 +9,12 @@ from tensorlite.tensor import Tensor
 
 
 def _grads(parameters):
-    """The gradient arrays of the parameters that have one (a single Tensor is allowed)."""
+    """The gradients (Tensors) of the parameters that have one (a single Tensor is allowed)."""
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
     for p in params:
         if not isinstance(p, Tensor):
             raise TypeError(f"expected Tensors (parameters), got {type(p).__name__}")
-    return [p.grad.data for p in params if p.grad is not None]
+    return [p.grad for p in params if p.grad is not None]
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
@@ -34,7 +34,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     grads = _grads(parameters)
     if not grads:
         return 0.0
-    total = cpu.grad_norm(grads, norm_type)
+    total = cpu.grad_norm([g._array for g in grads], norm_type)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(
             f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is non-finite ({total}), "
@@ -44,7 +44,8 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if not coef >= 1.0:
         with np.errstate(invalid="ignore"):  # inf * 0 = nan is the intended outcome
             for g in grads:
-                np.multiply(g, coef, out=g)
+                np.multiply(g._array, coef, out=g._array)
+                g._bump_version()
     return total
 
 
@@ -54,4 +55,5 @@ def clip_grad_value_(parameters, clip_value):
     if clip_value < 0:
         raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value!r}")
     for g in _grads(parameters):
-        np.clip(g, -clip_value, clip_value, out=g)
+        np.clip(g._array, -clip_value, clip_value, out=g._array)
+        g._bump_version()
