@@ -43,4 +43,5 @@ def test_relative_links_resolve(page):
     targets = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text())
     local = [t for t in targets if not re.match(r"[a-z]+://", t)]
     missing = [t for t in local if not (page.parent / t).exists()]
-    assert local and not missing, f"{page.name}: missing {missing}"
+    assert not missing, f"{page.name}: missing {missing}"
+    assert local or page != README, "README links to no page of docs/"
