@@ -63,8 +63,9 @@ def _slices(plt, result, path):
         if isinstance(domain, spaces.LogUniform):
             ax.set_xscale("log")
         elif isinstance(domain, spaces.OneMinusLogUniform):
-            ax.set_xscale("function", functions=(lambda x: np.log10(np.maximum(1 - x, 1e-300)),
-                                                 lambda t: 1 - 10.0**t))
+            # -log10(1 - x) grows with x: 0.9, 0.99, 0.999 are evenly spaced
+            ax.set_xscale("function", functions=(lambda x: -np.log10(np.maximum(1 - x, 1e-300)),
+                                                 lambda t: 1 - 10.0**-t))
         elif isinstance(domain, spaces.Choice):
             ax.set_xticks(range(len(domain.values)), [str(v) for v in domain.values])
         ax.set_xlabel(f"{name} ({domain.kind})")
