@@ -25,13 +25,15 @@ class Grid:
 @dataclass(frozen=True)
 class CoarseToFine:
     """Random search in `rounds` rounds over an equal share of the trials. After each round every range
-    shrinks, on its search axis t, to [min t - margin * w, max t + margin * w] over the best `top`
-    fraction (at least 2) of the completed trials so far, where w = max t - min t (10% of the current
-    width when the top trials agree), clipped to the current range. Choices do not shrink."""
+    shrinks on its search axis t (log10 x for loguniform): over the best `top` fraction (at least 2) of
+    the completed trials so far, with w = max t - min t, the new range is centred on their span and
+    max(w * (1 + 2 * margin), keep * current width) wide, shifted to lie inside the current range.
+    Choices do not shrink."""
 
     rounds: int = 3
     top: float = 0.25
     margin: float = 0.25
+    keep: float = 0.5
 
 
 SAMPLER_NAMES = ("grid", "random", "coarse_to_fine", "tpe")
@@ -54,6 +56,8 @@ def resolve(sampler):
             raise ValueError(f"tune.CoarseToFine: top must be in (0, 1], got {sampler.top!r}")
         if not sampler.margin >= 0:
             raise ValueError(f"tune.CoarseToFine: margin must be >= 0, got {sampler.margin!r}")
+        if not 0 < sampler.keep <= 1:
+            raise ValueError(f"tune.CoarseToFine: keep must be in (0, 1], got {sampler.keep!r}")
         return "coarse_to_fine", sampler
     import optuna
 
@@ -156,9 +160,13 @@ class Plan:
     def _shrink(self, domain, values):
         lo, hi = domain.axis_range()
         ts = [domain.to_axis(v) for v in values]
-        width = max(ts) - min(ts) or 0.1 * (hi - lo)
-        a = max(lo, min(ts) - self.options.margin * width)
-        b = min(hi, max(ts) + self.options.margin * width)
+        span = max(ts) - min(ts)
+        # the top trials' span with a margin each side, but never under `keep` of the current width:
+        # a few good trials close together by chance must not zoom past the optimum
+        width = min(hi - lo, max(span * (1 + 2 * self.options.margin), self.options.keep * (hi - lo)))
+        centre = (max(ts) + min(ts)) / 2
+        a = min(max(lo, centre - width / 2), hi - width)  # shifted, not cut, to fit the current range
+        b = a + width
         if isinstance(domain, spaces.RandInt):
             low, high = math.floor(a + 1e-9), math.ceil(b - 1e-9) + 1
             return domain.with_range(low, max(high, low + 1))
