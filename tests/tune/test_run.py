@@ -16,7 +16,15 @@ LR_SPACE = {"lr": tune.loguniform(1e-5, 1.0)}
 
 def test_failures_are_recorded_and_the_study_goes_on():
     result = tune.run(misbehaves, X_SPACE, n_trials=7, seed=0, progress=False)
-    assert [t.state for t in result.trials] == ["COMPLETE", "FAIL", "FAIL", "FAIL", "FAIL", "COMPLETE", "COMPLETE"]
+    assert [t.state for t in result.trials] == [
+        "COMPLETE",
+        "FAIL",
+        "FAIL",
+        "FAIL",
+        "FAIL",
+        "COMPLETE",
+        "COMPLETE",
+    ]
     errors = [t.error for t in result.trials]
     assert errors[1].startswith("RuntimeError: boom in trial 1")
     assert errors[2] == "the objective returned nan" and errors[3] == "the objective returned inf"
@@ -64,8 +72,9 @@ def test_a_dead_worker_process_fails_its_trial_and_the_study_completes():
 
 def test_any_concurrent_futures_executor():
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        result = tune.run(lambda config, trial: config["x"], X_SPACE, n_trials=5, seed=0, executor=pool,
-                          progress=False)
+        result = tune.run(
+            lambda config, trial: config["x"], X_SPACE, n_trials=5, seed=0, executor=pool, progress=False
+        )
     assert result.count("COMPLETE") == 5
     assert result.best_value == max(t.config["x"] for t in result.trials)
 

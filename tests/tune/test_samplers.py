@@ -10,8 +10,9 @@ from tensorlite import tune
 
 
 def best(objective, space, sampler, seed, n_trials):
-    return tune.run(objective, space, n_trials=n_trials, sampler=sampler, direction="minimize", seed=seed,
-                    progress=False).best_value
+    return tune.run(
+        objective, space, n_trials=n_trials, sampler=sampler, direction="minimize", seed=seed, progress=False
+    ).best_value
 
 
 def test_coarse_to_fine_beats_random_with_the_same_budget():
@@ -22,12 +23,21 @@ def test_coarse_to_fine_beats_random_with_the_same_budget():
 
 
 def test_coarse_to_fine_shrinks_each_range_on_its_scale():
-    result = tune.run(corner, CORNER_SPACE, n_trials=30, sampler=tune.CoarseToFine(rounds=3), seed=0,
-                      direction="minimize", progress=False)
+    result = tune.run(
+        corner,
+        CORNER_SPACE,
+        n_trials=30,
+        sampler=tune.CoarseToFine(rounds=3),
+        seed=0,
+        direction="minimize",
+        progress=False,
+    )
     assert [r["first_trial"] for r in result.rounds] == [0, 10, 20]
     widths = [math.log10(r["ranges"]["lr"][1]) - math.log10(r["ranges"]["lr"][0]) for r in result.rounds]
     # each round is at least half as wide as the one before (CoarseToFine.keep) and no wider
-    assert widths[0] == 6.0 and 3.0 - 1e-9 <= widths[1] < 6.0 and widths[1] / 2 - 1e-9 <= widths[2] <= widths[1]
+    assert (
+        widths[0] == 6.0 and 3.0 - 1e-9 <= widths[1] < 6.0 and widths[1] / 2 - 1e-9 <= widths[2] <= widths[1]
+    )
     for r in result.rounds:
         low, high = r["ranges"]["lr"]
         assert 1e-6 <= low < high <= 1.0
@@ -44,10 +54,22 @@ def test_tpe_beats_random_in_median_regret_over_ten_seeds():
 
 
 def test_any_optuna_sampler():
-    first = tune.run(corner, CORNER_SPACE, n_trials=5, sampler=optuna.samplers.RandomSampler(seed=7),
-                     direction="minimize", progress=False)
-    second = tune.run(corner, CORNER_SPACE, n_trials=5, sampler=optuna.samplers.RandomSampler(seed=7),
-                      direction="minimize", progress=False)
+    first = tune.run(
+        corner,
+        CORNER_SPACE,
+        n_trials=5,
+        sampler=optuna.samplers.RandomSampler(seed=7),
+        direction="minimize",
+        progress=False,
+    )
+    second = tune.run(
+        corner,
+        CORNER_SPACE,
+        n_trials=5,
+        sampler=optuna.samplers.RandomSampler(seed=7),
+        direction="minimize",
+        progress=False,
+    )
     assert [t.config for t in first.trials] == [t.config for t in second.trials]
     assert first.count("COMPLETE") == 5
 
@@ -55,8 +77,13 @@ def test_any_optuna_sampler():
 def test_bad_sampler_arguments():
     import pytest
 
-    for sampler, error in [("bayes", ValueError), (3, TypeError), (tune.Grid(points=1), ValueError),
-                           (tune.CoarseToFine(rounds=0), ValueError), (tune.CoarseToFine(top=0), ValueError)]:
+    for sampler, error in [
+        ("bayes", ValueError),
+        (3, TypeError),
+        (tune.Grid(points=1), ValueError),
+        (tune.CoarseToFine(rounds=0), ValueError),
+        (tune.CoarseToFine(top=0), ValueError),
+    ]:
         with pytest.raises(error):
             tune.run(corner, CORNER_SPACE, n_trials=3, sampler=sampler, progress=False)
     with pytest.raises(ValueError, match="n_trials is required"):

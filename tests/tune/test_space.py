@@ -60,8 +60,10 @@ def test_grid_is_the_product_on_each_scale():
     }
     result = tune.run(record, space, sampler=tune.Grid(points=3), progress=False)
     assert len(result.trials) == 18
-    seen = {(t.config["batch"], round(math.log10(t.config["lr"]), 6), round(t.config["beta"], 9))
-            for t in result.trials}
+    seen = {
+        (t.config["batch"], round(math.log10(t.config["lr"]), 6), round(t.config["beta"], 9))
+        for t in result.trials
+    }
     expected = {(b, lr, beta) for b in (32, 64) for lr in (-4.0, -3.0, -2.0) for beta in (0.9, 0.99, 0.999)}
     assert seen == expected
 
@@ -70,8 +72,10 @@ def test_grid_takes_every_small_randint_and_the_first_n_points():
     space = {"layers": tune.randint(1, 4), "act": tune.choice(["relu", "tanh"])}
     result = tune.run(record, space, n_trials=4, sampler=tune.Grid(points=5), progress=False)
     assert [t.config for t in result.trials] == [
-        {"layers": 1, "act": "relu"}, {"layers": 1, "act": "tanh"},
-        {"layers": 2, "act": "relu"}, {"layers": 2, "act": "tanh"},
+        {"layers": 1, "act": "relu"},
+        {"layers": 1, "act": "tanh"},
+        {"layers": 2, "act": "relu"},
+        {"layers": 2, "act": "tanh"},
     ]
 
 

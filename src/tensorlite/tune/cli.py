@@ -9,7 +9,8 @@ import json
 import os
 import sys
 
-from tensorlite.tune import samplers, space as spaces
+from tensorlite.tune import samplers
+from tensorlite.tune import space as spaces
 
 SPACE_FUNCTIONS = {
     "loguniform": spaces.loguniform,
@@ -33,7 +34,9 @@ def _toml():
 def parse_space(table):
     """{name: {function: args}} from the TOML [space] table -> a checked tune space."""
     if not isinstance(table, dict) or not table:
-        raise ValueError("tune: the config needs a non-empty [space] table, e.g. lr = { loguniform = [1e-3, 0.3] }")
+        raise ValueError(
+            "tune: the config needs a non-empty [space] table, e.g. lr = { loguniform = [1e-3, 0.3] }"
+        )
     result = {}
     for name, spec in table.items():
         if not isinstance(spec, dict) or len(spec) != 1 or next(iter(spec)) not in SPACE_FUNCTIONS:
@@ -43,7 +46,7 @@ def parse_space(table):
             )
         function, args = next(iter(spec.items()))
         if not isinstance(args, list):
-            raise ValueError(f"tune: parameter {name!r}: {function} takes a list, got {args!r}")
+            raise TypeError(f"tune: parameter {name!r}: {function} takes a list, got {args!r}")
         if function in ("choice", "grid_search"):
             result[name] = SPACE_FUNCTIONS[function](args)
         elif len(args) != 2:
@@ -102,7 +105,8 @@ def run_tune(args):
     executor = _executor(args)
     try:
         result = run(
-            objective, space,
+            objective,
+            space,
             n_trials=args.trials or tune_settings.get("trials", 20),
             sampler=_sampler(tune_settings),
             direction="maximize" if "acc" in metric else "minimize",
@@ -125,7 +129,9 @@ def run_tune(args):
         if result.count("COMPLETE"):
             best = os.path.join(args.out, "best.json")
             with open(best, "w") as handle:
-                json.dump({"metric": metric, "value": result.best_value, "config": result.best_config}, handle)
+                json.dump(
+                    {"metric": metric, "value": result.best_value, "config": result.best_config}, handle
+                )
             files += [best, *result.plot(args.out)]
         print(f"wrote {', '.join(files)}")
     return 0 if result.count("COMPLETE") else 1
@@ -139,7 +145,9 @@ def add_tune_parser(sub, positive_int):
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--workers", type=positive_int, help="local worker processes (default: in-process)")
     where.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run the trials on this Dask cluster")
-    parser.add_argument("--storage", metavar="URL", help="Optuna storage, e.g. sqlite:///study.db (resumable)")
+    parser.add_argument(
+        "--storage", metavar="URL", help="Optuna storage, e.g. sqlite:///study.db (resumable)"
+    )
     parser.add_argument("--out", metavar="DIR", help="write trials.csv, best.json and the plots here")
     parser.add_argument("--quick", action="store_true", help="a smoke run: at most 2 epochs per trial")
     parser.set_defaults(run=run_tune)

@@ -34,9 +34,15 @@ def build_model(kind, side, dropout):
     """
     if kind == "cnn":
         model = nn.Sequential(
-            nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Flatten(), nn.Dropout(dropout), nn.Linear(64 * (side // 4) ** 2, 10),
+            nn.Conv2d(1, 32, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Dropout(dropout),
+            nn.Linear(64 * (side // 4) ** 2, 10),
         )
     elif kind == "mlp":
         model = nn.Sequential(
@@ -95,21 +101,33 @@ class TrainObjective:
         s = {**self.settings, **config}
         tl.manual_seed(trial.seed)
         x_train, y_train, x_val, y_val = load_split(s["data"], s["data_seed"])
-        sampler = data.StratifiedBatchSampler(y_train, int(s["batch_size"]), generator=tl.Generator(trial.seed))
+        sampler = data.StratifiedBatchSampler(
+            y_train, int(s["batch_size"]), generator=tl.Generator(trial.seed)
+        )
         train_loader = data.DataLoader(data.TensorDataset(x_train, y_train), batch_sampler=sampler)
         val_loader = data.DataLoader(data.TensorDataset(x_val, y_val), batch_size=512)
         model = build_model(s["model"], x_train.shape[-1], float(s["dropout"]))
         optimizer = tl.optim.SGD(
-            model.parameters(), lr=float(s["lr"]), momentum=float(s["momentum"]),
-            weight_decay=float(s["weight_decay"]), nesterov=bool(s["nesterov"]),
+            model.parameters(),
+            lr=float(s["lr"]),
+            momentum=float(s["momentum"]),
+            weight_decay=float(s["weight_decay"]),
+            nesterov=bool(s["nesterov"]),
         )
         reporter = _Report(trial, s["metric"])
-        train.fit(model, nn.CrossEntropyLoss(), optimizer, train_loader, int(s["epochs"]),
-                  val_loader=val_loader, callbacks=[reporter], progress=False)
+        train.fit(
+            model,
+            nn.CrossEntropyLoss(),
+            optimizer,
+            train_loader,
+            int(s["epochs"]),
+            val_loader=val_loader,
+            callbacks=[reporter],
+            progress=False,
+        )
         if reporter.pruned:
             raise TrialPruned(f"pruned after epoch {len(reporter.values)}")
         best = max(reporter.values) if "acc" in s["metric"] else min(reporter.values)
         if not math.isfinite(best):
             raise FloatingPointError(f"tune: {s['metric']} is {best}")
         return best
-

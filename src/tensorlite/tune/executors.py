@@ -91,7 +91,7 @@ class Pool:
         except BrokenProcessPool as error:
             # the whole pool breaks: the trial that killed its process and any running beside it
             return _lost(f"the worker process died while the trial ran (the process pool broke: {error})")
-        except Exception as error:  # e.g. the objective could not be pickled to the worker
+        except Exception as error:  # noqa: BLE001 - e.g. the objective could not be pickled to the worker
             return _lost(f"{type(error).__name__}: {error}")
 
     def close(self):
@@ -121,7 +121,7 @@ class Dask:
     def result(self, future):
         try:
             return future.result()
-        except Exception as error:  # KilledWorker, a lost scheduler connection, ...
+        except Exception as error:  # noqa: BLE001 - KilledWorker, a lost scheduler connection, ...
             return _lost(f"{type(error).__name__}: {error}")
 
     def close(self):
@@ -138,7 +138,9 @@ def runner(executor):
         return InProcess()
     if isinstance(executor, int) and not isinstance(executor, bool):
         if executor < 1:
-            raise ValueError(f"tune.run: executor as a number of worker processes must be >= 1, got {executor}")
+            raise ValueError(
+                f"tune.run: executor as a number of worker processes must be >= 1, got {executor}"
+            )
         return Pool(processes=executor)
     if isinstance(executor, concurrent.futures.Executor):
         return Pool(executor)

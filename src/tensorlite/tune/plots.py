@@ -32,8 +32,13 @@ def _history(plt, result, path):
     ax.step(numbers, best, where="post", color="C3", label="best so far")
     pruned = [t for t in result.trials if t.state == "PRUNED" and t.value is not None]
     if pruned:
-        ax.scatter([t.number for t in pruned], [t.value for t in pruned], marker="x", color="gray",
-                   label="pruned (value at its last report)")
+        ax.scatter(
+            [t.number for t in pruned],
+            [t.value for t in pruned],
+            marker="x",
+            color="gray",
+            label="pruned (value at its last report)",
+        )
     ax.set_xlabel("trial")
     ax.set_ylabel("objective")
     ax.set_title(f"optimization history ({result.count('PRUNED')} pruned, {result.count('FAIL')} failed)")
@@ -58,14 +63,20 @@ def _slices(plt, result, path):
     for ax, name in zip(axes[0], names):
         domain = result.space[name]
         rows = [t for t in done if name in t.config]
-        ax.scatter(_axis_values(domain, [t.config[name] for t in rows]), [t.value for t in rows],
-                   c=[t.number for t in rows], cmap="viridis", s=14)
+        ax.scatter(
+            _axis_values(domain, [t.config[name] for t in rows]),
+            [t.value for t in rows],
+            c=[t.number for t in rows],
+            cmap="viridis",
+            s=14,
+        )
         if isinstance(domain, spaces.LogUniform):
             ax.set_xscale("log")
         elif isinstance(domain, spaces.OneMinusLogUniform):
             # -log10(1 - x) grows with x: 0.9, 0.99, 0.999 are evenly spaced
-            ax.set_xscale("function", functions=(lambda x: -np.log10(np.maximum(1 - x, 1e-300)),
-                                                 lambda t: 1 - 10.0**-t))
+            ax.set_xscale(
+                "function", functions=(lambda x: -np.log10(np.maximum(1 - x, 1e-300)), lambda t: 1 - 10.0**-t)
+            )
         elif isinstance(domain, spaces.Choice):
             ax.set_xticks(range(len(domain.values)), [str(v) for v in domain.values])
         ax.set_xlabel(f"{name} ({domain.kind})")

@@ -87,8 +87,16 @@ class TuneResult:
             writer.writerow(["number", "state", "value", "seconds", "steps", *names, "worker", "error"])
             for t in self.trials:
                 writer.writerow(
-                    [t.number, t.state, _blank(t.value), _blank(t.seconds), len(t.reports),
-                     *[_blank(t.config.get(n)) for n in names], _blank(t.worker), _blank(t.error)]
+                    [
+                        t.number,
+                        t.state,
+                        _blank(t.value),
+                        _blank(t.seconds),
+                        len(t.reports),
+                        *[_blank(t.config.get(n)) for n in names],
+                        _blank(t.worker),
+                        _blank(t.error),
+                    ]
                 )
         return path
 
@@ -99,8 +107,14 @@ class TuneResult:
         names = list(self.space)
         rows = [["trial", "value", "seconds", *names]]
         for t in done:
-            rows.append([str(t.number), f"{t.value:.4f}", f"{t.seconds:.1f}" if t.seconds else "",
-                         *[_short(t.config.get(n)) for n in names]])
+            rows.append(
+                [
+                    str(t.number),
+                    f"{t.value:.4f}",
+                    f"{t.seconds:.1f}" if t.seconds else "",
+                    *[_short(t.config.get(n)) for n in names],
+                ]
+            )
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         lines = ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in rows]
         return "\n".join([*lines, f"{len(self.trials)} trials: {self._states()}"])

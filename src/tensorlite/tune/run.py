@@ -41,7 +41,11 @@ def _open_study(storage, study_name, direction, sampler, pruner, space):
     if storage is not None and study_name is None:
         study_name = "tensorlite-tune"  # a fixed default, so rerunning the same call resumes
     study = optuna.create_study(
-        storage=storage, study_name=study_name, direction=direction, sampler=sampler, pruner=pruner,
+        storage=storage,
+        study_name=study_name,
+        direction=direction,
+        sampler=sampler,
+        pruner=pruner,
         load_if_exists=True,
     )
     stored = study.user_attrs.get(SPACE_ATTR)
@@ -102,8 +106,17 @@ def _check_args(n_trials, direction, seed):
 
 
 def run(
-    objective, space, n_trials=None, sampler="random", direction="maximize", seed=0, pruner=None,
-    executor=None, storage=None, study_name=None, progress=True,
+    objective,
+    space,
+    n_trials=None,
+    sampler="random",
+    direction="maximize",
+    seed=0,
+    pruner=None,
+    executor=None,
+    storage=None,
+    study_name=None,
+    progress=True,
 ):
     """Search `space` for the config that maximizes (or minimizes) objective(config, trial).
 
@@ -115,20 +128,35 @@ def run(
     Executor. progress shows a tqdm bar over trials (only when stderr is a terminal). Returns a TuneResult.
     """
     if not callable(objective):
-        raise TypeError(f"tune.run: objective must be callable as objective(config, trial), got {objective!r}")
+        raise TypeError(
+            f"tune.run: objective must be callable as objective(config, trial), got {objective!r}"
+        )
     space = spaces.check_space(space)
     _check_args(n_trials, direction, seed)
     optuna_pruner = _pruner(pruner)
     runner = executors.runner(executor)
     try:
         with quiet_optuna():
-            return _drive(objective, space, n_trials, sampler, direction, seed, optuna_pruner, runner,
-                          storage, study_name, progress)
+            return _drive(
+                objective,
+                space,
+                n_trials,
+                sampler,
+                direction,
+                seed,
+                optuna_pruner,
+                runner,
+                storage,
+                study_name,
+                progress,
+            )
     finally:
         runner.close()
 
 
-def _drive(objective, space, n_trials, sampler, direction, seed, pruner, runner, storage, study_name, progress):
+def _drive(
+    objective, space, n_trials, sampler, direction, seed, pruner, runner, storage, study_name, progress
+):
     optuna = _import_optuna()
     from tensorlite.train import progress_enabled
 
@@ -162,8 +190,10 @@ def _drive(objective, space, n_trials, sampler, direction, seed, pruner, runner,
                 config = spaces.config_from_params(space, trial.params)
                 snapshot = None
                 if pruning:
-                    finished = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,
-                                                                        optuna.trial.TrialState.PRUNED))
+                    finished = study.get_trials(
+                        deepcopy=False,
+                        states=(optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED),
+                    )
                     snapshot = (pruner_bytes, direction, finished)
                 tseed = trial_seed(seed, trial.number)
                 args = (trial.number, config, tseed, runner.threads, snapshot)

@@ -43,7 +43,9 @@ def resolve(sampler):
     """A sampler name, Grid, CoarseToFine or optuna BaseSampler -> (kind, options)."""
     if isinstance(sampler, str):
         if sampler not in SAMPLER_NAMES:
-            raise ValueError(f"tune.run: sampler must be one of {SAMPLER_NAMES} or an Optuna sampler, got {sampler!r}")
+            raise ValueError(
+                f"tune.run: sampler must be one of {SAMPLER_NAMES} or an Optuna sampler, got {sampler!r}"
+            )
         return sampler, {"grid": Grid(), "coarse_to_fine": CoarseToFine()}.get(sampler)
     if isinstance(sampler, Grid):
         if isinstance(sampler.points, bool) or not isinstance(sampler.points, int) or sampler.points < 2:
@@ -63,7 +65,9 @@ def resolve(sampler):
 
     if isinstance(sampler, optuna.samplers.BaseSampler):
         return "optuna", sampler
-    raise TypeError(f"tune.run: sampler must be a name, tune.Grid, tune.CoarseToFine or an Optuna sampler, got {sampler!r}")
+    raise TypeError(
+        f"tune.run: sampler must be a name, tune.Grid, tune.CoarseToFine or an Optuna sampler, got {sampler!r}"
+    )
 
 
 def _clamp(params, dists):
@@ -71,7 +75,9 @@ def _clamp(params, dists):
     from optuna.distributions import CategoricalDistribution
 
     return {
-        key: value if isinstance(dists[key], CategoricalDistribution) else min(max(value, dists[key].low), dists[key].high)
+        key: value
+        if isinstance(dists[key], CategoricalDistribution)
+        else min(max(value, dists[key].low), dists[key].high)
         for key, value in params.items()
     }
 
@@ -87,9 +93,12 @@ class Plan:
         if self.kind == "grid":
             grid_names = list(space)
         values = [
-            spaces.grid_values(space[n], self.options.points if self.kind == "grid" else 0) for n in grid_names
+            spaces.grid_values(space[n], self.options.points if self.kind == "grid" else 0)
+            for n in grid_names
         ]
-        self.grid = [dict(zip(grid_names, point)) for point in itertools.product(*values)] if grid_names else []
+        self.grid = (
+            [dict(zip(grid_names, point)) for point in itertools.product(*values)] if grid_names else []
+        )
         if self.kind == "grid":
             n_trials = len(self.grid) if n_trials is None else min(n_trials, len(self.grid))
         elif n_trials is None:
@@ -143,7 +152,8 @@ class Plan:
         domains = dict(self.space) if not self.rounds else dict(self.rounds[-1]["domains"])
         if self.rounds:
             done = [
-                t for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+                t
+                for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
                 if t.number < first_trial
             ]
             sign = -1.0 if study.direction == optuna.study.StudyDirection.MAXIMIZE else 1.0
@@ -154,8 +164,9 @@ class Plan:
                     configs = [spaces.config_from_params(self.space, t.params) for t in best]
                     domains[name] = self._shrink(domains[name], [c[name] for c in configs if name in c])
         ranges = {n: (d.low, d.high) for n, d in domains.items() if isinstance(d, spaces.Domain)}
-        self.rounds.append({"round": len(self.rounds) + 1, "first_trial": first_trial, "domains": domains,
-                            "ranges": ranges})
+        self.rounds.append(
+            {"round": len(self.rounds) + 1, "first_trial": first_trial, "domains": domains, "ranges": ranges}
+        )
 
     def _shrink(self, domain, values):
         lo, hi = domain.axis_range()

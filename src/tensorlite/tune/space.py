@@ -118,7 +118,7 @@ class RandInt(Domain):
         super().check(param)
 
     def from_axis(self, t):
-        return int(round(t))
+        return round(float(t))
 
     def axis_range(self):
         return float(self.low), float(self.high - 1)
@@ -242,7 +242,9 @@ def config_from_params(space, params):
 def params_from_config(space, config):
     """The Optuna params of a (partial) config: the inverse of config_from_params."""
     return {
-        optuna_name(name, space[name]): (1.0 - value if isinstance(space[name], OneMinusLogUniform) else value)
+        optuna_name(name, space[name]): (
+            1.0 - value if isinstance(space[name], OneMinusLogUniform) else value
+        )
         for name, value in config.items()
     }
 

@@ -139,7 +139,7 @@ def execute(objective, number, config, seed, threads=None, pruning=None):
             outcome.update(state="COMPLETE", value=float(value))
     except _pruned_types():
         outcome["state"] = "PRUNED"
-    except Exception as error:  # the study records any failure of the objective and goes on
+    except Exception as error:  # noqa: BLE001 - the study records any failure and goes on
         lines = traceback.format_exception(type(error), error, error.__traceback__)
         outcome["error"] = f"{type(error).__name__}: {error}\n{''.join(lines[-3:])}".strip()
     if trial is not None:
