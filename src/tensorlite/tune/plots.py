@@ -29,7 +29,8 @@ def _history(plt, result, path):
     values = [t.value for t in done]
     best = np.maximum.accumulate(values) if result.direction == "maximize" else np.minimum.accumulate(values)
     ax.scatter(numbers, values, s=14, label="completed trial")
-    ax.step(numbers, best, where="post", color="C3", label="best so far")
+    last = result.trials[-1].number  # the best-so-far line runs to the last trial
+    ax.step([*numbers, last], [*best, best[-1]], where="post", color="C3", label="best so far")
     pruned = [t for t in result.trials if t.state == "PRUNED" and t.value is not None]
     if pruned:
         ax.scatter(

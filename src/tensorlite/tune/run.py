@@ -35,8 +35,31 @@ def _pruner(pruner):
     raise ValueError(f"tune.run: pruner must be None, 'median', 'asha' or an Optuna pruner, got {pruner!r}")
 
 
+def _sqlite_storage(url):
+    """An Optuna RDBStorage for a sqlite:/// URL whose connections use SQLite's write-ahead log with
+    synchronous=NORMAL: a commit then needs no fsync (one at each checkpoint instead), which takes the
+    driver's cost per trial from ~8 fsyncs to almost none. A killed process loses nothing committed;
+    only a power cut can lose the last commits."""
+    import sqlite3
+
+    import optuna
+    from sqlalchemy.engine import make_url
+
+    path = make_url(url).database
+
+    def connect():
+        connection = sqlite3.connect(path, timeout=60, check_same_thread=False)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        return connection
+
+    return optuna.storages.RDBStorage(url, engine_kwargs={"creator": connect})
+
+
 def _open_study(storage, study_name, direction, sampler, pruner, space):
     optuna = _import_optuna()
+    if isinstance(storage, str) and storage.startswith("sqlite:///") and storage != "sqlite:///:memory:":
+        storage = _sqlite_storage(storage)
     described = json.dumps({name: domain.describe() for name, domain in space.items()})
     if storage is not None and study_name is None:
         study_name = "tensorlite-tune"  # a fixed default, so rerunning the same call resumes
