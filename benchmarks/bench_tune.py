@@ -49,7 +49,9 @@ def overhead(n=200):
             result = tune.run(noop, space, n_trials=n, storage=storage, progress=False)
             wall = time.perf_counter() - start
             inside = sum(t.seconds for t in result.trials)
-            print(f"overhead {label:6s}: {1000 * (wall - inside) / n:.1f} ms per trial ({n} trials, {wall:.2f} s)")
+            print(
+                f"overhead {label:6s}: {1000 * (wall - inside) / n:.1f} ms per trial ({n} trials, {wall:.2f} s)"
+            )
 
 
 def _warm_pool(workers):
@@ -73,21 +75,33 @@ def scaling(n=16):
             start = time.perf_counter()
             tune.run(objective, space, n_trials=n, executor=workers, progress=False)
             cold[workers] = 60 * n / (time.perf_counter() - start)
-        print(f"scaling {label:5s}: {rates[1]:.1f} trials/min with 1 worker, {rates[2]:.1f} with 2 "
-              f"({rates[2] / rates[1]:.2f}x); counting process start-up {cold[1]:.1f} and {cold[2]:.1f} "
-              f"({cold[2] / cold[1]:.2f}x); {n} trials")
+        print(
+            f"scaling {label:5s}: {rates[1]:.1f} trials/min with 1 worker, {rates[2]:.1f} with 2 "
+            f"({rates[2] / rates[1]:.2f}x); counting process start-up {cold[1]:.1f} and {cold[2]:.1f} "
+            f"({cold[2] / cold[1]:.2f}x); {n} trials"
+        )
 
 
 def cnn():
     train_settings, _, space = load_config(ROOT / "examples" / "tune_digits.toml")
     start = time.perf_counter()
-    result = tune.run(TrainObjective(train_settings), space, n_trials=24, sampler="tpe", pruner="median",
-                      seed=0, executor=2, progress=False)
+    result = tune.run(
+        TrainObjective(train_settings),
+        space,
+        n_trials=24,
+        sampler="tpe",
+        pruner="median",
+        seed=0,
+        executor=2,
+        progress=False,
+    )
     wall = time.perf_counter() - start
     print(result.table(5))
     epochs = sum(len(t.reports) for t in result.trials)
-    print(f"cnn: best val_accuracy {result.best_value:.4f} in {wall:.0f} s; {result.count('PRUNED')} pruned, "
-          f"{result.count('FAIL')} failed, {epochs} epochs of {24 * train_settings['epochs']} without pruning")
+    print(
+        f"cnn: best val_accuracy {result.best_value:.4f} in {wall:.0f} s; {result.count('PRUNED')} pruned, "
+        f"{result.count('FAIL')} failed, {epochs} epochs of {24 * train_settings['epochs']} without pruning"
+    )
     print(f"cnn: best config {result.best_config}")
     out = os.environ.get("TUNE_BENCH_OUT")
     if out:
