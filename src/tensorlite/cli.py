@@ -1,4 +1,4 @@
-"""The `tensorlite` command: info, demo, bench."""
+"""The `tensorlite` command: info, demo, bench, experiment, tune."""
 
 import argparse
 import importlib
@@ -119,6 +119,9 @@ def build_parser():
     bench.add_argument("--threads", type=_positive_int, default=None, help="threads for the C++ kernels")
     bench.set_defaults(run=_bench)
     add_experiment_parser(sub)
+    from tensorlite.tune.cli import add_tune_parser
+
+    add_tune_parser(sub, _positive_int)
     return parser
 
 
