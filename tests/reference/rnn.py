@@ -38,8 +38,12 @@ def lstm_gates_backward(gates, c_prev, c, dh, dc):
     i, f, g, o = np.split(gates, 4, axis=-1)
     dc_total = dc + dh * o * (1 - np.tanh(c) ** 2)
     d_pre = np.concatenate(
-        [dc_total * g * i * (1 - i), dc_total * c_prev * f * (1 - f), dc_total * i * (1 - g**2),
-         dh * np.tanh(c) * o * (1 - o)],
+        [
+            dc_total * g * i * (1 - i),
+            dc_total * c_prev * f * (1 - f),
+            dc_total * i * (1 - g**2),
+            dh * np.tanh(c) * o * (1 - o),
+        ],
         axis=-1,
     )
     return d_pre, dc_total * f
