@@ -3,7 +3,7 @@ cell equations written out as in PyTorch's documentation (gate order LSTM i, f, 
 
 import numpy as np
 
-from tests.reference.activation import sigmoid
+from reference.activation import sigmoid
 
 
 def _affine(x, w, b):
@@ -49,12 +49,19 @@ def lstm_gates_backward(gates, c_prev, c, dh, dc):
     return d_pre, dc_total * f
 
 
-def gru_gates_backward(xw, hw, b_ih, b_hh, h_prev, dh):
-    """Gradients of the x-side and h-side GRU pre-activations and the direct part of dh_prev."""
+def gru_gates(xw, hw, b_ih, b_hh, h_prev):
+    """The GRU step from xw = x W_ih^T and hw = h_prev W_hh^T: (h', r, z, n, hn)."""
     xr, xz, xn = np.split(xw + b_ih, 3, axis=-1)
     hr, hz, hn = np.split(hw + b_hh, 3, axis=-1)
     r, z = sigmoid(xr + hr), sigmoid(xz + hz)
     n = np.tanh(xn + r * hn)
+    return (1 - z) * n + z * h_prev, r, z, n, hn
+
+
+def gru_gates_backward(xw, hw, b_ih, b_hh, h_prev, dh):
+    """Gradients of the x-side and h-side GRU pre-activations and the direct part of dh_prev, by the
+    chain rule through h' = (1 - z) n + z h_prev."""
+    _, r, z, n, hn = gru_gates(xw, hw, b_ih, b_hh, h_prev)
     dn = dh * (1 - z) * (1 - n**2)
     dz = dh * (h_prev - n) * z * (1 - z)
     dr = dn * hn * r * (1 - r)
