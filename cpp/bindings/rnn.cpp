@@ -11,6 +11,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include "bindings/module.h"
 #include "kernels/rnn.h"
