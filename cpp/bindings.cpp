@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "bindings/module.h"
 #include "kernels/activation.h"
 #include "kernels/batchnorm.h"
 #include "kernels/conv.h"
@@ -865,6 +866,7 @@ py::array adaptive_avg_pool2d_backward(py::array dy, Pair input_size) {
 
 PYBIND11_MODULE(_C, m) {
     m.doc() = "tensorlite C++ kernels (GEMM, softmax, activations, ...)";
+    register_rnn(m);
 
     m.def("gemm", &gemm, py::arg("a"), py::arg("b"), py::arg("trans_a") = false, py::arg("trans_b") = false,
           py::arg("alpha") = 1.0, py::arg("beta") = 0.0, py::arg("out") = py::none(),

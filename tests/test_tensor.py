@@ -224,3 +224,13 @@ def test_inplace_shape_and_dtype_errors():
         TypeError, match=r"result \(dtype float64\) cannot be stored in a tensor of dtype int64"
     ):
         i += tl.ones(2)
+
+
+def test_array_protocol_honours_copy():
+    x = tl.tensor([1.0, 2.0])
+    copied = np.array(x, copy=True)
+    copied[0] = 5.0
+    assert x.tolist() == [1.0, 2.0]
+    assert np.shares_memory(np.asarray(x), x.numpy())
+    with pytest.raises(ValueError, match="without a copy"):
+        np.array(x, dtype=np.float64, copy=False)

@@ -192,3 +192,23 @@ def adaptive_avg_pool2d(x, out_size):
 def adaptive_avg_pool2d_backward(grad, input_size):
     """dx of adaptive average pooling."""
     return _C.adaptive_avg_pool2d_backward(grad, input_size)
+
+
+def lstm_cell(xw, hw, b_ih, b_hh, c_prev):
+    """Fused LSTM gates from xw = x W_ih^T and hw = h W_hh^T (B, 4H): returns (h, c, gates [i, f, g, o])."""
+    return _C.lstm_cell_forward(xw, hw, b_ih, b_hh, c_prev)
+
+
+def lstm_cell_backward(gates, c_prev, c, dh, dc):
+    """LSTM gate backward: (d gate pre-activations (B, 4H), dc_prev); dc may be None (zero)."""
+    return _C.lstm_cell_backward(gates, c_prev, c, dh, dc)
+
+
+def gru_cell(xw, hw, b_ih, b_hh, h_prev):
+    """Fused GRU gates from xw = x W_ih^T and hw = h W_hh^T (B, 3H): returns (h, saved [r, z, n, hn])."""
+    return _C.gru_cell_forward(xw, hw, b_ih, b_hh, h_prev)
+
+
+def gru_cell_backward(saved, h_prev, dh):
+    """GRU gate backward: (d x-side pre-activations, d h-side pre-activations, direct part of dh_prev)."""
+    return _C.gru_cell_backward(saved, h_prev, dh)

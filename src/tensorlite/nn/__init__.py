@@ -31,10 +31,15 @@ from tensorlite.nn.module import Module, RemovableHandle
 from tensorlite.nn.normalization import BatchNorm1d, BatchNorm2d
 from tensorlite.nn.parameter import Parameter
 from tensorlite.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from tensorlite.nn.rnn import GRU, LSTM, RNN, RNNBase
+from tensorlite.nn.rnn_cell import GRUCell, LSTMCell, RNNCell, RNNCellBase
 
 __all__ = [
     "ELU",
     "GELU",
+    "GRU",
+    "LSTM",
+    "RNN",
     "SELU",
     "AdaptiveAvgPool2d",
     "AvgPool2d",
@@ -47,9 +52,11 @@ __all__ = [
     "Dropout",
     "Dropout2d",
     "Flatten",
+    "GRUCell",
     "HuberLoss",
     "Identity",
     "L1Loss",
+    "LSTMCell",
     "LeakyReLU",
     "Linear",
     "LogSoftmax",
@@ -60,6 +67,9 @@ __all__ = [
     "ModuleList",
     "NLLLoss",
     "Parameter",
+    "RNNBase",
+    "RNNCell",
+    "RNNCellBase",
     "ReLU",
     "RemovableHandle",
     "Sequential",

@@ -4,6 +4,7 @@ from tensorlite.optim import lr_scheduler
 from tensorlite.optim.adadelta import Adadelta
 from tensorlite.optim.adagrad import Adagrad
 from tensorlite.optim.adam import Adam, AdamW
+from tensorlite.optim.lbfgs import LBFGS
 from tensorlite.optim.momentum import Momentum
 from tensorlite.optim.nadam import NAdam
 from tensorlite.optim.optimizer import Optimizer
@@ -11,6 +12,7 @@ from tensorlite.optim.rmsprop import RMSprop
 from tensorlite.optim.sgd import SGD
 
 __all__ = [
+    "LBFGS",
     "SGD",
     "Adadelta",
     "Adagrad",
