@@ -135,6 +135,7 @@ class MultiProcessingIter:
         while True:
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:
+                self._shutdown(graceful=False)  # the worker is stuck: do not wait for it to finish
                 raise RuntimeError(
                     f"DataLoader timed out after {self._timeout} seconds waiting for batch {number} "
                     f"from worker {worker_id} (pid {worker.pid})"
@@ -151,6 +152,7 @@ class MultiProcessingIter:
                         return kind, payload
                     continue  # a reply to a request of an epoch left early
             if worker.sentinel in ready:
+                self._shutdown(graceful=False)
                 raise RuntimeError(
                     f"DataLoader worker {worker_id} (pid {worker.pid}) exited unexpectedly with exit code "
                     f"{worker.exitcode}"
@@ -167,14 +169,18 @@ class MultiProcessingIter:
             index_queue.put(None)
         deadline = time.monotonic() + (SHUTDOWN_GRACE if graceful else 0.0)
         readers = list(self._conns)
-        while any(w.is_alive() for w in self._workers) and time.monotonic() < deadline:
-            sentinels = [w.sentinel for w in self._workers if w.is_alive()]
-            for ready in multiprocessing.connection.wait(readers + sentinels, deadline - time.monotonic()):
-                if ready in readers:
-                    try:
-                        ready.recv()
-                    except (EOFError, OSError):
-                        readers.remove(ready)
+        exiting = {w.sentinel: w for w in self._workers if w.is_alive()}
+        while exiting and time.monotonic() < deadline:
+            for ready in multiprocessing.connection.wait(readers + list(exiting), deadline - time.monotonic()):
+                if ready in exiting:
+                    # Its file descriptors are closed, so it is exiting: wait for that (a poll loop here
+                    # would take the CPU the exiting worker needs on a busy machine).
+                    exiting.pop(ready).join()
+                    continue
+                try:
+                    ready.recv()
+                except (EOFError, OSError):
+                    readers.remove(ready)
         for worker in self._workers:
             if worker.is_alive():
                 worker.terminate()

@@ -12,14 +12,11 @@ from tensorlite.tensor import Tensor
 
 
 class Dataset:
-    """A map-style dataset: subclasses implement __getitem__(index) -> sample and __len__().
-    `a + b` concatenates two datasets (ConcatDataset)."""
+    """A map-style dataset: subclasses implement __getitem__(index) -> sample and usually __len__()
+    (without it len() raises TypeError, as in PyTorch). `a + b` concatenates two datasets (ConcatDataset)."""
 
     def __getitem__(self, index):
         raise NotImplementedError(f"{type(self).__name__} does not implement __getitem__")
-
-    def __len__(self):
-        raise NotImplementedError(f"{type(self).__name__} does not implement __len__")
 
     def __add__(self, other):
         return ConcatDataset([self, other])
