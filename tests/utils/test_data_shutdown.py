@@ -36,9 +36,20 @@ class Slow(Dataset):
         return i
 
 
-def run_script(code, **kwargs):
+def run_script(code):
+    """Run `code` in a new session (process group), so that a hung run can be killed with its workers."""
     return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=dict(os.environ), **kwargs)
+                            stderr=subprocess.PIPE, text=True, env=dict(os.environ), start_new_session=True)
+
+
+def finish(proc, failure):
+    """Wait for `proc` (up to HANG_GUARD); if it hangs, kill its whole process group and fail."""
+    try:
+        return proc.communicate(timeout=HANG_GUARD)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail(failure)
 
 
 def gone(pid):
@@ -106,12 +117,8 @@ def test_ctrl_c_stops_the_main_process_and_its_workers_promptly():
     """)
     pids = [int(p) for p in proc.stdout.readline().split()]
     assert len(pids) == 2, proc.stderr.read()
-    proc.send_signal(signal.SIGINT)
-    try:
-        _, err = proc.communicate(timeout=HANG_GUARD)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        pytest.fail("the loader did not stop on SIGINT")
+    os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C in a terminal: to the main process and its workers
+    _, err = finish(proc, "the loader did not stop on SIGINT")
     assert proc.returncode != 0 and "KeyboardInterrupt" in err
     assert "Traceback" not in err.split("KeyboardInterrupt")[-1]  # nothing after it (no worker tracebacks)
     assert err.count("KeyboardInterrupt") == 1
@@ -137,7 +144,7 @@ def test_workers_exit_by_themselves_when_the_main_process_is_killed():
     pids = [int(p) for p in proc.stdout.readline().split()]
     assert len(pids) == 2
     proc.kill()  # SIGKILL: no chance to stop its workers; they must notice the dead parent
-    proc.communicate(timeout=HANG_GUARD)
+    finish(proc, "the workers of a killed main process kept its output open")
     assert all(gone(pid) for pid in pids)
 
 
@@ -168,10 +175,5 @@ def test_workers_forked_after_parallel_kernels_ran_in_the_parent_do_not_hang():
             assert (got[:, 3] == 1).all()
         print("ok", flush=True)
     """)
-    try:
-        out, err = proc.communicate(timeout=HANG_GUARD)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-        pytest.fail("a worker hung in an OpenMP kernel after fork")
+    out, err = finish(proc, "a worker hung in an OpenMP kernel after fork")
     assert out.strip() == "ok", err

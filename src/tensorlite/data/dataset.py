@@ -51,7 +51,8 @@ class TensorDataset(Dataset):
         self.tensors = tensors
 
     def __getitem__(self, index):
-        return tuple(Tensor._wrap(np.asarray(t)[index]) for t in self.tensors)
+        # np.asarray: a row of a 1-D tensor is a NumPy scalar, and a tensor needs an array (0-d here).
+        return tuple(Tensor._wrap(np.asarray(np.asarray(t)[index])) for t in self.tensors)
 
     def __len__(self):
         return self.tensors[0].shape[0]
