@@ -29,7 +29,9 @@ def items(dataset):
     return [dataset[i][0].item() for i in range(len(dataset))]
 
 
-@given(n=st.integers(1, 60), cuts=st.lists(st.integers(0, 60), min_size=1, max_size=4), seed=st.integers(0, 99))
+@given(
+    n=st.integers(1, 60), cuts=st.lists(st.integers(0, 60), min_size=1, max_size=4), seed=st.integers(0, 99)
+)
 def test_random_split_by_lengths_is_a_disjoint_cover_of_the_given_sizes(n, cuts, seed):
     points = sorted(min(c, n) for c in cuts)
     lengths = np.diff([0, *points, n]).tolist()
@@ -114,8 +116,11 @@ def test_weighted_random_sampler_follows_the_weights():
     counts = np.bincount(draws, minlength=3)
     assert counts[0] == 0 and len(draws) == 4000
     assert abs(counts[2] / 4000 - 0.75) < 0.03  # binomial sd 0.007
-    unique = list(WeightedRandomSampler(tl.tensor([1.0, 5.0, 0.0, 2.0]), 3, replacement=False,
-                                        generator=tl.Generator(1)))
+    unique = list(
+        WeightedRandomSampler(
+            tl.tensor([1.0, 5.0, 0.0, 2.0]), 3, replacement=False, generator=tl.Generator(1)
+        )
+    )
     assert sorted(unique) == [0, 1, 3]
     with pytest.raises(ValueError, match="cannot draw 4 samples without replacement from 3 nonzero weights"):
         WeightedRandomSampler([1.0, 5.0, 0.0, 2.0], 4, replacement=False)
@@ -126,6 +131,8 @@ def test_weighted_random_sampler_follows_the_weights():
 
 
 def test_samplers_plug_into_the_dataloader():
-    loader = DataLoader(ids(12), batch_size=4, sampler=SubsetRandomSampler(range(0, 12, 2), generator=tl.Generator(2)))
+    loader = DataLoader(
+        ids(12), batch_size=4, sampler=SubsetRandomSampler(range(0, 12, 2), generator=tl.Generator(2))
+    )
     seen = list(itertools.chain(*[b.tolist() for (b,) in loader]))
     assert sorted(seen) == [0, 2, 4, 6, 8, 10]

@@ -92,8 +92,9 @@ def test_workers_return_batches_in_the_order_of_a_single_process(num_workers, sh
     dataset = TensorDataset(np.arange(23.0).reshape(23, 1), np.arange(23))
 
     def batches(workers):
-        loader = DataLoader(dataset, batch_size=4, shuffle=shuffle, num_workers=workers,
-                            generator=tl.Generator(7))
+        loader = DataLoader(
+            dataset, batch_size=4, shuffle=shuffle, num_workers=workers, generator=tl.Generator(7)
+        )
         return [[x.tolist(), y.tolist()] for x, y in loader]
 
     single = batches(0)
@@ -104,7 +105,9 @@ def test_workers_return_batches_in_the_order_of_a_single_process(num_workers, sh
 
 def test_samples_come_from_the_workers_in_turn_and_are_reproducible_under_a_generator_seed():
     def run(seed):
-        loader = DataLoader(Probe(12), batch_size=2, num_workers=3, shuffle=True, generator=tl.Generator(seed))
+        loader = DataLoader(
+            Probe(12), batch_size=2, num_workers=3, shuffle=True, generator=tl.Generator(seed)
+        )
         return list(loader)
 
     first, again, other = run(3), run(3), run(4)
@@ -124,23 +127,33 @@ def test_worker_seeds_are_base_seed_plus_id_and_seed_tl_numpy_and_random():
     assert {b["seed"].item() for b in epoch2}.isdisjoint(seeds.values())  # a new base seed every epoch
     # What each worker drew first is what a generator seeded with its seed draws first.
     for b in epoch1[:3]:
-        assert b["tl_draw"].item() == pytest.approx(tl.Generator(b["seed"].item()).numpy.random(1)[0], abs=1e-7)
+        assert b["tl_draw"].item() == pytest.approx(
+            tl.Generator(b["seed"].item()).numpy.random(1)[0], abs=1e-7
+        )
     draws = [b["np_draw"].item() for b in epoch1[:3]]
     assert len(set(draws)) == 3
 
 
 def test_worker_init_fn_runs_in_every_worker_and_not_in_the_main_process():
     loader = DataLoader(Probe(8), batch_size=2, num_workers=2, worker_init_fn=mark_worker)
-    inits = {(b["worker"].item() if b["worker"].ndim == 0 else b["worker"][0].item()): b["init"].tolist()
-             for b in loader}
+    inits = {
+        (b["worker"].item() if b["worker"].ndim == 0 else b["worker"][0].item()): b["init"].tolist()
+        for b in loader
+    }
     assert inits == {0: [100, 100], 1: [101, 101]}
     assert _init_mark is None
     assert field(DataLoader(Probe(4), batch_size=2), "init") == [[-1, -1], [-1, -1]]
 
 
 def test_persistent_workers_keep_their_processes_and_seeds_across_epochs():
-    loader = DataLoader(Probe(6), batch_size=3, num_workers=2, persistent_workers=True, shuffle=True,
-                        generator=tl.Generator(1))
+    loader = DataLoader(
+        Probe(6),
+        batch_size=3,
+        num_workers=2,
+        persistent_workers=True,
+        shuffle=True,
+        generator=tl.Generator(1),
+    )
     epochs = [list(loader) for _ in range(3)]
     pids = [sorted({p for b in epoch for p in b["pid"].tolist()}) for epoch in epochs]
     seeds = [sorted({s for b in epoch for s in b["seed"].tolist()}) for epoch in epochs]
@@ -149,7 +162,9 @@ def test_persistent_workers_keep_their_processes_and_seeds_across_epochs():
     assert all(sorted(i for b in epoch for i in b["index"].tolist()) == list(range(6)) for epoch in epochs)
     assert len({tuple(b["index"].tolist()) for epoch in epochs for b in epoch}) > 2  # reshuffled each epoch
     fresh = DataLoader(Probe(6), batch_size=3, num_workers=2)
-    assert {p for b in fresh for p in b["pid"].tolist()}.isdisjoint({p for b in fresh for p in b["pid"].tolist()})
+    assert {p for b in fresh for p in b["pid"].tolist()}.isdisjoint(
+        {p for b in fresh for p in b["pid"].tolist()}
+    )
     del loader
     assert_no_workers_left()
 
@@ -169,8 +184,9 @@ def test_iterable_dataset_gives_every_worker_the_whole_stream_unless_it_splits_b
     assert whole == [[0, 1], [0, 1], [2, 3], [2, 3], [4], [4]]  # PyTorch: duplicated, workers in turn
     split = [b.tolist() for b in DataLoader(Range(0, 7, split=True), batch_size=2, num_workers=2)]
     assert split == [[0, 2], [1, 3], [4, 6], [5]]
-    dropped = [b.tolist() for b in DataLoader(Range(0, 7, split=True), batch_size=2, num_workers=2,
-                                              drop_last=True)]
+    dropped = [
+        b.tolist() for b in DataLoader(Range(0, 7, split=True), batch_size=2, num_workers=2, drop_last=True)
+    ]
     assert dropped == [[0, 2], [1, 3], [4, 6]]  # worker 1's last batch [5] is short
     single = [b.tolist() for b in DataLoader(Range(0, 5, split=True), batch_size=2)]
     assert single == [[0, 1], [2, 3], [4]]
@@ -203,7 +219,7 @@ def test_worker_init_fn_errors_and_unpicklable_batches_are_reported_not_hung():
     with pytest.raises(KeyError, match="in DataLoader worker process 0"):
         list(DataLoader(Probe(4), num_workers=1, worker_init_fn=bad_init))
     with pytest.raises(Exception, match=r"DataLoader worker process \d") as error:
-        list(DataLoader(Probe(4), batch_size=1, num_workers=2, collate_fn=lambda s: (lambda: s)))
+        list(DataLoader(Probe(4), batch_size=1, num_workers=2, collate_fn=lambda s: lambda: s))
     assert "pickle" in str(error.value).lower()
     assert_no_workers_left()
 
@@ -218,7 +234,9 @@ def test_a_worker_that_dies_is_reported_with_its_exit_code():
                 os._exit(3)
             return i
 
-    with pytest.raises(RuntimeError, match=r"DataLoader worker 1 \(pid \d+\) exited unexpectedly with exit code 3"):
+    with pytest.raises(
+        RuntimeError, match=r"DataLoader worker 1 \(pid \d+\) exited unexpectedly with exit code 3"
+    ):
         list(DataLoader(Dies(), batch_size=1, num_workers=2))
     assert_no_workers_left()
 

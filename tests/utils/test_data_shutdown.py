@@ -15,7 +15,6 @@ import time
 import numpy as np
 import pytest
 
-import tensorlite as tl
 from tensorlite.utils.data import DataLoader, Dataset, TensorDataset
 
 HANG_GUARD = 60  # seconds; far beyond what any of these takes, only there so that a hang fails the test
@@ -38,8 +37,14 @@ class Slow(Dataset):
 
 def run_script(code):
     """Run `code` in a new session (process group), so that a hung run can be killed with its workers."""
-    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=dict(os.environ), start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+        start_new_session=True,
+    )
 
 
 def finish(proc, failure):
@@ -88,8 +93,11 @@ def test_garbage_collecting_a_loader_with_persistent_workers_stops_them():
 def test_a_batch_slower_than_timeout_raises_runtime_error_and_stops_the_workers():
     loader = DataLoader(Slow(stall=3), batch_size=1, num_workers=2, timeout=0.5)
     got = []
-    with pytest.raises(RuntimeError, match=r"DataLoader timed out after 0.5 seconds waiting for batch 3 "
-                                           r"from worker 1"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"DataLoader timed out after 0.5 seconds waiting for batch 3 "
+        r"from worker 1",
+    ):
         for batch in loader:
             got.append(batch.item())
     assert got == [0, 1, 2]

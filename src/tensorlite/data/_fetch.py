@@ -51,8 +51,17 @@ class FetchSpec:
     """Everything a worker needs to build its fetcher (picklable, for the spawn and forkserver start
     methods): the dataset, whether it is iterable, and the batching settings."""
 
-    def __init__(self, dataset, iterable, auto_collation, collate_fn, batch_size, drop_last, num_workers,
-                 worker_init_fn=None):
+    def __init__(
+        self,
+        dataset,
+        iterable,
+        auto_collation,
+        collate_fn,
+        batch_size,
+        drop_last,
+        num_workers,
+        worker_init_fn=None,
+    ):
         self.dataset = dataset
         self.iterable = iterable
         self.auto_collation = auto_collation
@@ -64,6 +73,7 @@ class FetchSpec:
 
     def make_fetcher(self):
         if self.iterable:
-            return IterableFetcher(self.dataset, self.auto_collation, self.collate_fn, self.batch_size,
-                                   self.drop_last)
+            return IterableFetcher(
+                self.dataset, self.auto_collation, self.collate_fn, self.batch_size, self.drop_last
+            )
         return MapFetcher(self.dataset, self.auto_collation, self.collate_fn)

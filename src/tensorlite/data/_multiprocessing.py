@@ -171,7 +171,9 @@ class MultiProcessingIter:
         readers = list(self._conns)
         exiting = {w.sentinel: w for w in self._workers if w.is_alive()}
         while exiting and time.monotonic() < deadline:
-            for ready in multiprocessing.connection.wait(readers + list(exiting), deadline - time.monotonic()):
+            for ready in multiprocessing.connection.wait(
+                readers + list(exiting), deadline - time.monotonic()
+            ):
                 if ready in exiting:
                     # Its file descriptors are closed, so it is exiting: wait for that (a poll loop here
                     # would take the CPU the exiting worker needs on a busy machine).

@@ -47,15 +47,17 @@ class WorkerError:
         try:
             pickle.dumps(type(exc))  # a class defined inside a function cannot travel: RuntimeError then
             self.exc_type = type(exc)
-        except Exception:
+        except Exception:  # noqa: BLE001 - pickle fails in several ways (PicklingError, AttributeError)
             self.exc_type = RuntimeError
 
     def reraise(self):
         """Raise the worker's exception type (RuntimeError when it cannot be rebuilt from one message)."""
-        message = f"Caught {self.type_name} in DataLoader worker process {self.worker_id}.\nOriginal {self.text}"
+        message = (
+            f"Caught {self.type_name} in DataLoader worker process {self.worker_id}.\nOriginal {self.text}"
+        )
         try:
             exc = self.exc_type(message)
-        except Exception:
+        except Exception:  # noqa: BLE001 - a constructor that wants other arguments may raise anything
             exc = RuntimeError(message)
         raise exc
 
@@ -94,7 +96,7 @@ def worker_loop(spec, worker_id, base_seed, index_queue, result_conn, done_event
     try:
         if spec.worker_init_fn is not None:
             spec.worker_init_fn(worker_id)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - user code: whatever it raises goes to the main process
         init_error = WorkerError(worker_id, exc)
     parent = multiprocessing.parent_process()
     fetcher, fetcher_epoch = None, None
@@ -119,13 +121,13 @@ def worker_loop(spec, worker_id, base_seed, index_queue, result_conn, done_event
                 kind, payload = "batch", fetcher.fetch(index)
             except StopIteration as exc:  # the end of an IterableDataset; from a map-style one, an error
                 kind, payload = ("stop", None) if spec.iterable else ("error", WorkerError(worker_id, exc))
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - user code, re-raised in the main process
                 kind, payload = "error", WorkerError(worker_id, exc)
         try:
             result_conn.send((task_epoch, idx, kind, payload))
         except (BrokenPipeError, EOFError):
             break  # the main process closed its end: it is shutting down
-        except Exception as exc:  # the batch cannot be pickled: say so instead of a silent hang
+        except Exception as exc:  # noqa: BLE001 - the batch cannot be pickled: say so instead of hanging
             result_conn.send((task_epoch, idx, "error", WorkerError(worker_id, exc)))
         del task, index, payload
     result_conn.close()

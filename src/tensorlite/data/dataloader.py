@@ -52,8 +52,9 @@ class DataLoader:
         pin_memory_device="",
     ):
         _check_workers(num_workers, timeout, prefetch_factor, persistent_workers)
-        if batch_size is not None and (not isinstance(batch_size, int) or isinstance(batch_size, bool)
-                                       or batch_size <= 0):
+        if batch_size is not None and (
+            not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0
+        ):
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
         iterable = isinstance(dataset, IterableDataset)
         if iterable and (shuffle or sampler is not None or batch_sampler is not None):
@@ -66,7 +67,9 @@ class DataLoader:
             batch_size, drop_last = None, False
         elif batch_size is None:
             if drop_last:
-                raise ValueError("DataLoader: batch_size=None (no batching) is mutually exclusive with drop_last")
+                raise ValueError(
+                    "DataLoader: batch_size=None (no batching) is mutually exclusive with drop_last"
+                )
         elif sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler is mutually exclusive with shuffle")
         if not iterable and sampler is None:
@@ -92,13 +95,21 @@ class DataLoader:
 
     @property
     def _auto_collation(self):
-        return self.batch_sampler is not None or (isinstance(self.dataset, IterableDataset) and
-                                                  self.batch_size is not None)
+        return self.batch_sampler is not None or (
+            isinstance(self.dataset, IterableDataset) and self.batch_size is not None
+        )
 
     def _spec(self):
-        return FetchSpec(self.dataset, isinstance(self.dataset, IterableDataset), self._auto_collation,
-                         self.collate_fn, self.batch_size, self.drop_last, self.num_workers,
-                         self.worker_init_fn)
+        return FetchSpec(
+            self.dataset,
+            isinstance(self.dataset, IterableDataset),
+            self._auto_collation,
+            self.collate_fn,
+            self.batch_size,
+            self.drop_last,
+            self.num_workers,
+            self.worker_init_fn,
+        )
 
     @property
     def _index_source(self):
@@ -111,9 +122,15 @@ class DataLoader:
         base_seed = int(rng(self.generator).integers(0, 2**62))
         if self.num_workers == 0:
             return _single_process(self._spec(), self._index_source)
-        iterator = MultiProcessingIter(self._spec(), self._index_source,
-                                       self.multiprocessing_context, self.prefetch_factor, self.timeout,
-                                       self.persistent_workers, base_seed)
+        iterator = MultiProcessingIter(
+            self._spec(),
+            self._index_source,
+            self.multiprocessing_context,
+            self.prefetch_factor,
+            self.timeout,
+            self.persistent_workers,
+            base_seed,
+        )
         if self.persistent_workers:
             self._iterator = iterator
         return iterator
@@ -166,5 +183,7 @@ def _context(context):
         return multiprocessing.get_context(context)
     if isinstance(context, multiprocessing.context.BaseContext):
         return context
-    raise TypeError(f"DataLoader: multiprocessing_context must be a start method name or a context, "
-                    f"got {type(context).__name__}")
+    raise TypeError(
+        f"DataLoader: multiprocessing_context must be a start method name or a context, "
+        f"got {type(context).__name__}"
+    )

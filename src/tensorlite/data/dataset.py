@@ -128,7 +128,9 @@ def random_split(dataset, lengths, generator=None):
     """
     n = len(dataset)
     lengths = list(lengths)
-    if not lengths or any(isinstance(x, bool) or not isinstance(x, (int, float, np.integer)) for x in lengths):
+    if not lengths or any(
+        isinstance(x, bool) or not isinstance(x, (int, float, np.integer)) for x in lengths
+    ):
         raise TypeError(f"random_split: lengths must be a non-empty list of ints or fractions, got {lengths}")
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1 and not all(isinstance(x, int) for x in lengths):
         for i, frac in enumerate(lengths):

@@ -43,7 +43,11 @@ class RandomSampler(Sampler):
         self.replacement = replacement
         self._num_samples = num_samples
         self.generator = generator
-        if not isinstance(self.num_samples, int) or isinstance(self.num_samples, bool) or self.num_samples <= 0:
+        if (
+            not isinstance(self.num_samples, int)
+            or isinstance(self.num_samples, bool)
+            or self.num_samples <= 0
+        ):
             raise ValueError(f"RandomSampler: num_samples must be a positive int, got {self.num_samples!r}")
 
     @property
@@ -83,13 +87,16 @@ class WeightedRandomSampler(Sampler):
 
     def __init__(self, weights, num_samples, replacement=True, generator=None):
         if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
-            raise ValueError(f"WeightedRandomSampler: num_samples must be a positive int, got {num_samples!r}")
+            raise ValueError(
+                f"WeightedRandomSampler: num_samples must be a positive int, got {num_samples!r}"
+            )
         if not isinstance(replacement, bool):
             raise TypeError(f"WeightedRandomSampler: replacement must be a bool, got {replacement!r}")
         weights = np.asarray(weights, dtype=np.float64)
         if weights.ndim != 1 or weights.size == 0:
-            raise ValueError(f"WeightedRandomSampler: weights must be a non-empty 1-D sequence, got shape "
-                             f"{weights.shape}")
+            raise ValueError(
+                f"WeightedRandomSampler: weights must be a non-empty 1-D sequence, got shape {weights.shape}"
+            )
         if not np.isfinite(weights).all() or (weights < 0).any() or weights.sum() <= 0:
             raise ValueError("WeightedRandomSampler: weights must be finite, >= 0 and not all zero")
         if not replacement and num_samples > np.count_nonzero(weights):
