@@ -106,9 +106,12 @@ def test_a_batch_slower_than_timeout_raises_runtime_error_and_stops_the_workers(
 
 def test_ctrl_c_stops_the_main_process_and_its_workers_promptly():
     proc = run_script("""
-        import os, time
-        import tensorlite as tl
+        import signal, time
         from tensorlite.utils.data import DataLoader, Dataset
+
+        # A script started from a terminal has this handler; one started in the background of a
+        # non-interactive shell inherits SIGINT ignored, which would make this test depend on how pytest ran.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
         class Slow(Dataset):
             def __len__(self):
