@@ -187,7 +187,7 @@ def test_bad_arguments():
         fit(model, nn.CrossEntropyLoss(), optimizer, train, 0)
     with pytest.raises(ValueError, match="unknown metric 'f1'"):
         fit(model, nn.CrossEntropyLoss(), optimizer, train, 1, metrics=("f1",))
-    with pytest.raises(ValueError, match="each batch must be \\(inputs, targets\\), got a tuple of 1"):
+    with pytest.raises(ValueError, match="each batch must be \\(inputs, targets\\), got a list of 1"):
         fit(
             model,
             nn.CrossEntropyLoss(),

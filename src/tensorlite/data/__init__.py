@@ -1,7 +1,17 @@
 """Data pipeline: datasets, samplers, DataLoader, splitting, scaling and the bundled data sets."""
 
-from tensorlite.data.dataloader import DataLoader, default_collate
-from tensorlite.data.dataset import Dataset, TensorDataset
+from tensorlite.data._worker import WorkerInfo, get_worker_info
+from tensorlite.data.collate import default_collate, default_convert
+from tensorlite.data.dataloader import DataLoader
+from tensorlite.data.dataset import (
+    ChainDataset,
+    ConcatDataset,
+    Dataset,
+    IterableDataset,
+    Subset,
+    TensorDataset,
+    random_split,
+)
 from tensorlite.data.datasets import load_digits, load_mnist
 from tensorlite.data.idx import read_idx, write_idx
 from tensorlite.data.preprocessing import MinMaxScaler, StandardScaler, one_hot
@@ -11,24 +21,36 @@ from tensorlite.data.sampler import (
     Sampler,
     SequentialSampler,
     StratifiedBatchSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
 )
 from tensorlite.data.split import train_val_test_split
 
 __all__ = [
     "BatchSampler",
+    "ChainDataset",
+    "ConcatDataset",
     "DataLoader",
     "Dataset",
+    "IterableDataset",
     "MinMaxScaler",
     "RandomSampler",
     "Sampler",
     "SequentialSampler",
     "StandardScaler",
     "StratifiedBatchSampler",
+    "Subset",
+    "SubsetRandomSampler",
     "TensorDataset",
+    "WeightedRandomSampler",
+    "WorkerInfo",
     "default_collate",
+    "default_convert",
+    "get_worker_info",
     "load_digits",
     "load_mnist",
     "one_hot",
+    "random_split",
     "read_idx",
     "train_val_test_split",
     "write_idx",

@@ -6,7 +6,6 @@ import math
 import numpy as np
 
 from tensorlite.random import rng
-from tensorlite.tensor import Tensor
 
 
 class Sampler:
@@ -33,18 +32,23 @@ class SequentialSampler(Sampler):
 
 
 class RandomSampler(Sampler):
-    """A fresh random permutation of the indices every epoch (or, with replacement=True, `num_samples`
-    independent uniform draws). Draws come from `generator` (default: the global tl generator)."""
+    """A fresh random permutation of the indices every epoch; with num_samples > len(data_source),
+    whole permutations one after another, cut at num_samples. With replacement=True, `num_samples`
+    independent uniform draws. Draws come from `generator` (default: the global tl generator)."""
 
     def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
-        if num_samples is not None and (not isinstance(num_samples, int) or num_samples <= 0):
-            raise ValueError(f"RandomSampler: num_samples must be a positive int, got {num_samples!r}")
-        if num_samples is not None and not replacement:
-            raise ValueError("RandomSampler: num_samples can only be given with replacement=True")
+        if not isinstance(replacement, bool):
+            raise TypeError(f"RandomSampler: replacement must be a bool, got {replacement!r}")
         self.data_source = data_source
         self.replacement = replacement
         self._num_samples = num_samples
         self.generator = generator
+        if (
+            not isinstance(self.num_samples, int)
+            or isinstance(self.num_samples, bool)
+            or self.num_samples <= 0
+        ):
+            raise ValueError(f"RandomSampler: num_samples must be a positive int, got {self.num_samples!r}")
 
     @property
     def num_samples(self):
@@ -55,7 +59,60 @@ class RandomSampler(Sampler):
         draw = rng(self.generator)
         if self.replacement:
             return iter(draw.integers(0, n, size=self.num_samples).tolist())
-        return iter(draw.permutation(n).tolist())
+        passes = [draw.permutation(n) for _ in range(math.ceil(self.num_samples / n))]
+        return iter(np.concatenate(passes)[: self.num_samples].tolist())
+
+    def __len__(self):
+        return self.num_samples
+
+
+class SubsetRandomSampler(Sampler):
+    """The given indices in a fresh random order every epoch: indices[p[0]], indices[p[1]], ... for a
+    random permutation p drawn from `generator`."""
+
+    def __init__(self, indices, generator=None):
+        self.indices = indices
+        self.generator = generator
+
+    def __iter__(self):
+        return iter([self.indices[i] for i in rng(self.generator).permutation(len(self.indices)).tolist()])
+
+    def __len__(self):
+        return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    """`num_samples` indices drawn with P(i) = weights[i] / sum(weights) (torch.multinomial): with
+    replacement, independent draws; without, each index at most once (needs that many nonzero weights)."""
+
+    def __init__(self, weights, num_samples, replacement=True, generator=None):
+        if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
+            raise ValueError(
+                f"WeightedRandomSampler: num_samples must be a positive int, got {num_samples!r}"
+            )
+        if not isinstance(replacement, bool):
+            raise TypeError(f"WeightedRandomSampler: replacement must be a bool, got {replacement!r}")
+        weights = np.asarray(weights, dtype=np.float64)
+        if weights.ndim != 1 or weights.size == 0:
+            raise ValueError(
+                f"WeightedRandomSampler: weights must be a non-empty 1-D sequence, got shape {weights.shape}"
+            )
+        if not np.isfinite(weights).all() or (weights < 0).any() or weights.sum() <= 0:
+            raise ValueError("WeightedRandomSampler: weights must be finite, >= 0 and not all zero")
+        if not replacement and num_samples > np.count_nonzero(weights):
+            raise ValueError(
+                f"WeightedRandomSampler: cannot draw {num_samples} samples without replacement from "
+                f"{np.count_nonzero(weights)} nonzero weights"
+            )
+        self.weights = weights
+        self.num_samples = num_samples
+        self.replacement = replacement
+        self.generator = generator
+
+    def __iter__(self):
+        p = self.weights / self.weights.sum()
+        draws = rng(self.generator).choice(len(p), size=self.num_samples, replace=self.replacement, p=p)
+        return iter(draws.tolist())
 
     def __len__(self):
         return self.num_samples
