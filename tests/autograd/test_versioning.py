@@ -198,7 +198,24 @@ def test_data_setter_takes_the_other_storage_and_keeps_old_graphs_right():
         q.data = np.array([1])
 
 
+class _StepWithClosure:
+    """LBFGS steps through a closure that re-evaluates sum(p * p) and its gradient."""
+
+    def __init__(self, optimizer, params):
+        self.optimizer, self.params = optimizer, params
+
+    def step(self):
+        def closure():
+            self.optimizer.zero_grad()
+            loss = sum((p * p).sum() for p in self.params)
+            loss.backward()
+            return loss
+
+        self.optimizer.step(closure)
+
+
 OPTIMIZERS = {
+    "LBFGS": lambda ps: _StepWithClosure(tl.optim.LBFGS(ps, lr=0.1), ps),
     "SGD": lambda ps: tl.optim.SGD(ps, lr=0.1),
     "Momentum": lambda ps: tl.optim.Momentum(ps, lr=0.1),
     "Adam": lambda ps: tl.optim.Adam(ps, lr=0.1),

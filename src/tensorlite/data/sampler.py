@@ -158,7 +158,7 @@ class StratifiedBatchSampler(Sampler):
     """
 
     def __init__(self, labels, batch_size, drop_last=False, generator=None):
-        labels = labels._array if isinstance(labels, Tensor) else np.asarray(labels)
+        labels = np.asarray(labels)
         if labels.ndim != 1:
             raise ValueError(f"StratifiedBatchSampler: labels must be 1-D, got shape {labels.shape}")
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
