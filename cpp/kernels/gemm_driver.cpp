@@ -202,8 +202,8 @@ void pack_b_panels(const Product<T>& p, T* b_packed, int64_t jc, int64_t nc, int
         T* slice = b_packed + pb * p.plan.kc * p.plan.nc;
         const T* b_slice = pr.b + pc * pr.rs_b + jc * pr.cs_b;
         if (tile_end > s_begin)
-            p.kr.pack_b(kc, std::min(nc, tile_end * NR) - s_begin * NR, b_slice + s_begin * NR * pr.cs_b, pr.rs_b,
-                        pr.cs_b, slice + s_begin * NR * kc);
+            p.kr.pack_b(kc, std::min(nc, tile_end * NR) - s_begin * NR, b_slice + s_begin * NR * pr.cs_b,
+                        pr.rs_b, pr.cs_b, slice + s_begin * NR * kc);
         if (tile_end < s_end)
             p.kr.pack_b_dot_tail(kc, nc - dot_s * NR, b_slice + dot_s * NR * pr.cs_b, pr.rs_b, pr.cs_b,
                                  slice + dot_s * NR * kc);
@@ -255,7 +255,7 @@ private:
 // threads done.
 class Team {
 public:
-    explicit Team(const GemmPlan& plan, int64_t m)
+    Team(const GemmPlan& plan, int64_t m)
         : plan_(plan), m_(m), next_row_panel_(static_cast<size_t>(plan.jc_blocks)) {
         for (auto& counter : next_row_panel_) counter.store(0);
     }
@@ -326,8 +326,8 @@ template <typename T>
 void ir_dot_tail(const Product<T>& p, const ABlock<T>& a, const T* b_panel, T* c_col, int64_t nr) {
     const int64_t MR = p.plan.mr;
     for (int64_t ir = 0; ir < a.mc; ir += MR)
-        p.kr.tile_dot_tail(a.kc, p.pr.alpha, a.a + ir * p.pr.rs_a, p.pr.rs_a, b_panel, a.beta, c_col + ir * p.pr.ldc,
-                           p.pr.ldc, p.pr.cs_c, std::min(MR, a.mc - ir), nr);
+        p.kr.tile_dot_tail(a.kc, p.pr.alpha, a.a + ir * p.pr.rs_a, p.pr.rs_a, b_panel, a.beta,
+                           c_col + ir * p.pr.ldc, p.pr.ldc, p.pr.cs_c, std::min(MR, a.mc - ir), nr);
 }
 
 // IR over the A block for a packed micro-panel, in the kernel with the tile inlined (measured, 1 thread,
@@ -348,8 +348,9 @@ void ir_packed_b(const Product<T>& p, const ABlock<T>& a, const T* b_panel, T* c
         kr.column_packed(a.mc - axpy_rows, a.kc, pr.alpha, a.a_packed + axpy_rows * a.kc, b_panel, a.beta,
                          c_col + axpy_rows * pr.ldc, pr.ldc, pr.cs_c, nr, next_b, next_b_bytes);
     else
-        kr.column_strided_a(a.mc - axpy_rows, a.kc, pr.alpha, a.a + axpy_rows * pr.rs_a, pr.rs_a, pr.cs_a, b_panel,
-                            a.beta, c_col + axpy_rows * pr.ldc, pr.ldc, pr.cs_c, nr, next_b, next_b_bytes);
+        kr.column_strided_a(a.mc - axpy_rows, a.kc, pr.alpha, a.a + axpy_rows * pr.rs_a, pr.rs_a, pr.cs_a,
+                            b_panel, a.beta, c_col + axpy_rows * pr.ldc, pr.ldc, pr.cs_c, nr, next_b,
+                            next_b_bytes);
 }
 
 // The macro-kernel (BLIS's ker_var2): the JR loop over a thread's micro-panels of one kc-deep slice of B,
@@ -372,8 +373,9 @@ void macro_kernel(const Product<T>& p, const ABlock<T>& a, const BShare<T>& b, S
             ir_dot_tail(p, a, b_panel, c_col, nr);
         } else {
             // The next micro-panel in memory (none after the last) is prefetched when the panel is in L3.
-            const char* const next_b =
-                plan.prefetch_b && s + 1 < b.s_end ? reinterpret_cast<const char*>(b_panel + NR * a.kc) : nullptr;
+            const char* const next_b = plan.prefetch_b && s + 1 < b.s_end
+                                           ? reinterpret_cast<const char*>(b_panel + NR * a.kc)
+                                           : nullptr;
             ir_packed_b(p, a, b_panel, c_col, nr, next_b, next_b ? int64_t(sizeof(T)) * NR * a.kc : 0);
         }
     }
@@ -394,11 +396,12 @@ void run_thread(const Product<T>& p, Team& team, SharedPackedB<T>* shared, int n
         split(n_panels, split_columns ? nt : 1, split_columns ? tid : 0, b.s_begin, b.s_end);
         if (b.s_end == b.s_begin) continue;
         if (plan.b_in_place) {  // only a last partial micro-panel is packed
-            if (nc % plan.nr != 0 && b.s_end == n_panels) pack_b_panels(p, b.b_packed, jc, nc, b.s_end - 1, b.s_end);
+            if (nc % plan.nr != 0 && b.s_end == n_panels)
+                pack_b_panels(p, b.b_packed, jc, nc, b.s_end - 1, b.s_end);
         } else if (!shared) {
             pack_b_panels(p, b.b_packed, jc, nc, b.s_begin, b.s_end);
         }
-        // Threads sharing B start their sweeps t/nt of the way along, so that they pack different micro-panels.
+        // Threads sharing B start their sweeps t/nt of the way along, so they pack different micro-panels.
         b.start = shared ? tid * (b.s_end - b.s_begin) / nt : 0;
         // IC loop: row blocks of at most mc rows, claimed from the shared counter when threads split rows,
         // else all of them in turn.
@@ -407,7 +410,7 @@ void run_thread(const Product<T>& p, Team& team, SharedPackedB<T>* shared, int n
             if (split_rows ? !team.claim_rows(jb, nt, ic, mc) : ib >= plan.ic_blocks) break;
             // PC loop: kc-deep slices, the A block packed for each.
             for (int64_t pc = 0, pb = 0; pc < pr.k; pc += plan.kc, ++pb) {
-                const ABlock<T> a{ic,  mc, pc, std::min(plan.kc, pr.k - pc), pb, pc == 0 ? pr.beta : T(1),
+                const ABlock<T> a{ic, mc, pc, std::min(plan.kc, pr.k - pc), pb, pc == 0 ? pr.beta : T(1),
                                   pr.a + ic * pr.rs_a + pc * pr.cs_a, a_packed};
                 if (plan.pack_a) p.kr.pack_a(mc, a.kc, a.a, pr.rs_a, pr.cs_a, a_packed);
                 macro_kernel(p, a, b, shared);
@@ -423,7 +426,8 @@ void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
     for (size_t p = 0; p < b_row_offsets.size(); ++p) b_row_offsets[p] = static_cast<int64_t>(p) * pr.rs_b;
     const Product<T> product{kr, pr, plan, b_row_offsets.data()};
     // A shared B lives in the calling thread's buffer, which keeps its size for later products.
-    SharedPackedB<T> shared_b(plan, plan.shared_b ? tls_pack_b.get<T>(plan.jc_blocks * plan.panel_size) : nullptr);
+    T* const shared_buffer = plan.shared_b ? tls_pack_b.get<T>(plan.jc_blocks * plan.panel_size) : nullptr;
+    SharedPackedB<T> shared_b(plan, shared_buffer);
     Team team(plan, pr.m);
     run_team(nthreads, [&](int nt, int tid) {
         run_thread(product, team, plan.shared_b ? &shared_b : nullptr, nt, tid);
@@ -450,13 +454,14 @@ void gemm_run(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
         gemv(kr, pr.m, pr.k, pr.alpha, pr.a, pr.rs_a, pr.cs_a, pr.b, pr.rs_b, pr.beta, pr.c, pr.ldc);
     } else if (pr.m == 1) {  // C^T = op(B)^T op(A)^T: rows of op(B)^T are the columns of op(B)
         gemv(kr, pr.n, pr.k, pr.alpha, pr.b, pr.cs_b, pr.rs_b, pr.a, pr.cs_a, pr.beta, pr.c, int64_t(1));
-    } else if (pr.n < kr.nr && pr.rs_a == 1 && padded_area(kr, pr.n, pr.m) < padded_area(kr, pr.m, pr.n) * 7 / 8) {
+    } else if (pr.n < kr.nr && pr.rs_a == 1 &&
+               padded_area(kr, pr.n, pr.m) < padded_area(kr, pr.m, pr.n) * 7 / 8) {
         // Narrow C with A stored transposed: compute C^T = op(B)^T op(A)^T, whose tiles waste less padding
         // and whose B operand (A's storage) packs with contiguous rows, each tile stored transposed into C.
         // (With row-major A the transposing pack of op(A)^T costs more than the padding saves: measured.)
         gemm_blocked(kr, nthreads,
-                     Problem<T>{pr.n, pr.m, pr.k, pr.alpha, pr.b, pr.cs_b, pr.rs_b, pr.a, pr.cs_a, pr.rs_a, pr.beta,
-                                pr.c, 1, pr.ldc});
+                     Problem<T>{pr.n, pr.m, pr.k, pr.alpha, pr.b, pr.cs_b, pr.rs_b, pr.a, pr.cs_a, pr.rs_a,
+                                pr.beta, pr.c, 1, pr.ldc});
     } else {
         gemm_blocked(kr, nthreads, pr);
     }

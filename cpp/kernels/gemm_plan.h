@@ -59,10 +59,10 @@ struct GemmPlan {
     int64_t m_panels;       // MR-row panels of C
     int64_t ic_blocks, pc_blocks, jc_blocks;  // trip counts of the IC, PC and JC loops
     int64_t panels_per_jc;  // NR-column micro-panels in a full JC panel
-    int64_t panel_size;     // elements of one packed JC panel of B, all pc_blocks slices (slice pb at pb*kc*nc)
+    int64_t panel_size;     // elements of a packed JC panel of B, all pc_blocks slices (slice pb at pb*kc*nc)
     // Modes.
     bool pack_a;      // A packed into MR-row micro-panels (else the kernels read it in place)
-    bool b_in_place;  // whole B micro-panels read in place by the gathered-B kernel (A packed, few row panels)
+    bool b_in_place;  // whole B micro-panels read in place by the gathered-B kernel (A packed, few rows)
     bool shared_b;    // B packed once, micro-panel by micro-panel, for all threads splitting rows
     bool prefetch_b;  // the IR loop prefetches the next B micro-panel into L2 (the packed panel is in L3)
     bool dot_tail;    // a last micro-panel of <= kDotTailCols columns as dot products along k (A in place)
