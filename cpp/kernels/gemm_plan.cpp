@@ -16,6 +16,8 @@ bool should_pack_a(int64_t n, int64_t rs_a, int64_t nr) { return rs_a == 1 || n 
 // Depth from which the dot-form tail beats the tall tile (measured, 1 thread, against the tall tile:
 // k = 16: 0.94x, 32: 0.97x, 64: 0.99x, 128: 1.01x; 128x784 @ 784x100: 1.02x, 128x784 @ 784x4: 1.22x);
 // the axpy-form tail uses the same threshold (784x128^T @ 128x100: 1.03x, 1000x256^T @ 256x20: 1.08x).
+// AVX-512, 1 thread, against the tall tile on a shared machine: dot-form 128x784 @ 784x100 1.11x,
+// 128x784 @ 784x4 2.4x; axpy-form 784x128^T @ 128x100 1.11x.
 constexpr int64_t kDotTailMinDepth = 128;
 
 // A packed B panel (all its kc-deep slices) bigger than this does not stay in L2, so its micro-panels come

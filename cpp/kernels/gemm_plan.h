@@ -38,7 +38,8 @@ struct Problem {
 // Depth up to which a product whose A is read in place takes all of k in one slice, rather than kc-deep
 // ones: each tile then sums the whole depth at once, and C is loaded and stored once (measured with the
 // AVX2 kernels against their kc, float32 392 / float64 256: 128x784 @ 784x100 +2.1% on 1 thread, +3.0% on
-// 2, float64 +4.6%; 576x1024 @ 1024x64 +3.7% on 1, +4.8% on 2, float64 +5.8% on 2; AVX-512 not measured).
+// 2, float64 +4.6%; 576x1024 @ 1024x64 +3.7% on 1, +4.8% on 2, float64 +5.8% on 2; AVX-512, 1 thread, on a
+// shared machine: 128x784 @ 784x100 +6.7%, 128x784 @ 784x4 1.67x).
 // Deeper products keep kc (one slice of 4096 was +2% in float32 but -1.6% in float64 on 256x4096 @
 // 4096x200).
 constexpr int64_t kInPlaceAMaxDepth = 1024;
