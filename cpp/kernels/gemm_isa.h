@@ -20,7 +20,9 @@ template <typename T>
 struct Kernels {
     int mr, nr;      // register tile of the microkernel
     int axpy_tail_rows;  // rows tile_axpy_tail takes, a multiple of mr (0: no axpy-form tail)
-    int mc, kc, nc;  // cache blocks: A block mc x kc in L2, B micro-panel kc x nr in L1, B panel kc x nc in L3
+    // Cache blocks: A block mc x kc in L2, B micro-panel kc x nr in L1, B panel in L3 (all its kc slices of
+    // nc columns, at most kc * nc elements: gemm_plan.cpp narrows nc for deeper products).
+    int mc, kc, nc;
 
     // Packs the mc x kc block of op(A) at `a` into MR-row micro-panels.
     void (*pack_a)(int64_t mc, int64_t kc, const T* a, int64_t rs_a, int64_t cs_a, T* dst);
