@@ -14,7 +14,7 @@ from tensorlite.nn.activation import (
     Tanh,
 )
 from tensorlite.nn.container import ModuleDict, ModuleList, Sequential
-from tensorlite.nn.conv import Conv2d
+from tensorlite.nn.conv import Conv1d, Conv2d, ConvTranspose2d
 from tensorlite.nn.dropout import Dropout, Dropout2d
 from tensorlite.nn.linear import Flatten, Identity, Linear
 from tensorlite.nn.loss import (
@@ -28,9 +28,20 @@ from tensorlite.nn.loss import (
     SmoothL1Loss,
 )
 from tensorlite.nn.module import Module, RemovableHandle
-from tensorlite.nn.normalization import BatchNorm1d, BatchNorm2d
+from tensorlite.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from tensorlite.nn.padding import (
+    ConstantPad1d,
+    ConstantPad2d,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ZeroPad2d,
+)
 from tensorlite.nn.parameter import Parameter
 from tensorlite.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from tensorlite.nn.sparse import Embedding
+from tensorlite.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [
     "ELU",
@@ -42,14 +53,21 @@ __all__ = [
     "BCEWithLogitsLoss",
     "BatchNorm1d",
     "BatchNorm2d",
+    "ConstantPad1d",
+    "ConstantPad2d",
+    "Conv1d",
     "Conv2d",
+    "ConvTranspose2d",
     "CrossEntropyLoss",
     "Dropout",
     "Dropout2d",
+    "Embedding",
     "Flatten",
+    "GroupNorm",
     "HuberLoss",
     "Identity",
     "L1Loss",
+    "LayerNorm",
     "LeakyReLU",
     "Linear",
     "LogSoftmax",
@@ -61,13 +79,21 @@ __all__ = [
     "NLLLoss",
     "Parameter",
     "ReLU",
+    "ReflectionPad1d",
+    "ReflectionPad2d",
     "RemovableHandle",
+    "ReplicationPad1d",
+    "ReplicationPad2d",
     "Sequential",
     "Sigmoid",
     "SmoothL1Loss",
     "Softmax",
     "Softplus",
     "Tanh",
+    "Upsample",
+    "UpsamplingBilinear2d",
+    "UpsamplingNearest2d",
+    "ZeroPad2d",
     "functional",
     "init",
     "utils",
