@@ -38,7 +38,8 @@ def conv_transpose2d_reference(x, w, b=None, stride=(1, 1), padding=(0, 0), outp
     top/left: canvas[n, g*Cog + k, h*sh + i*dh, w*sw + j*dw] += x[n, c, h, w] * W[c, k, i, j]."""
     n, cin, h, wd = x.shape
     _, cog, kh, kw = w.shape
-    (sh, sw), (ph, pw), (oh, ow), (dh, dw) = stride, padding, output_padding, dilation
+    pairs = [(v, v) if isinstance(v, int) else tuple(v) for v in (stride, padding, output_padding, dilation)]
+    (sh, sw), (ph, pw), (oh, ow), (dh, dw) = pairs
     out_h = (h - 1) * sh - 2 * ph + dh * (kh - 1) + oh + 1
     out_w = (wd - 1) * sw - 2 * pw + dw * (kw - 1) + ow + 1
     canvas = np.zeros(
