@@ -20,7 +20,7 @@ class Embedding(Function):
 
     def backward(self, grad):
         flat = self.indices.reshape(-1)
-        grad = np.asarray(grad).reshape(flat.size, -1)
+        grad = np.asarray(grad).reshape(flat.size, self.weight_shape[1])
         dweight = np.zeros(self.weight_shape, grad.dtype)
         if flat.size:
             # Sort once, then one segment sum per distinct index (np.add.at is far slower).
