@@ -84,8 +84,11 @@ def test_conv1d_shapes_and_padding_modes():
 
 def test_device_argument():
     assert nn.LayerNorm(3, device="cpu").weight.shape == (3,)
-    with pytest.raises(ValueError, match="device 'cuda' is not available"):
+    assert nn.Conv1d(2, 2, 1, device="cpu:0").weight.shape == (2, 2, 1)
+    with pytest.raises(RuntimeError, match="Embedding: device 'cuda' is not available"):
         nn.Embedding(3, 2, device="cuda")
+    with pytest.raises(ValueError, match="GroupNorm: invalid device 'gpu'"):
+        nn.GroupNorm(1, 2, device="gpu")
 
 
 def _torch_modules(torch):

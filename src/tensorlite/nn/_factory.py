@@ -1,10 +1,22 @@
-"""The device= argument of the layers added for PyTorch compatibility (issue 19)."""
+"""The device= argument of the layers added for PyTorch compatibility (issue 19); the same rule as the
+recurrent layers' check_device."""
+
+_ACCELERATORS = ("cuda", "mps", "xpu", "hip", "meta")
 
 
-def check_device(layer, device):
-    """Accept device=None or a CPU device ("cpu", "cpu:0" or an object whose str() is one of those);
-    tensorlite computes on the CPU only, so any other device raises ValueError naming it."""
-    if device is not None and str(device).split(":")[0] != "cpu":
-        raise ValueError(
-            f"{layer}: device {device!r} is not available; this build of tensorlite runs on the cpu"
-        )
+def check_device(owner, device):
+    """Accept device None, "cpu" / "cpu:N" or a device object of type "cpu"; a known accelerator raises
+    RuntimeError (this build computes on the CPU only), anything else ValueError."""
+    if device is None:
+        return
+    kind = getattr(device, "type", device)
+    if isinstance(kind, str):
+        name = kind.split(":")[0]
+        if name == "cpu":
+            return
+        if name in _ACCELERATORS:
+            raise RuntimeError(
+                f"{owner}: device {str(device)!r} is not available: tensorlite computes on the CPU only "
+                "(use device='cpu' or leave device out)"
+            )
+    raise ValueError(f"{owner}: invalid device {device!r} (expected None or 'cpu')")
