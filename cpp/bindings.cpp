@@ -964,6 +964,8 @@ PYBIND11_MODULE(_C, m) {
     m.def("adaptive_avg_pool2d_backward", &adaptive_avg_pool2d_backward, py::arg("grad_output"),
           py::arg("input_size"), "dx of adaptive average pooling.");
 
+    register_norm(m);
+
     m.def("get_num_threads", &tl::get_num_threads);
     m.def("set_num_threads", [](int n) {
         if (n < 1) throw py::value_error("set_num_threads: n must be >= 1, got " + std::to_string(n));

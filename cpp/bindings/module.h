@@ -4,3 +4,4 @@
 #include <pybind11/pybind11.h>
 
 void register_rnn(pybind11::module_& m);
+void register_norm(pybind11::module_& m);

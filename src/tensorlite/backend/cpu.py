@@ -212,3 +212,44 @@ def gru_cell(xw, hw, b_ih, b_hh, h_prev):
 def gru_cell_backward(saved, h_prev, dh):
     """GRU gate backward: (d x-side pre-activations, d h-side pre-activations, direct part of dh_prev)."""
     return _C.gru_cell_backward(saved, h_prev, dh)
+
+
+# ---------------------------------------------------------------- layer / group norm, transposed conv (issue 19)
+
+
+def group_norm(x, weight, bias, groups, eps):
+    """Normalize (N, C, *) x over each of `groups` channel groups (and *) per sample, then the per-channel
+    affine map; returns (y, mean, rstd), the statistics of shape (N, groups). LayerNorm is groups = 1
+    over x viewed as (N, D)."""
+    y, mean, rstd = _C.layernorm_forward(_as_channels3(x), weight, bias, groups, eps)
+    return y.reshape(x.shape), mean, rstd
+
+
+def group_norm_backward(x, dy, mean, rstd, weight, groups, need_params):
+    """Fused gradient of group_norm: (dx, dweight or None, dbias or None)."""
+    dx, dweight, dbias = _C.layernorm_backward(
+        _as_channels3(x), _as_channels3(dy), mean, rstd, weight, groups, need_params
+    )
+    return dx.reshape(x.shape), dweight, dbias
+
+
+def conv_transpose2d(x, weight, stride, padding, dilation, groups, out_size):
+    """NCHW transposed convolution with an (C_in, C_out/groups, kh, kw) weight: the input gradient of the
+    conv2d that maps out_size images with C_out channels to x (so output_padding is only the size)."""
+    shape = (x.shape[0], weight.shape[1] * groups) + tuple(out_size)
+    # conv2d_backward reads its input only for dW, so an unwritten array of the right shape stands in.
+    dx, _, _ = _C.conv2d_backward(
+        np.empty(shape, x.dtype), weight, x, stride, padding, dilation, groups, True, False, False
+    )
+    return dx
+
+
+def conv_transpose2d_backward(x, weight, grad, stride, padding, dilation, groups, need_dx, need_dw):
+    """(dx, dweight) of conv_transpose2d, None where not needed: dx = conv2d(grad, weight) cut to x's
+    size, dweight = the weight gradient of that conv2d with x as its output gradient."""
+    dx = dw = None
+    if need_dx:
+        dx = _C.conv2d_forward(grad, weight, None, stride, padding, dilation, groups, x.shape[2:])
+    if need_dw:
+        _, dw, _ = _C.conv2d_backward(grad, weight, x, stride, padding, dilation, groups, False, True, False)
+    return dx, dw

@@ -14,7 +14,7 @@ from tensorlite.nn.activation import (
     Tanh,
 )
 from tensorlite.nn.container import ModuleDict, ModuleList, Sequential
-from tensorlite.nn.conv import Conv2d
+from tensorlite.nn.conv import Conv1d, Conv2d, ConvTranspose2d
 from tensorlite.nn.dropout import Dropout, Dropout2d
 from tensorlite.nn.linear import Flatten, Identity, Linear
 from tensorlite.nn.loss import (
@@ -28,11 +28,22 @@ from tensorlite.nn.loss import (
     SmoothL1Loss,
 )
 from tensorlite.nn.module import Module, RemovableHandle
-from tensorlite.nn.normalization import BatchNorm1d, BatchNorm2d
+from tensorlite.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from tensorlite.nn.padding import (
+    ConstantPad1d,
+    ConstantPad2d,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ZeroPad2d,
+)
 from tensorlite.nn.parameter import Parameter
 from tensorlite.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from tensorlite.nn.rnn import GRU, LSTM, RNN, RNNBase
 from tensorlite.nn.rnn_cell import GRUCell, LSTMCell, RNNCell, RNNCellBase
+from tensorlite.nn.sparse import Embedding
+from tensorlite.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [
     "ELU",
@@ -47,16 +58,23 @@ __all__ = [
     "BCEWithLogitsLoss",
     "BatchNorm1d",
     "BatchNorm2d",
+    "ConstantPad1d",
+    "ConstantPad2d",
+    "Conv1d",
     "Conv2d",
+    "ConvTranspose2d",
     "CrossEntropyLoss",
     "Dropout",
     "Dropout2d",
+    "Embedding",
     "Flatten",
     "GRUCell",
+    "GroupNorm",
     "HuberLoss",
     "Identity",
     "L1Loss",
     "LSTMCell",
+    "LayerNorm",
     "LeakyReLU",
     "Linear",
     "LogSoftmax",
@@ -71,13 +89,21 @@ __all__ = [
     "RNNCell",
     "RNNCellBase",
     "ReLU",
+    "ReflectionPad1d",
+    "ReflectionPad2d",
     "RemovableHandle",
+    "ReplicationPad1d",
+    "ReplicationPad2d",
     "Sequential",
     "Sigmoid",
     "SmoothL1Loss",
     "Softmax",
     "Softplus",
     "Tanh",
+    "Upsample",
+    "UpsamplingBilinear2d",
+    "UpsamplingNearest2d",
+    "ZeroPad2d",
     "functional",
     "init",
     "utils",

@@ -1,10 +1,12 @@
-"""The Conv2d layer."""
+"""Convolution layers: Conv1d, Conv2d and ConvTranspose2d."""
 
 from tensorlite import creation, ops
 from tensorlite.nn import init
+from tensorlite.nn._factory import check_device
 from tensorlite.nn.module import Module
 from tensorlite.nn.parameter import Parameter
 from tensorlite.ops._util import int_pair
+from tensorlite.ops.conv_transpose import int_single
 
 
 class Conv2d(Module):
@@ -67,6 +69,157 @@ class Conv2d(Module):
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
         if self.padding != (0, 0):
             s += f", padding={self.padding!r}"
+        if self.dilation != (1, 1):
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s
+
+
+def _check_channels(layer, in_channels, out_channels, groups):
+    for name, value in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
+        minimum = 1 if name == "groups" else 0
+        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+            raise ValueError(f"{layer}: {name} must be an int >= {minimum}, got {value!r}")
+    if in_channels % groups or out_channels % groups:
+        raise ValueError(
+            f"{layer}: groups={groups} must divide in_channels={in_channels} and out_channels={out_channels}"
+        )
+
+
+class Conv1d(Module):
+    """y = conv1d(x, W, b, stride, padding, dilation, groups) on (N, C, L) or (C, L) input, W of shape
+    (out_channels, in_channels / groups, kernel_size). padding: an int, "valid" or "same";
+    padding_mode "zeros", "reflect" or "replicate" (the latter two pad with F.pad first). Default init
+    as Conv2d: W, b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = in_channels / groups * kernel_size."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, padding_mode="zeros", device=None, dtype=None):  # fmt: skip
+        super().__init__()
+        check_device("Conv1d", device)
+        _check_channels("Conv1d", in_channels, out_channels, groups)
+        if padding_mode not in ("zeros", "reflect", "replicate"):
+            raise ValueError(
+                f"Conv1d: padding_mode must be 'zeros', 'reflect' or 'replicate', got {padding_mode!r}"
+            )
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size = (int_single("Conv1d", "kernel_size", kernel_size, 1),)
+        self.stride = (int_single("Conv1d", "stride", stride, 1),)
+        self.dilation = (int_single("Conv1d", "dilation", dilation, 1),)
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ValueError(f"Conv1d: padding must be an int, 'valid' or 'same', got {padding!r}")
+            if padding == "same" and self.stride != (1,):
+                raise ValueError(f"Conv1d: padding='same' needs stride 1, got stride {self.stride}")
+            if padding == "same" and padding_mode != "zeros":
+                raise ValueError(f"Conv1d: padding='same' needs padding_mode 'zeros', got {padding_mode!r}")
+            self.padding = padding
+        else:
+            self.padding = (int_single("Conv1d", "padding", padding, 0),)
+        self.padding_mode = padding_mode
+        self.weight = Parameter(
+            creation.empty(out_channels, in_channels // groups, *self.kernel_size, dtype=dtype)
+        )
+        self.bias = Parameter(creation.empty(out_channels, dtype=dtype)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """W, b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (PyTorch's default)."""
+        init.init_weight_and_bias_(self.weight, self.bias)
+
+    def forward(self, x):
+        padding = self.padding if isinstance(self.padding, str) else self.padding[0]
+        if self.padding_mode != "zeros" and padding:
+            x, padding = ops.pad(x, (padding, padding), mode=self.padding_mode), 0
+        return ops.conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+
+    def extra_repr(self):
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0,):
+            s += f", padding={self.padding!r}"
+        if self.dilation != (1,):
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode!r}"
+        return s
+
+
+class ConvTranspose2d(Module):
+    """y = conv_transpose2d(x, W, b, stride, padding, output_padding, groups, dilation), W of shape
+    (in_channels, out_channels / groups, kh, kw); output size (in - 1) * stride - 2 * padding +
+    dilation * (kernel - 1) + output_padding + 1. forward(x, output_size=None) may instead name the
+    output size (which picks output_padding), as PyTorch. Default init (PyTorch's):
+    W, b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = W.shape[1] * kh * kw."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):  # fmt: skip
+        super().__init__()
+        check_device("ConvTranspose2d", device)
+        _check_channels("ConvTranspose2d", in_channels, out_channels, groups)
+        if padding_mode != "zeros":
+            raise ValueError(f"ConvTranspose2d: only padding_mode 'zeros' is supported, got {padding_mode!r}")
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size = int_pair("ConvTranspose2d", "kernel_size", kernel_size, 1)
+        self.stride = int_pair("ConvTranspose2d", "stride", stride, 1)
+        self.padding = int_pair("ConvTranspose2d", "padding", padding, 0)
+        self.output_padding = int_pair("ConvTranspose2d", "output_padding", output_padding, 0)
+        self.dilation = int_pair("ConvTranspose2d", "dilation", dilation, 1)
+        for o, s, d in zip(self.output_padding, self.stride, self.dilation):
+            if o >= s and o >= d:
+                raise ValueError(
+                    f"ConvTranspose2d: output_padding {self.output_padding} must be smaller than stride "
+                    f"{self.stride} or dilation {self.dilation}"
+                )
+        self.padding_mode = padding_mode
+        self.weight = Parameter(
+            creation.empty(in_channels, out_channels // groups, *self.kernel_size, dtype=dtype)
+        )
+        self.bias = Parameter(creation.empty(out_channels, dtype=dtype)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """W, b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = W.shape[1] * kh * kw (PyTorch's default)."""
+        init.init_weight_and_bias_(self.weight, self.bias)
+
+    def _output_padding(self, x, output_size):
+        """output_padding that gives output_size (PyTorch's _output_padding), ValueError if none does."""
+        spatial = tuple(output_size)[-2:]
+        if len(tuple(output_size)) not in (2, x.ndim):
+            raise ValueError(
+                f"ConvTranspose2d: output_size must have 2 or {x.ndim} entries, got {output_size!r}"
+            )
+        pads = []
+        for k, size in enumerate(spatial):
+            n = x.shape[x.ndim - 2 + k]
+            s, p, d, kernel = self.stride[k], self.padding[k], self.dilation[k], self.kernel_size[k]
+            smallest = (n - 1) * s - 2 * p + d * (kernel - 1) + 1
+            largest = smallest + s - 1
+            if not smallest <= size <= largest:
+                raise ValueError(
+                    f"ConvTranspose2d: output_size {output_size!r} is not reachable from input {x.shape}; "
+                    f"dimension {k} must be in [{smallest}, {largest}]"
+                )
+            pads.append(size - smallest)
+        return tuple(pads)
+
+    def forward(self, x, output_size=None):
+        output_padding = self.output_padding if output_size is None else self._output_padding(x, output_size)
+        return ops.conv_transpose2d(
+            x, self.weight, self.bias, self.stride, self.padding, output_padding, self.groups, self.dilation
+        )
+
+    def extra_repr(self):
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0, 0):
+            s += f", padding={self.padding}"
+        if self.output_padding != (0, 0):
+            s += f", output_padding={self.output_padding}"
         if self.dilation != (1, 1):
             s += f", dilation={self.dilation}"
         if self.groups != 1:

@@ -1,10 +1,12 @@
-"""Batch normalization layers (PyTorch semantics)."""
+"""Batch, layer and group normalization layers (PyTorch semantics)."""
 
 from tensorlite import creation, ops
 from tensorlite._dtype import int64
 from tensorlite.nn import init
+from tensorlite.nn._factory import check_device
 from tensorlite.nn.module import Module
 from tensorlite.nn.parameter import Parameter
+from tensorlite.ops.layer_norm import normalized_shape_tuple
 
 
 class _BatchNorm(Module):
@@ -103,3 +105,76 @@ class BatchNorm2d(_BatchNorm):
     """Batch normalization of (N, C, H, W) input over N, H and W for each of the C channels."""
 
     expected_ndims = (4,)
+
+
+class LayerNorm(Module):
+    """y = (x - mean) / sqrt(var + eps) * weight + bias over the trailing dimensions normalized_shape (mean
+    and biased var per leading index). elementwise_affine: learnable weight (starts at 1) and, if bias,
+    bias (starts at 0), both of shape normalized_shape."""
+
+    def __init__(
+        self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None
+    ):
+        super().__init__()
+        check_device("LayerNorm", device)
+        self.normalized_shape = normalized_shape_tuple("LayerNorm", normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(creation.ones(*self.normalized_shape, dtype=dtype))
+            self.bias = Parameter(creation.zeros(*self.normalized_shape, dtype=dtype)) if bias else None
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self):
+        """weight = 1, bias = 0."""
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, x):
+        return ops.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class GroupNorm(Module):
+    """Group normalization of (N, C, *) input: channels split into num_groups groups, each sample's group
+    normalized over its channels and positions, then y * weight_c + bias_c (affine: weight starts at 1,
+    bias at 0, both of shape (num_channels,))."""
+
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None):
+        super().__init__()
+        check_device("GroupNorm", device)
+        for name, value in (("num_groups", num_groups), ("num_channels", num_channels)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"GroupNorm: {name} must be a positive int, got {value!r}")
+        if num_channels % num_groups:
+            raise ValueError(
+                f"GroupNorm: num_channels={num_channels} must be divisible by num_groups={num_groups}"
+            )
+        self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
+        if affine:
+            self.weight = Parameter(creation.ones(num_channels, dtype=dtype))
+            self.bias = Parameter(creation.zeros(num_channels, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self):
+        """weight = 1, bias = 0."""
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
+
+    def forward(self, x):
+        if x.ndim >= 2 and x.shape[1] != self.num_channels:
+            raise ValueError(
+                f"GroupNorm: input of shape {x.shape} has {x.shape[1]} channels, expected {self.num_channels}"
+            )
+        return ops.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"

@@ -14,6 +14,7 @@ from tensorlite.ops.activation import (
     tanh,
 )
 from tensorlite.ops.conv import conv2d
+from tensorlite.ops.conv_transpose import conv1d, conv_transpose2d
 from tensorlite.ops.dropout import dropout, dropout2d
 from tensorlite.ops.elementwise import (
     abs,
@@ -43,6 +44,9 @@ from tensorlite.ops.elementwise import (
     sub,
     where,
 )
+from tensorlite.ops.embedding import embedding
+from tensorlite.ops.interpolate import interpolate
+from tensorlite.ops.layer_norm import group_norm, layer_norm
 from tensorlite.ops.loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -55,6 +59,7 @@ from tensorlite.ops.loss import (
 )
 from tensorlite.ops.matmul import linear, matmul
 from tensorlite.ops.normalization import batch_norm
+from tensorlite.ops.pad import pad
 from tensorlite.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from tensorlite.ops.reduce import amax, amin, argmax, argmin, max, mean, min, std, sum, var
 from tensorlite.ops.shape import (
@@ -101,13 +106,16 @@ __all__ = [
     "clip",
     "clone",
     "concat",
+    "conv1d",
     "conv2d",
+    "conv_transpose2d",
     "cos",
     "cross_entropy",
     "div",
     "dropout",
     "dropout2d",
     "elu",
+    "embedding",
     "eq",
     "exp",
     "expand",
@@ -115,10 +123,12 @@ __all__ = [
     "ge",
     "gelu",
     "getitem",
+    "group_norm",
     "gt",
     "huber_loss",
     "index_key",
     "l1_loss",
+    "layer_norm",
     "le",
     "leaky_relu",
     "linear",
