@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "bindings/module.h"
 #include "kernels/activation.h"
 #include "kernels/batchnorm.h"
 #include "kernels/conv.h"
@@ -961,6 +962,8 @@ PYBIND11_MODULE(_C, m) {
           "Adaptive 2-D average pooling to out_size (PyTorch's floor/ceil windows).");
     m.def("adaptive_avg_pool2d_backward", &adaptive_avg_pool2d_backward, py::arg("grad_output"),
           py::arg("input_size"), "dx of adaptive average pooling.");
+
+    register_sample(m);
 
     m.def("get_num_threads", &tl::get_num_threads);
     m.def("set_num_threads", [](int n) {

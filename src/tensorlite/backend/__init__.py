@@ -1,5 +1,6 @@
 """Backend dispatch: NumPy arrays in, NumPy arrays out. Ops call these functions, never _C directly."""
 
+from tensorlite.backend.cpu import grid_sample, grid_sample_backward
 from tensorlite.backend.cpu import (
     activation,
     activation_backward,
@@ -45,3 +46,4 @@ __all__ = [
     "softmax",
     "softmax_backward",
 ]
+__all__ += ["grid_sample", "grid_sample_backward"]

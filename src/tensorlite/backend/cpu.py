@@ -192,3 +192,14 @@ def adaptive_avg_pool2d(x, out_size):
 def adaptive_avg_pool2d_backward(grad, input_size):
     """dx of adaptive average pooling."""
     return _C.adaptive_avg_pool2d_backward(grad, input_size)
+
+
+def grid_sample(x, grid, mode, padding, align_corners):
+    """Sample (N, C, H, W) x at grid (N, H_out, W_out, 2); mode 0 bilinear / 1 nearest, padding 0 zeros /
+    1 border / 2 reflection."""
+    return _C.grid_sample_forward(x, grid, mode, padding, align_corners)
+
+
+def grid_sample_backward(x, grid, grad, mode, padding, align_corners, need_input, need_grid):
+    """(d x, d grid) of grid_sample, None where not needed."""
+    return _C.grid_sample_backward(x, grid, grad, mode, padding, align_corners, need_input, need_grid)

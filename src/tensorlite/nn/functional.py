@@ -30,6 +30,7 @@ from tensorlite.ops import (
     softplus,
     tanh,
 )
+from tensorlite.ops.sample import affine_grid, grid_sample
 
 __all__ = [
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
@@ -38,6 +39,7 @@ __all__ = [
     "max_pool2d", "mse_loss", "nll_loss", "relu", "selu", "sigmoid", "smooth_l1_loss", "softmax",
     "softplus", "tanh",
 ]  # fmt: skip
+__all__ += ["affine_grid", "grid_sample"]
 
 
 def _penalized(params, include_bias):
