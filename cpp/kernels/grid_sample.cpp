@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "kernels/runtime.h"
 
@@ -16,8 +17,11 @@ namespace {
 // than it saves.
 constexpr int64_t kParallelMinElements = 16384;
 
-// Coordinates beyond this magnitude (or not finite) are replaced by a far-outside one so that the int64
-// conversion below is always defined; PyTorch does the same (safe_downgrade_to_int_range).
+template <typename T>
+constexpr T kNaN = std::numeric_limits<T>::quiet_NaN();
+
+// Coordinates beyond this magnitude (infinite ones too) are replaced by a far-outside one so that the
+// int64 conversion below is always defined (PyTorch's safe_downgrade_to_int_range). NaN is caught first.
 template <typename T>
 T safe_coordinate(T x) {
     return std::fabs(x) <= T(1 << 30) ? x : T(-100);
@@ -77,7 +81,7 @@ T source_coordinate(T x, int64_t size, const GridSampleGeometry& g, T* grad) {
         mult *= d;
     }
     *grad = mult;
-    return safe_coordinate(s);
+    return s;
 }
 
 // The four bilinear taps of one output point: plane offsets (-1 when outside) and weights.
@@ -87,6 +91,7 @@ struct Taps {
     T weight[4];
     T ix, iy, gx, gy;   // source coordinate and d source / d grid
     int64_t x0, y0;
+    bool nan;           // a NaN source coordinate: the output is NaN, nothing flows back to the input
 };
 
 template <typename T>
@@ -94,6 +99,9 @@ Taps<T> bilinear_taps(const T* grid_point, const GridSampleGeometry& g) {
     Taps<T> t;
     t.ix = source_coordinate(grid_point[0], g.in_w, g, &t.gx);
     t.iy = source_coordinate(grid_point[1], g.in_h, g, &t.gy);
+    t.nan = t.ix != t.ix || t.iy != t.iy;
+    t.ix = safe_coordinate(t.nan ? T(-100) : t.ix);
+    t.iy = safe_coordinate(t.nan ? T(-100) : t.iy);
     const T fx = std::floor(t.ix), fy = std::floor(t.iy);
     t.x0 = static_cast<int64_t>(fx);
     t.y0 = static_cast<int64_t>(fy);
@@ -109,12 +117,15 @@ Taps<T> bilinear_taps(const T* grid_point, const GridSampleGeometry& g) {
     return t;
 }
 
-// Plane offset of the nearest input pixel, -1 when outside.
+// Plane offset of the nearest input pixel; -1 when outside, -2 for a NaN coordinate.
 template <typename T>
 int64_t nearest_offset(const T* grid_point, const GridSampleGeometry& g) {
     T unused;
-    const int64_t x = static_cast<int64_t>(std::nearbyint(source_coordinate(grid_point[0], g.in_w, g, &unused)));
-    const int64_t y = static_cast<int64_t>(std::nearbyint(source_coordinate(grid_point[1], g.in_h, g, &unused)));
+    const T sx = source_coordinate(grid_point[0], g.in_w, g, &unused);
+    const T sy = source_coordinate(grid_point[1], g.in_h, g, &unused);
+    if (sx != sx || sy != sy) return -2;
+    const int64_t x = static_cast<int64_t>(std::nearbyint(safe_coordinate(sx)));
+    const int64_t y = static_cast<int64_t>(std::nearbyint(safe_coordinate(sy)));
     return (x >= 0 && x < g.in_w && y >= 0 && y < g.in_h) ? y * g.in_w + x : -1;
 }
 
@@ -129,13 +140,13 @@ void forward_row(const T* input, const T* grid, T* output, const GridSampleGeome
         if (g.mode == GridSampleMode::nearest) {
             const int64_t off = nearest_offset(gr + 2 * ow, g);
             for (int64_t c = 0; c < g.channels; ++c)
-                y[c * out_plane + ow] = off >= 0 ? x[c * in_plane + off] : T(0);
+                y[c * out_plane + ow] = off >= 0 ? x[c * in_plane + off] : off == -1 ? T(0) : kNaN<T>;
             continue;
         }
         const Taps<T> t = bilinear_taps(gr + 2 * ow, g);
         for (int64_t c = 0; c < g.channels; ++c) {
             const T* xc = x + c * in_plane;
-            T v = T(0);
+            T v = t.nan ? kNaN<T> : T(0);
             for (int k = 0; k < 4; ++k)
                 if (t.offset[k] >= 0) v += xc[t.offset[k]] * t.weight[k];
             y[c * out_plane + ow] = v;
@@ -165,9 +176,9 @@ void backward_row(const T* input, const T* grid, const T* dy, T* dx, T* dgrid, c
     T* dgr = dgrid ? dgrid + row * g.out_w * 2 : nullptr;
     for (int64_t ow = 0; ow < g.out_w; ++ow) {
         if (g.mode == GridSampleMode::nearest) {
-            if (dgr) dgr[2 * ow] = dgr[2 * ow + 1] = T(0);
-            const int64_t off = dxn ? nearest_offset(gr + 2 * ow, g) : -1;
-            if (off >= 0)
+            const int64_t off = nearest_offset(gr + 2 * ow, g);
+            if (dgr) dgr[2 * ow] = dgr[2 * ow + 1] = off == -2 ? kNaN<T> : T(0);
+            if (dxn && off >= 0)
                 for (int64_t c = 0; c < g.channels; ++c)
                     accumulate<kAtomic>(dxn + c * in_plane + off, dyr[c * out_plane + ow]);
             continue;
@@ -190,8 +201,8 @@ void backward_row(const T* input, const T* grid, const T* dy, T* dx, T* dgrid, c
             }
         }
         if (dgr) {
-            dgr[2 * ow] = gix * t.gx;
-            dgr[2 * ow + 1] = giy * t.gy;
+            dgr[2 * ow] = t.nan ? kNaN<T> : gix * t.gx;
+            dgr[2 * ow + 1] = t.nan ? kNaN<T> : giy * t.gy;
         }
     }
 }

@@ -8,7 +8,9 @@
 //             W - 0.5 otherwise), then clipped.
 //   bilinear: out = sum over the 4 taps (floor/ceil of ix, iy) of input * (1 - |ix - tx|)(1 - |iy - ty|);
 //   nearest:  out = input at (round-half-even(iy), round-half-even(ix)).
-// Non-finite or huge source coordinates sample nothing (as PyTorch: treated as far outside the input).
+// A NaN source coordinate gives NaN (output and d grid; nothing flows to d input); an infinite or huge one
+// lies outside the input (reads 0 with zeros padding; clipped to the border with border padding;
+// reflection of an infinite coordinate is NaN). PyTorch leaves these cases unspecified.
 // Backward: d input += weight * d out at each tap; d grid = d out . d out/d(ix, iy) * d(ix, iy)/d(x, y)
 // (0 where border/reflection clipping is active; 0 for nearest).
 #pragma once
