@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include "kernels/runtime.h"
 
@@ -65,15 +66,15 @@ T reflect_coordinate(T x, int64_t twice_low, int64_t twice_high, T* grad) {
 }
 
 // The source coordinate of normalized grid value `x` along an axis of `size`, and d source / d x.
-template <typename T>
+template <GridSamplePadding P, typename T>
 T source_coordinate(T x, int64_t size, const GridSampleGeometry& g, T* grad) {
     T mult = g.align_corners ? T(size - 1) / 2 : T(size) / 2;
     T s = g.align_corners ? (x + 1) / 2 * T(size - 1) : ((x + 1) * T(size) - 1) / 2;
     T d = T(1);
-    if (g.padding == GridSamplePadding::border) {
+    if constexpr (P == GridSamplePadding::border) {
         s = clip_coordinate(s, size, &d);
         mult *= d;
-    } else if (g.padding == GridSamplePadding::reflection) {
+    } else if constexpr (P == GridSamplePadding::reflection) {
         s = g.align_corners ? reflect_coordinate(s, 0, 2 * (size - 1), &d)
                             : reflect_coordinate(s, -1, 2 * size - 1, &d);
         mult *= d;
@@ -94,11 +95,11 @@ struct Taps {
     bool nan;           // a NaN source coordinate: the output is NaN, nothing flows back to the input
 };
 
-template <typename T>
+template <GridSamplePadding P, typename T>
 Taps<T> bilinear_taps(const T* grid_point, const GridSampleGeometry& g) {
     Taps<T> t;
-    t.ix = source_coordinate(grid_point[0], g.in_w, g, &t.gx);
-    t.iy = source_coordinate(grid_point[1], g.in_h, g, &t.gy);
+    t.ix = source_coordinate<P>(grid_point[0], g.in_w, g, &t.gx);
+    t.iy = source_coordinate<P>(grid_point[1], g.in_h, g, &t.gy);
     t.nan = t.ix != t.ix || t.iy != t.iy;
     t.ix = safe_coordinate(t.nan ? T(-100) : t.ix);
     t.iy = safe_coordinate(t.nan ? T(-100) : t.iy);
@@ -118,18 +119,18 @@ Taps<T> bilinear_taps(const T* grid_point, const GridSampleGeometry& g) {
 }
 
 // Plane offset of the nearest input pixel; -1 when outside, -2 for a NaN coordinate.
-template <typename T>
+template <GridSamplePadding P, typename T>
 int64_t nearest_offset(const T* grid_point, const GridSampleGeometry& g) {
     T unused;
-    const T sx = source_coordinate(grid_point[0], g.in_w, g, &unused);
-    const T sy = source_coordinate(grid_point[1], g.in_h, g, &unused);
+    const T sx = source_coordinate<P>(grid_point[0], g.in_w, g, &unused);
+    const T sy = source_coordinate<P>(grid_point[1], g.in_h, g, &unused);
     if (sx != sx || sy != sy) return -2;
     const int64_t x = static_cast<int64_t>(std::nearbyint(safe_coordinate(sx)));
     const int64_t y = static_cast<int64_t>(std::nearbyint(safe_coordinate(sy)));
     return (x >= 0 && x < g.in_w && y >= 0 && y < g.in_h) ? y * g.in_w + x : -1;
 }
 
-template <typename T>
+template <GridSampleMode M, GridSamplePadding P, typename T>
 void forward_row(const T* input, const T* grid, T* output, const GridSampleGeometry& g, int64_t row) {
     const int64_t n = row / g.out_h, oh = row % g.out_h;
     const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
@@ -137,19 +138,19 @@ void forward_row(const T* input, const T* grid, T* output, const GridSampleGeome
     T* y = output + n * g.channels * out_plane + oh * g.out_w;
     const T* gr = grid + row * g.out_w * 2;
     for (int64_t ow = 0; ow < g.out_w; ++ow) {
-        if (g.mode == GridSampleMode::nearest) {
-            const int64_t off = nearest_offset(gr + 2 * ow, g);
+        if constexpr (M == GridSampleMode::nearest) {
+            const int64_t off = nearest_offset<P>(gr + 2 * ow, g);
             for (int64_t c = 0; c < g.channels; ++c)
                 y[c * out_plane + ow] = off >= 0 ? x[c * in_plane + off] : off == -1 ? T(0) : kNaN<T>;
-            continue;
-        }
-        const Taps<T> t = bilinear_taps(gr + 2 * ow, g);
-        for (int64_t c = 0; c < g.channels; ++c) {
-            const T* xc = x + c * in_plane;
-            T v = t.nan ? kNaN<T> : T(0);
-            for (int k = 0; k < 4; ++k)
-                if (t.offset[k] >= 0) v += xc[t.offset[k]] * t.weight[k];
-            y[c * out_plane + ow] = v;
+        } else {
+            const Taps<T> t = bilinear_taps<P>(gr + 2 * ow, g);
+            for (int64_t c = 0; c < g.channels; ++c) {
+                const T* xc = x + c * in_plane;
+                T v = t.nan ? kNaN<T> : T(0);
+                for (int k = 0; k < 4; ++k)
+                    if (t.offset[k] >= 0) v += xc[t.offset[k]] * t.weight[k];
+                y[c * out_plane + ow] = v;
+            }
         }
     }
 }
@@ -164,7 +165,7 @@ inline void accumulate(T* p, T v) {
     }
 }
 
-template <bool kAtomic, typename T>
+template <GridSampleMode M, GridSamplePadding P, bool kAtomic, typename T>
 void backward_row(const T* input, const T* grid, const T* dy, T* dx, T* dgrid, const GridSampleGeometry& g,
                   int64_t row) {
     const int64_t n = row / g.out_h, oh = row % g.out_h;
@@ -175,15 +176,15 @@ void backward_row(const T* input, const T* grid, const T* dy, T* dx, T* dgrid, c
     const T* gr = grid + row * g.out_w * 2;
     T* dgr = dgrid ? dgrid + row * g.out_w * 2 : nullptr;
     for (int64_t ow = 0; ow < g.out_w; ++ow) {
-        if (g.mode == GridSampleMode::nearest) {
-            const int64_t off = nearest_offset(gr + 2 * ow, g);
+        if constexpr (M == GridSampleMode::nearest) {
+            const int64_t off = nearest_offset<P>(gr + 2 * ow, g);
             if (dgr) dgr[2 * ow] = dgr[2 * ow + 1] = off == -2 ? kNaN<T> : T(0);
             if (dxn && off >= 0)
                 for (int64_t c = 0; c < g.channels; ++c)
                     accumulate<kAtomic>(dxn + c * in_plane + off, dyr[c * out_plane + ow]);
             continue;
         }
-        const Taps<T> t = bilinear_taps(gr + 2 * ow, g);
+        const Taps<T> t = bilinear_taps<P>(gr + 2 * ow, g);
         const T e = t.ix - T(t.x0), s = t.iy - T(t.y0);
         // d weight / d ix and d weight / d iy of the taps nw, ne, sw, se
         const T dwx[4] = {-(1 - s), 1 - s, -s, s};
@@ -207,14 +208,34 @@ void backward_row(const T* input, const T* grid, const T* dy, T* dx, T* dgrid, c
     }
 }
 
+// Calls f(mode, padding) with both as compile-time constants, so each combination is its own loop.
+template <typename F>
+void dispatch_modes(const GridSampleGeometry& g, F&& f) {
+    using Mode = GridSampleMode;
+    using Pad = GridSamplePadding;
+    auto with_padding = [&](auto mode) {
+        switch (g.padding) {
+            case Pad::zeros: return f(mode, std::integral_constant<Pad, Pad::zeros>{});
+            case Pad::border: return f(mode, std::integral_constant<Pad, Pad::border>{});
+            case Pad::reflection: return f(mode, std::integral_constant<Pad, Pad::reflection>{});
+        }
+    };
+    if (g.mode == Mode::nearest)
+        with_padding(std::integral_constant<Mode, Mode::nearest>{});
+    else
+        with_padding(std::integral_constant<Mode, Mode::bilinear>{});
+}
+
 }  // namespace
 
 template <typename T>
 void grid_sample_forward(const T* input, const T* grid, T* output, const GridSampleGeometry& g) {
     const int64_t rows = g.batch * g.out_h;
     const bool parallel = rows * g.out_w * g.channels > kParallelMinElements;
+    dispatch_modes(g, [&](auto mode, auto padding) {
 #pragma omp parallel for schedule(static) if (parallel)
-    for (int64_t r = 0; r < rows; ++r) forward_row(input, grid, output, g, r);
+        for (int64_t r = 0; r < rows; ++r) forward_row<mode(), padding()>(input, grid, output, g, r);
+    });
 }
 
 template <typename T>
@@ -228,18 +249,24 @@ void grid_sample_backward(const T* input, const T* grid, const T* d_output, T* d
 #pragma omp parallel for schedule(static) if (parallel)
         for (int64_t i = 0; i < in_total; ++i) d_input[i] = T(0);
     }
-    if (!parallel) {
-        for (int64_t r = 0; r < rows; ++r) backward_row<false>(input, grid, d_output, d_input, d_grid, g, r);
-    } else if (g.batch >= get_num_threads() || !d_input) {
-        // whole samples per thread: the d_input slabs they write are disjoint
+    dispatch_modes(g, [&](auto mode, auto padding) {
+        constexpr GridSampleMode M = mode();
+        constexpr GridSamplePadding P = padding();
+        if (!parallel) {
+            for (int64_t r = 0; r < rows; ++r)
+                backward_row<M, P, false>(input, grid, d_output, d_input, d_grid, g, r);
+        } else if (g.batch >= get_num_threads() || !d_input) {
+            // whole samples per thread: the d_input slabs they write are disjoint
 #pragma omp parallel for schedule(static)
-        for (int64_t n = 0; n < g.batch; ++n)
-            for (int64_t r = n * g.out_h; r < (n + 1) * g.out_h; ++r)
-                backward_row<false>(input, grid, d_output, d_input, d_grid, g, r);
-    } else {
+            for (int64_t n = 0; n < g.batch; ++n)
+                for (int64_t r = n * g.out_h; r < (n + 1) * g.out_h; ++r)
+                    backward_row<M, P, false>(input, grid, d_output, d_input, d_grid, g, r);
+        } else {
 #pragma omp parallel for schedule(static)
-        for (int64_t r = 0; r < rows; ++r) backward_row<true>(input, grid, d_output, d_input, d_grid, g, r);
-    }
+            for (int64_t r = 0; r < rows; ++r)
+                backward_row<M, P, true>(input, grid, d_output, d_input, d_grid, g, r);
+        }
+    });
 }
 
 template void grid_sample_forward<float>(const float*, const float*, float*, const GridSampleGeometry&);

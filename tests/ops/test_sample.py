@@ -154,7 +154,9 @@ def test_matches_torch_forward_and_backward(mode, padding_mode, align_corners):
 )
 def test_grid_sample_bad_arguments(input_shape, grid_shape, kwargs, match):
     with pytest.raises(ValueError, match=match):
-        F.grid_sample(tl.zeros(*input_shape, dtype=tl.float64), tl.zeros(*grid_shape, dtype=tl.float64), **kwargs)
+        F.grid_sample(
+            tl.zeros(*input_shape, dtype=tl.float64), tl.zeros(*grid_shape, dtype=tl.float64), **kwargs
+        )
 
 
 def test_grid_sample_bad_dtypes():

@@ -1,6 +1,5 @@
 """Backend dispatch: NumPy arrays in, NumPy arrays out. Ops call these functions, never _C directly."""
 
-from tensorlite.backend.cpu import grid_sample, grid_sample_backward
 from tensorlite.backend.cpu import (
     activation,
     activation_backward,
@@ -14,6 +13,8 @@ from tensorlite.backend.cpu import (
     conv2d,
     conv2d_backward,
     gemm,
+    grid_sample,
+    grid_sample_backward,
     matmul,
     max_pool2d,
     max_pool2d_backward,

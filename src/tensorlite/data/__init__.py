@@ -1,5 +1,6 @@
 """Data pipeline: datasets, samplers, DataLoader, splitting, scaling and the bundled data sets."""
 
+from tensorlite.data import transforms
 from tensorlite.data.dataloader import DataLoader, default_collate
 from tensorlite.data.dataset import Dataset, TensorDataset
 from tensorlite.data.datasets import load_digits, load_mnist

@@ -103,7 +103,9 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if not isinstance(mode, str) or mode not in _MODES:
         raise ValueError(f"grid_sample: mode must be one of {sorted(_MODES)}, got {mode!r}")
     if not isinstance(padding_mode, str) or padding_mode not in _PADDING_MODES:
-        raise ValueError(f"grid_sample: padding_mode must be one of {sorted(_PADDING_MODES)}, got {padding_mode!r}")
+        raise ValueError(
+            f"grid_sample: padding_mode must be one of {sorted(_PADDING_MODES)}, got {padding_mode!r}"
+        )
     if not isinstance(align_corners, (bool, numbers.Integral)):
         raise TypeError(f"grid_sample: align_corners must be a bool, got {align_corners!r}")
     return GridSample.apply(
