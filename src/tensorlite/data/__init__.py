@@ -1,6 +1,7 @@
 """Data pipeline: datasets, samplers, DataLoader, splitting, scaling and the bundled data sets."""
 
 from tensorlite.data import transforms
+from tensorlite.data.cifar import CIFAR10_CLASSES, load_cifar10
 from tensorlite.data.dataloader import DataLoader, default_collate
 from tensorlite.data.dataset import Dataset, TensorDataset
 from tensorlite.data.datasets import load_digits, load_mnist
@@ -27,6 +28,7 @@ __all__ = [
     "StratifiedBatchSampler",
     "TensorDataset",
     "default_collate",
+    "load_cifar10",
     "load_digits",
     "load_mnist",
     "one_hot",
