@@ -17,6 +17,7 @@ from tensorlite.data.sampler import (
 from tensorlite.data.split import train_val_test_split
 
 __all__ = [
+    "CIFAR10_CLASSES",
     "BatchSampler",
     "DataLoader",
     "Dataset",
