@@ -965,6 +965,7 @@ PYBIND11_MODULE(_C, m) {
           py::arg("input_size"), "dx of adaptive average pooling.");
 
     register_norm(m);
+    register_sample(m);
 
     m.def("get_num_threads", &tl::get_num_threads);
     m.def("set_num_threads", [](int n) {

@@ -5,3 +5,4 @@
 
 void register_rnn(pybind11::module_& m);
 void register_norm(pybind11::module_& m);
+void register_sample(pybind11::module_& m);

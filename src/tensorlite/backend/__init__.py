@@ -15,12 +15,14 @@ from tensorlite.backend.cpu import (
     conv_transpose2d,
     conv_transpose2d_backward,
     gemm,
+    grid_sample,
+    grid_sample_backward,
+    group_norm,
+    group_norm_backward,
     gru_cell,
     gru_cell_backward,
     lstm_cell,
     lstm_cell_backward,
-    group_norm,
-    group_norm_backward,
     matmul,
     max_pool2d,
     max_pool2d_backward,
@@ -61,3 +63,4 @@ __all__ = [
     "softmax",
     "softmax_backward",
 ]
+__all__ += ["grid_sample", "grid_sample_backward"]

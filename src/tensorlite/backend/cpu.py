@@ -253,3 +253,14 @@ def conv_transpose2d_backward(x, weight, grad, stride, padding, dilation, groups
     if need_dw:
         _, dw, _ = _C.conv2d_backward(grad, weight, x, stride, padding, dilation, groups, False, True, False)
     return dx, dw
+
+
+def grid_sample(x, grid, mode, padding, align_corners):
+    """Sample (N, C, H, W) x at grid (N, H_out, W_out, 2); mode 0 bilinear / 1 nearest, padding 0 zeros /
+    1 border / 2 reflection."""
+    return _C.grid_sample_forward(x, grid, mode, padding, align_corners)
+
+
+def grid_sample_backward(x, grid, grad, mode, padding, align_corners, need_input, need_grid):
+    """(d x, d grid) of grid_sample, None where not needed."""
+    return _C.grid_sample_backward(x, grid, grad, mode, padding, align_corners, need_input, need_grid)

@@ -1,7 +1,9 @@
 """Data pipeline: datasets, samplers, DataLoader, splitting, scaling and the bundled data sets."""
 
+from tensorlite.data import transforms
 from tensorlite.data._worker import WorkerInfo, get_worker_info
 from tensorlite.data.collate import default_collate, default_convert
+from tensorlite.data.cifar import CIFAR10_CLASSES, load_cifar10
 from tensorlite.data.dataloader import DataLoader
 from tensorlite.data.dataset import (
     ChainDataset,
@@ -27,6 +29,7 @@ from tensorlite.data.sampler import (
 from tensorlite.data.split import train_val_test_split
 
 __all__ = [
+    "CIFAR10_CLASSES",
     "BatchSampler",
     "ChainDataset",
     "ConcatDataset",
@@ -47,6 +50,7 @@ __all__ = [
     "default_collate",
     "default_convert",
     "get_worker_info",
+    "load_cifar10",
     "load_digits",
     "load_mnist",
     "one_hot",

@@ -37,6 +37,7 @@ from tensorlite.ops import (
     softplus,
     tanh,
 )
+from tensorlite.ops.sample import affine_grid, grid_sample
 
 __all__ = [
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
@@ -46,6 +47,7 @@ __all__ = [
     "mse_loss", "nll_loss", "pad", "relu", "selu", "sigmoid", "smooth_l1_loss", "softmax", "softplus",
     "tanh",
 ]  # fmt: skip
+__all__ += ["affine_grid", "grid_sample"]
 
 
 def _penalized(params, include_bias):
