@@ -1,12 +1,9 @@
 // The fused optimizer loops (formulas in optim.h), written once and compiled once per instruction set:
-// optim.cpp includes this file inside namespace tl::optim_generic, optim_avx2.cpp (built with -mavx2
-// -mfma) inside tl::optim_avx2. It therefore has no include guard and includes nothing itself; the
-// includer provides <cmath>, <cstdint>, <type_traits> and kernels/optim.h first.
+// each build's unit includes this file inside its namespace tl::optim_impl::<isa> (optim_isa.h), after
+// optim_isa.h, and gets that namespace's table(). It therefore has no include guard and includes nothing.
 //
 // The hot loops take every pointer and scalar by value (restrict-qualified) so that the compiler
 // vectorizes them; the *_step functions turn runtime options into template flags and call one.
-
-constexpr int64_t kParallelThreshold = 32768;
 
 // Calls f(std::bool_constant<a>{}) so that a is a compile-time flag in the loop f runs.
 template <typename F>
@@ -58,15 +55,18 @@ void sgd_step(T* param, const T* grad, T* momentum_buf, int64_t n, const SgdHype
 }
 
 template <typename T>
-void momentum_step(T* __restrict param, const T* __restrict grad, T* __restrict velocity, int64_t n, double lr_,
-                   double mu_) {
-    const T lr = T(lr_), mu = T(mu_);
+void momentum_loop(T* __restrict param, const T* __restrict grad, T* __restrict velocity, int64_t n, T lr, T mu) {
 #pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
     for (int64_t i = 0; i < n; ++i) {
         const T v = mu * velocity[i] - lr * grad[i];
         velocity[i] = v;
         param[i] += v;
     }
+}
+
+template <typename T>
+void momentum_step(T* param, const T* grad, T* velocity, int64_t n, const MomentumHyper& h) {
+    momentum_loop(param, grad, velocity, n, T(h.lr), T(h.mu));
 }
 
 template <bool kDecay, typename T>
@@ -183,3 +183,12 @@ void adadelta_step(T* param, const T* grad, T* square_avg, T* acc_delta, int64_t
                                               T(h.weight_decay), h.maximize ? T(-1) : T(1));
     });
 }
+
+template <typename T>
+constexpr OptimKernels<T> kernels() {
+    return {&sgd_step<T>, &momentum_step<T>, &adagrad_step<T>, &rmsprop_step<T>, &adam_step<T>, &adadelta_step<T>};
+}
+
+constexpr Table kTable{kernels<float>(), kernels<double>()};
+
+const Table* table() { return &kTable; }

@@ -59,22 +59,20 @@ class Adam(Optimizer):
         lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
         max_sq = state_buffer(state, "max_exp_avg_sq", param) if group["amsgrad"] else None
         decoupled = group["decoupled_weight_decay"]
-        cpu.fused_update(
-            "adam",
+        cpu.adam_step(
             param,
             grad,
-            state["exp_avg"].data,
-            state["exp_avg_sq"].data,
-            max_sq,
-            beta1,
-            beta2,
-            group["eps"],
-            0.0 if decoupled else wd,
-            1.0 - lr * wd if decoupled else 1.0,
-            lr / (1.0 - beta1**t),
-            math.sqrt(1.0 - beta2**t),
-            0.0,
-            group["maximize"],
+            exp_avg=state_buffer(state, "exp_avg", param),
+            exp_avg_sq=state_buffer(state, "exp_avg_sq", param),
+            max_exp_avg_sq=max_sq,
+            beta1=beta1,
+            beta2=beta2,
+            eps=group["eps"],
+            step_size=lr / (1.0 - beta1**t),
+            bc2_sqrt=math.sqrt(1.0 - beta2**t),
+            weight_decay=0.0 if decoupled else wd,
+            param_decay=1.0 - lr * wd if decoupled else 1.0,
+            maximize=group["maximize"],
         )
 
 

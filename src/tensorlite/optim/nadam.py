@@ -3,7 +3,7 @@
 import math
 
 from tensorlite.backend import cpu
-from tensorlite.optim.optimizer import Optimizer, require_betas, require_number, zeros_state
+from tensorlite.optim.optimizer import Optimizer, require_betas, require_number, state_buffer, zeros_state
 
 
 class NAdam(Optimizer):
@@ -62,20 +62,18 @@ class NAdam(Optimizer):
         state["mu_product"] *= mu
         product = state["mu_product"]
         decoupled = group["decoupled_weight_decay"]
-        cpu.fused_update(
-            "adam",
+        cpu.adam_step(
             param,
             grad,
-            state["exp_avg"].data,
-            state["exp_avg_sq"].data,
-            None,
-            beta1,
-            beta2,
-            group["eps"],
-            0.0 if decoupled else wd,
-            1.0 - lr * wd if decoupled else 1.0,
-            lr * mu_next / (1.0 - product * mu_next),
-            math.sqrt(1.0 - beta2**t),
-            lr * (1.0 - mu) / (1.0 - product),
-            group["maximize"],
+            exp_avg=state_buffer(state, "exp_avg", param),
+            exp_avg_sq=state_buffer(state, "exp_avg_sq", param),
+            beta1=beta1,
+            beta2=beta2,
+            eps=group["eps"],
+            step_size=lr * mu_next / (1.0 - product * mu_next),
+            bc2_sqrt=math.sqrt(1.0 - beta2**t),
+            weight_decay=0.0 if decoupled else wd,
+            param_decay=1.0 - lr * wd if decoupled else 1.0,
+            grad_coef=lr * (1.0 - mu) / (1.0 - product),
+            maximize=group["maximize"],
         )
