@@ -187,7 +187,7 @@ void register_optim(py::module_& m) {
     m.def("adadelta_step", &adadelta_step, py::kw_only(), arg("param"), arg("grad"), arg("square_avg"),
           arg("acc_delta"), arg("lr"), arg("rho"), arg("eps"), arg("weight_decay") = 0.0, arg("maximize") = false,
           "Fused in-place Adadelta update.");
-    m.def("optim_isa", &optim_isa, "The instruction set of the fused optimizer kernels: avx512, avx2 or generic.");
+    m.def("optim_isa", &optim_isa, "The instruction set of the fused optimizer kernels: avx2 or generic.");
     m.def("optim_available_isas", &optim_available_isas,
           "The builds of the fused optimizer kernels this CPU can run (at most TENSORLITE_ISA), best first.");
     // std::invalid_argument reaches Python as ValueError.

@@ -20,9 +20,10 @@ namespace {
 
 using optim_impl::kParallelThreshold;
 
+// Indexed by IsaLevel: generic, avx2, and no avx512 build (optim_isa.h says why).
 IsaDispatch<optim_impl::Table>& builds() {
-    static IsaDispatch<optim_impl::Table> tables(
-        "set_optim_isa", {optim_impl::generic::table(), optim_impl::avx2::table(), optim_impl::avx512::table()});
+    static IsaDispatch<optim_impl::Table> tables("set_optim_isa",
+                                                 {optim_impl::generic::table(), optim_impl::avx2::table(), nullptr});
     return tables;
 }
 

@@ -71,8 +71,8 @@ struct OptimKernels {
     void (*adadelta)(T* param, const T* grad, T* square_avg, T* acc_delta, int64_t n, const AdadeltaHyper& h);
 };
 
-// The updates of the active build: the best of avx512, avx2, generic this binary holds and this CPU
-// runs, at most TENSORLITE_ISA (cpu_features.h); set_optim_isa switches (std::invalid_argument when
+// The updates of the active build: the best of avx2, generic this binary holds and this CPU runs, at
+// most TENSORLITE_ISA (cpu_features.h); set_optim_isa switches (std::invalid_argument when
 // `name` is unknown or not available here).
 template <typename T>
 const OptimKernels<T>& optim_kernels();

@@ -83,7 +83,8 @@ def activation_backward(saved, dy, kind):
     return _C.activation_backward(saved, dy, kind)
 
 
-# ---------------------------------------------------------------- optimizers (issue 6)
+# ---------------------------------------------------------------- optimizers
+
 
 def _in_place(kernel):
     """A fused optimizer update from tensorlite._C that also takes a non-contiguous param (updated through
