@@ -32,7 +32,8 @@ template <typename F>
 auto dispatch_float(const char* op, const py::array& a, F&& f) {
     if (has_dtype<float>(a)) return f(float{});
     if (has_dtype<double>(a)) return f(double{});
-    throw py::type_error(std::string(op) + ": expected a float32 or float64 array, got dtype " + dtype_str(a));
+    throw py::type_error(std::string(op) + ": expected a float32 or float64 array, got dtype " +
+                         dtype_str(a));
 }
 
 template <typename T>

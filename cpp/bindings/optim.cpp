@@ -7,9 +7,11 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <vector>
 
@@ -22,85 +24,74 @@ namespace {
 
 using OptionalArray = std::optional<py::array>;
 
-// The arrays of one update, each checked against the parameter before the kernel sees its pointer.
-template <typename T>
-struct UpdateArrays {
-    const char* op;
-    const py::array& param_array;
-    T* param;
-    const T* grad;
-    int64_t n;
-
-    T* check(const char* name, const py::array& a, bool writeable) const {
-        require_dtype<T>(op, name, a);
-        bool same = a.ndim() == param_array.ndim();
-        for (py::ssize_t i = 0; same && i < a.ndim(); ++i) same = a.shape(i) == param_array.shape(i);
-        if (!same)
-            throw py::value_error(std::string(op) + ": " + name + " has shape " + shape_str(a) +
-                                  " but the parameter has shape " + shape_str(param_array));
-        if (!(a.flags() & py::array::c_style))
-            throw py::value_error(std::string(op) + ": " + name + " must be C-contiguous");
-        if (writeable && !a.writeable()) throw py::value_error(std::string(op) + ": " + name + " is read-only");
-        return static_cast<T*>(const_cast<void*>(a.data()));
-    }
-    T* state(const char* name, const py::array& a) const { return check(name, a, true); }
-    T* state_or_null(const char* name, const OptionalArray& a) const { return a ? state(name, *a) : nullptr; }
-    const OptimKernels<T>& kernels() const { return optim_kernels<T>(); }
+// A state buffer argument of an update: its name for messages and the array, or none where an
+// optional buffer's option is off (the kernel then gets nullptr).
+struct State {
+    State(const char* n, const py::array& a) : name(n), array(&a) {}
+    State(const char* n, const OptionalArray& a) : name(n), array(a ? &*a : nullptr) {}
+    const char* name;
+    const py::array* array;
 };
 
-// Checks param and grad, then calls body(UpdateArrays<T>) with T the parameter's scalar type; the body
-// checks the state arrays, releases the GIL and calls its kernel.
-template <typename Body>
-void fused_update(const char* op, const py::array& param, const py::array& grad, Body&& body) {
+// The pointer to `a` after checking it against the parameter: dtype T, the same shape, C-contiguous,
+// and writeable unless it is only read.
+template <typename T>
+T* checked(const char* op, const char* name, const py::array& a, const py::array& param, bool writeable) {
+    require_dtype<T>(op, name, a);
+    bool same = a.ndim() == param.ndim();
+    for (py::ssize_t i = 0; same && i < a.ndim(); ++i) same = a.shape(i) == param.shape(i);
+    if (!same)
+        throw py::value_error(std::string(op) + ": " + name + " has shape " + shape_str(a) +
+                              " but the parameter has shape " + shape_str(param));
+    if (!(a.flags() & py::array::c_style))
+        throw py::value_error(std::string(op) + ": " + name + " must be C-contiguous");
+    if (writeable && !a.writeable()) throw py::value_error(std::string(op) + ": " + name + " is read-only");
+    return static_cast<T*>(const_cast<void*>(a.data()));
+}
+
+// Checks every array, then runs kernel(param, grad, states..., n, h) without the GIL, with kernel =
+// select(optim_kernels<T>()) for the parameter's scalar type T.
+template <typename Hyper, typename Select, typename... States>
+void fused_update(const char* op, const py::array& param, const py::array& grad, const Hyper& h,
+                  Select select, const States&... states) {
     dispatch_float(op, param, [&](auto t) {
         using T = decltype(t);
-        UpdateArrays<T> a{op, param, nullptr, nullptr, static_cast<int64_t>(param.size())};
-        a.param = a.check("param", param, true);
-        a.grad = a.check("grad", grad, false);
-        body(a);
+        T* p = checked<T>(op, "param", param, param, true);
+        const T* g = checked<T>(op, "grad", grad, param, false);
+        // A braced list is evaluated in order, so every check runs before the GIL is released.
+        const std::array<T*, sizeof...(States)> buffers{
+            (states.array ? checked<T>(op, states.name, *states.array, param, true) : nullptr)...};
+        const auto kernel = select(optim_kernels<T>());
+        const auto n = static_cast<int64_t>(param.size());
+        py::gil_scoped_release release;
+        std::apply([&](auto*... b) { kernel(p, g, b..., n, h); }, buffers);
     });
 }
 
 void sgd_step(py::array param, py::array grad, double lr, OptionalArray momentum_buffer, double momentum,
               double dampening, double weight_decay, bool nesterov, bool maximize, bool first_step) {
-    const SgdHyper h{lr, momentum, dampening, weight_decay, nesterov, maximize, first_step};
-    fused_update("sgd_step", param, grad, [&](const auto& a) {
-        auto* buf = a.state_or_null("momentum_buffer", momentum_buffer);
-        py::gil_scoped_release release;
-        a.kernels().sgd(a.param, a.grad, buf, a.n, h);
-    });
+    fused_update("sgd_step", param, grad, SgdHyper{lr, momentum, dampening, weight_decay, nesterov, maximize,
+                                                   first_step},
+                 [](const auto& k) { return k.sgd; }, State{"momentum_buffer", momentum_buffer});
 }
 
 void momentum_step(py::array param, py::array grad, py::array velocity, double lr, double mu) {
-    const MomentumHyper h{lr, mu};
-    fused_update("momentum_step", param, grad, [&](const auto& a) {
-        auto* v = a.state("velocity", velocity);
-        py::gil_scoped_release release;
-        a.kernels().momentum(a.param, a.grad, v, a.n, h);
-    });
+    fused_update("momentum_step", param, grad, MomentumHyper{lr, mu},
+                 [](const auto& k) { return k.momentum; }, State{"velocity", velocity});
 }
 
 void adagrad_step(py::array param, py::array grad, py::array sum, double clr, double eps, double weight_decay,
                   bool maximize) {
-    const AdagradHyper h{clr, weight_decay, eps, maximize};
-    fused_update("adagrad_step", param, grad, [&](const auto& a) {
-        auto* s = a.state("sum", sum);
-        py::gil_scoped_release release;
-        a.kernels().adagrad(a.param, a.grad, s, a.n, h);
-    });
+    fused_update("adagrad_step", param, grad, AdagradHyper{clr, weight_decay, eps, maximize},
+                 [](const auto& k) { return k.adagrad; }, State{"sum", sum});
 }
 
 void rmsprop_step(py::array param, py::array grad, py::array square_avg, double lr, double alpha, double eps,
                   OptionalArray grad_avg, OptionalArray momentum_buffer, double momentum, double weight_decay,
                   bool maximize) {
-    const RmspropHyper h{lr, alpha, eps, weight_decay, momentum, maximize};
-    fused_update("rmsprop_step", param, grad, [&](const auto& a) {
-        auto* sq = a.state("square_avg", square_avg);
-        auto* ga = a.state_or_null("grad_avg", grad_avg);
-        auto* buf = a.state_or_null("momentum_buffer", momentum_buffer);
-        py::gil_scoped_release release;
-        a.kernels().rmsprop(a.param, a.grad, sq, ga, buf, a.n, h);
-    });
+    fused_update("rmsprop_step", param, grad, RmspropHyper{lr, alpha, eps, weight_decay, momentum, maximize},
+                 [](const auto& k) { return k.rmsprop; }, State{"square_avg", square_avg},
+                 State{"grad_avg", grad_avg}, State{"momentum_buffer", momentum_buffer});
 }
 
 void adam_step(py::array param, py::array grad, py::array exp_avg, py::array exp_avg_sq, double beta1,
@@ -109,24 +100,15 @@ void adam_step(py::array param, py::array grad, py::array exp_avg, py::array exp
     if (!(bc2_sqrt > 0.0))
         throw py::value_error("adam_step: bc2_sqrt must be > 0, got " + std::to_string(bc2_sqrt));
     const AdamHyper h{beta1, beta2, eps, weight_decay, param_decay, step_size, bc2_sqrt, grad_coef, maximize};
-    fused_update("adam_step", param, grad, [&](const auto& a) {
-        auto* m = a.state("exp_avg", exp_avg);
-        auto* v = a.state("exp_avg_sq", exp_avg_sq);
-        auto* vmax = a.state_or_null("max_exp_avg_sq", max_exp_avg_sq);
-        py::gil_scoped_release release;
-        a.kernels().adam(a.param, a.grad, m, v, vmax, a.n, h);
-    });
+    fused_update("adam_step", param, grad, h, [](const auto& k) { return k.adam; }, State{"exp_avg", exp_avg},
+                 State{"exp_avg_sq", exp_avg_sq}, State{"max_exp_avg_sq", max_exp_avg_sq});
 }
 
 void adadelta_step(py::array param, py::array grad, py::array square_avg, py::array acc_delta, double lr,
                    double rho, double eps, double weight_decay, bool maximize) {
-    const AdadeltaHyper h{lr, rho, eps, weight_decay, maximize};
-    fused_update("adadelta_step", param, grad, [&](const auto& a) {
-        auto* sq = a.state("square_avg", square_avg);
-        auto* acc = a.state("acc_delta", acc_delta);
-        py::gil_scoped_release release;
-        a.kernels().adadelta(a.param, a.grad, sq, acc, a.n, h);
-    });
+    fused_update("adadelta_step", param, grad, AdadeltaHyper{lr, rho, eps, weight_decay, maximize},
+                 [](const auto& k) { return k.adadelta; }, State{"square_avg", square_avg},
+                 State{"acc_delta", acc_delta});
 }
 
 // The norm of all arrays together, as if concatenated: one reduction per dtype, combined here.
@@ -169,24 +151,24 @@ void register_optim(py::module_& m) {
     // turn an option off (no decay, no buffer, minimize).
     m.def("sgd_step", &sgd_step, py::kw_only(), arg("param"), arg("grad"), arg("lr"),
           arg("momentum_buffer") = py::none(), arg("momentum") = 0.0, arg("dampening") = 0.0,
-          arg("weight_decay") = 0.0, arg("nesterov") = false, arg("maximize") = false, arg("first_step") = false,
-          "Fused in-place SGD (momentum, Nesterov) update.");
-    m.def("momentum_step", &momentum_step, py::kw_only(), arg("param"), arg("grad"), arg("velocity"), arg("lr"),
-          arg("mu"), "Fused in-place classic momentum update: v = mu*v - lr*g; p += v.");
+          arg("weight_decay") = 0.0, arg("nesterov") = false, arg("maximize") = false,
+          arg("first_step") = false, "Fused in-place SGD (momentum, Nesterov) update.");
+    m.def("momentum_step", &momentum_step, py::kw_only(), arg("param"), arg("grad"), arg("velocity"),
+          arg("lr"), arg("mu"), "Fused in-place classic momentum update: v = mu*v - lr*g; p += v.");
     m.def("adagrad_step", &adagrad_step, py::kw_only(), arg("param"), arg("grad"), arg("sum"), arg("clr"),
           arg("eps"), arg("weight_decay") = 0.0, arg("maximize") = false, "Fused in-place Adagrad update.");
-    m.def("rmsprop_step", &rmsprop_step, py::kw_only(), arg("param"), arg("grad"), arg("square_avg"), arg("lr"),
-          arg("alpha"), arg("eps"), arg("grad_avg") = py::none(), arg("momentum_buffer") = py::none(),
-          arg("momentum") = 0.0, arg("weight_decay") = 0.0, arg("maximize") = false,
-          "Fused in-place RMSprop (centered, momentum) update.");
-    m.def("adam_step", &adam_step, py::kw_only(), arg("param"), arg("grad"), arg("exp_avg"), arg("exp_avg_sq"),
-          arg("beta1"), arg("beta2"), arg("eps"), arg("step_size"), arg("bc2_sqrt"),
+    m.def("rmsprop_step", &rmsprop_step, py::kw_only(), arg("param"), arg("grad"), arg("square_avg"),
+          arg("lr"), arg("alpha"), arg("eps"), arg("grad_avg") = py::none(),
+          arg("momentum_buffer") = py::none(), arg("momentum") = 0.0, arg("weight_decay") = 0.0,
+          arg("maximize") = false, "Fused in-place RMSprop (centered, momentum) update.");
+    m.def("adam_step", &adam_step, py::kw_only(), arg("param"), arg("grad"), arg("exp_avg"),
+          arg("exp_avg_sq"), arg("beta1"), arg("beta2"), arg("eps"), arg("step_size"), arg("bc2_sqrt"),
           arg("max_exp_avg_sq") = py::none(), arg("weight_decay") = 0.0, arg("param_decay") = 1.0,
           arg("grad_coef") = 0.0, arg("maximize") = false,
           "Fused in-place Adam / AdamW / AMSGrad / NAdam update (formula in cpp/kernels/optim.h).");
     m.def("adadelta_step", &adadelta_step, py::kw_only(), arg("param"), arg("grad"), arg("square_avg"),
-          arg("acc_delta"), arg("lr"), arg("rho"), arg("eps"), arg("weight_decay") = 0.0, arg("maximize") = false,
-          "Fused in-place Adadelta update.");
+          arg("acc_delta"), arg("lr"), arg("rho"), arg("eps"), arg("weight_decay") = 0.0,
+          arg("maximize") = false, "Fused in-place Adadelta update.");
     m.def("optim_isa", &optim_isa, "The instruction set of the fused optimizer kernels: avx2 or generic.");
     m.def("optim_available_isas", &optim_available_isas,
           "The builds of the fused optimizer kernels this CPU can run (at most TENSORLITE_ISA), best first.");

@@ -34,8 +34,8 @@ IsaLevel read_limit() {
     if (!env || !*env) return cpu;
     IsaLevel wanted;
     if (!parse_isa(env, wanted)) {
-        std::fprintf(stderr, "tensorlite: TENSORLITE_ISA=%s is not an instruction set (generic, avx2, avx512); "
-                     "using %s\n", env, isa_name(cpu));
+        std::fprintf(stderr, "tensorlite: TENSORLITE_ISA=%s is not an instruction set (%s, %s, %s); "
+                     "using %s\n", env, kNames[0], kNames[1], kNames[2], isa_name(cpu));
         return cpu;
     }
     if (wanted > cpu) {
@@ -87,8 +87,8 @@ void IsaSelector::set(const std::string& name) {
                                     "' (available: " + choices + ")");
     if (!runnable(isa))
         throw std::invalid_argument(std::string(setter_) + ": '" + name +
-                                    "' is not available on this CPU/build or above TENSORLITE_ISA (available: " +
-                                    choices + ")");
+                                    "' is not available on this CPU/build or above TENSORLITE_ISA " +
+                                    "(available: " + choices + ")");
     active_.store(static_cast<int>(isa));
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/cpu_features.h"
@@ -22,21 +23,21 @@ using optim_impl::kParallelThreshold;
 
 // Indexed by IsaLevel: generic, avx2, and no avx512 build (optim_isa.h says why).
 IsaDispatch<optim_impl::Table>& builds() {
-    static IsaDispatch<optim_impl::Table> tables("set_optim_isa",
-                                                 {optim_impl::generic::table(), optim_impl::avx2::table(), nullptr});
+    static IsaDispatch<optim_impl::Table> tables(
+        "set_optim_isa", {optim_impl::generic::table(), optim_impl::avx2::table(), nullptr});
     return tables;
 }
 
 }  // namespace
 
-template <>
-const OptimKernels<float>& optim_kernels<float>() {
-    return builds().table().f32;
+template <typename T>
+const OptimKernels<T>& optim_kernels() {
+    const optim_impl::Table& table = builds().table();
+    if constexpr (std::is_same_v<T, float>) return table.f32;
+    else return table.f64;
 }
-template <>
-const OptimKernels<double>& optim_kernels<double>() {
-    return builds().table().f64;
-}
+template const OptimKernels<float>& optim_kernels<float>();
+template const OptimKernels<double>& optim_kernels<double>();
 
 std::string optim_isa() { return isa_name(builds().active()); }
 
@@ -46,9 +47,14 @@ void set_optim_isa(const std::string& name) { builds().set(name); }
 
 namespace {
 
-// The part of one array that thread `tid` of `threads` reduces: a static split, so a fixed thread
-// count gives a fixed summation order.
-inline void thread_range(int64_t n, int tid, int threads, int64_t& begin, int64_t& end) {
+// The part [begin, end) of an n-element array that the calling thread of a parallel region reduces: a
+// static split, so a fixed thread count gives a fixed summation order.
+inline void thread_range(int64_t n, int64_t& begin, int64_t& end) {
+    int tid = 0, threads = 1;
+#ifdef TENSORLITE_OPENMP
+    tid = omp_get_thread_num();
+    threads = omp_get_num_threads();
+#endif
     begin = n * tid / threads;
     end = n * (tid + 1) / threads;
 }
@@ -58,14 +64,9 @@ double reduce_all(const T* const* arrays, const int64_t* sizes, int64_t count, b
     double total = 0.0;
 #pragma omp parallel reduction(+ : total) if (parallel)
     {
-        int tid = 0, threads = 1;
-#ifdef TENSORLITE_OPENMP
-        tid = omp_get_thread_num();
-        threads = omp_get_num_threads();
-#endif
         for (int64_t k = 0; k < count; ++k) {
             int64_t begin, end;
-            thread_range(sizes[k], tid, threads, begin, end);
+            thread_range(sizes[k], begin, end);
             total += acc(arrays[k], begin, end);
         }
     }
@@ -86,14 +87,9 @@ double grad_norm_partial(const T* const* arrays, const int64_t* sizes, int64_t c
         bool any_nan = false;
 #pragma omp parallel reduction(max : best) reduction(|| : any_nan) if (parallel)
         {
-            int tid = 0, threads = 1;
-#ifdef TENSORLITE_OPENMP
-            tid = omp_get_thread_num();
-            threads = omp_get_num_threads();
-#endif
             for (int64_t k = 0; k < count; ++k) {
                 int64_t begin, end;
-                thread_range(sizes[k], tid, threads, begin, end);
+                thread_range(sizes[k], begin, end);
                 const T* x = arrays[k];
                 T m = T(0);
                 bool nan = false;

@@ -1,9 +1,7 @@
 """NAdam: Adam with Nesterov momentum and a momentum-decay schedule."""
 
-import math
-
-from tensorlite.backend import cpu
-from tensorlite.optim.optimizer import Optimizer, require_betas, require_number, state_buffer, zeros_state
+from tensorlite.optim.adam import adam_update
+from tensorlite.optim.optimizer import Optimizer, require_betas, require_number, zeros_state
 
 
 class NAdam(Optimizer):
@@ -51,29 +49,17 @@ class NAdam(Optimizer):
     def _update(self, param, grad, state, group):
         state["step"] += 1
         t = state["step"]
-        lr, (beta1, beta2), wd, decay = (
-            group["lr"],
-            group["betas"],
-            group["weight_decay"],
-            group["momentum_decay"],
-        )
+        lr, (beta1, beta2), decay = group["lr"], group["betas"], group["momentum_decay"]
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * decay))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * decay))
         state["mu_product"] *= mu
         product = state["mu_product"]
-        decoupled = group["decoupled_weight_decay"]
-        cpu.adam_step(
+        adam_update(
             param,
             grad,
-            exp_avg=state_buffer(state, "exp_avg", param),
-            exp_avg_sq=state_buffer(state, "exp_avg_sq", param),
-            beta1=beta1,
-            beta2=beta2,
-            eps=group["eps"],
+            state,
+            group,
             step_size=lr * mu_next / (1.0 - product * mu_next),
-            bc2_sqrt=math.sqrt(1.0 - beta2**t),
-            weight_decay=0.0 if decoupled else wd,
-            param_decay=1.0 - lr * wd if decoupled else 1.0,
+            bc2_t=1.0 - beta2**t,
             grad_coef=lr * (1.0 - mu) / (1.0 - product),
-            maximize=group["maximize"],
         )
