@@ -189,6 +189,8 @@ void adadelta_step(T* param, const T* grad, T* square_avg, T* acc_delta, int64_t
     });
 }
 
+// This build's table (optim_isa.h): the OptimKernels members, in declaration order, point at the
+// *_step templates above, so a signature that drifts from optim.h fails to compile.
 template <typename T>
 constexpr OptimKernels<T> kernels() {
     return {&sgd_step<T>,     &momentum_step<T>, &adagrad_step<T>,
