@@ -701,7 +701,7 @@ PYBIND11_MODULE(_C, m) {
     m.def("activation_backward", &activation_backward, py::arg("saved"), py::arg("dy"), py::arg("kind"),
           "Fused activation backward; saved is x for relu and y for sigmoid/tanh.");
 
-    tl::bindings::register_optim(m);
+    register_optim(m);
 
     // batch norm and parametric activations (issue 5)
     m.def("batchnorm_forward_train", &batchnorm_forward_train, py::arg("x"), py::arg("weight"), py::arg("bias"),

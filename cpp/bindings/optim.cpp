@@ -145,7 +145,10 @@ double grad_norm(const std::vector<py::array>& grads, double norm_type) {
 
 }  // namespace
 
-void register_optim(py::module_& m) {
+}  // namespace tl::bindings
+
+void register_optim(pybind11::module_& m) {
+    using namespace tl::bindings;
     using py::arg;
     // Keyword arguments only: a long list of floats is easy to misorder. Defaults are the values that
     // turn an option off (no decay, no buffer, minimize).
@@ -169,14 +172,13 @@ void register_optim(py::module_& m) {
     m.def("adadelta_step", &adadelta_step, py::kw_only(), arg("param"), arg("grad"), arg("square_avg"),
           arg("acc_delta"), arg("lr"), arg("rho"), arg("eps"), arg("weight_decay") = 0.0,
           arg("maximize") = false, "Fused in-place Adadelta update.");
-    m.def("optim_isa", &optim_isa, "The instruction set of the fused optimizer kernels: avx2 or generic.");
-    m.def("optim_available_isas", &optim_available_isas,
+    m.def("optim_isa", &tl::optim_isa,
+          "The instruction set of the fused optimizer kernels: avx2 or generic.");
+    m.def("optim_available_isas", &tl::optim_available_isas,
           "The builds of the fused optimizer kernels this CPU can run (at most TENSORLITE_ISA), best first.");
     // std::invalid_argument reaches Python as ValueError.
-    m.def("set_optim_isa", &set_optim_isa, arg("name"),
+    m.def("set_optim_isa", &tl::set_optim_isa, arg("name"),
           "Switch the fused optimizer kernels to build `name` (for tests and benchmarks).");
     m.def("grad_norm", &grad_norm, arg("grads"), arg("norm_type"),
           "The norm_type-norm of all arrays together (float64 accumulation; NaN if any value is NaN).");
 }
-
-}  // namespace tl::bindings
