@@ -10,18 +10,17 @@
 #include <array>
 #include <cmath>
 #include <optional>
-#include <type_traits>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "bindings/common.h"
 #include "bindings/module.h"
 #include "kernels/activation.h"
 #include "kernels/batchnorm.h"
 #include "kernels/conv.h"
+#include "kernels/cpu_features.h"
 #include "kernels/gemm.h"
-#include "kernels/optim.h"
 #include "kernels/parametric_activation.h"
 #include "kernels/pool.h"
 #include "kernels/softmax.h"
@@ -31,40 +30,7 @@ namespace py = pybind11;
 
 namespace {
 
-std::string shape_str(const py::array& a) {
-    std::ostringstream s;
-    s << "(";
-    for (py::ssize_t i = 0; i < a.ndim(); ++i) s << (i ? ", " : "") << a.shape(i);
-    s << (a.ndim() == 1 ? ",)" : ")");
-    return s.str();
-}
-
-std::string dtype_str(const py::array& a) { return py::str(a.dtype()).cast<std::string>(); }
-
-template <typename T>
-bool has_dtype(const py::array& a) {
-    return a.dtype().kind() == 'f' && a.dtype().itemsize() == static_cast<py::ssize_t>(sizeof(T));
-}
-
-// Calls f(T{}) with T = float or double according to a's dtype; TypeError otherwise.
-template <typename F>
-auto dispatch_float(const char* op, const py::array& a, F&& f) {
-    if (has_dtype<float>(a)) return f(float{});
-    if (has_dtype<double>(a)) return f(double{});
-    throw py::type_error(std::string(op) + ": expected a float32 or float64 array, got dtype " + dtype_str(a));
-}
-
-template <typename T>
-void require_dtype(const char* op, const char* name, const py::array& a) {
-    if (!has_dtype<T>(a))
-        throw py::type_error(std::string(op) + ": " + name + " has dtype " + dtype_str(a) + " but " +
-                             py::str(py::dtype::of<T>()).cast<std::string>() + " was expected");
-}
-
-template <typename T>
-py::array_t<T> contiguous(const py::array& a) {
-    return py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(a);
-}
+using namespace tl::bindings;
 
 void require_same_shape(const char* op, const py::array& a, const py::array& b) {
     bool same = a.ndim() == b.ndim();
@@ -279,154 +245,6 @@ py::array activation_backward(py::array saved, py::array dy, const std::string& 
         tl::activation_backward<T>(kind, sp, dyp, dxp, n);
         return dx;
     });
-}
-
-// ---------------------------------------------------------------- optimizers (issue 6)
-// Each fused update checks every array (the parameter's dtype and shape, C-contiguous, writeable
-// except the gradient) before releasing the GIL; the kernel updates param and state in place.
-
-template <typename T>
-T* optim_array(const char* op, const char* name, const py::array& a, const py::array& param, bool writeable) {
-    require_dtype<T>(op, name, a);
-    bool same = a.ndim() == param.ndim();
-    for (py::ssize_t i = 0; same && i < a.ndim(); ++i) same = a.shape(i) == param.shape(i);
-    if (!same)
-        throw py::value_error(std::string(op) + ": " + name + " has shape " + shape_str(a) +
-                              " but the parameter has shape " + shape_str(param));
-    if (!(a.flags() & py::array::c_style))
-        throw py::value_error(std::string(op) + ": " + name + " must be C-contiguous");
-    if (writeable && !a.writeable()) throw py::value_error(std::string(op) + ": " + name + " is read-only");
-    return static_cast<T*>(const_cast<void*>(a.data()));
-}
-
-template <typename T>
-T* optional_state(const char* op, const char* name, const std::optional<py::array>& a, const py::array& param) {
-    return a ? optim_array<T>(op, name, *a, param, true) : nullptr;
-}
-
-void sgd_step(py::array param, py::array grad, std::optional<py::array> momentum_buffer, double lr,
-              double momentum, double dampening, double weight_decay, bool nesterov, bool maximize,
-              bool first_step) {
-    const char* op = "sgd_step";
-    dispatch_float(op, param, [&](auto t) {
-        using T = decltype(t);
-        T* p = optim_array<T>(op, "param", param, param, true);
-        const T* g = optim_array<T>(op, "grad", grad, param, false);
-        T* buf = optional_state<T>(op, "momentum_buffer", momentum_buffer, param);
-        const tl::SgdHyper h{lr, momentum, dampening, weight_decay, nesterov, maximize, first_step};
-        py::gil_scoped_release release;
-        tl::sgd_step<T>(p, g, buf, param.size(), h);
-    });
-}
-
-void momentum_step(py::array param, py::array grad, py::array velocity, double lr, double mu) {
-    const char* op = "momentum_step";
-    dispatch_float(op, param, [&](auto t) {
-        using T = decltype(t);
-        T* p = optim_array<T>(op, "param", param, param, true);
-        const T* g = optim_array<T>(op, "grad", grad, param, false);
-        T* v = optim_array<T>(op, "velocity", velocity, param, true);
-        py::gil_scoped_release release;
-        tl::momentum_step<T>(p, g, v, param.size(), lr, mu);
-    });
-}
-
-void adagrad_step(py::array param, py::array grad, py::array sum, double clr, double weight_decay, double eps,
-                  bool maximize) {
-    const char* op = "adagrad_step";
-    dispatch_float(op, param, [&](auto t) {
-        using T = decltype(t);
-        T* p = optim_array<T>(op, "param", param, param, true);
-        const T* g = optim_array<T>(op, "grad", grad, param, false);
-        T* s = optim_array<T>(op, "sum", sum, param, true);
-        const tl::AdagradHyper h{clr, weight_decay, eps, maximize};
-        py::gil_scoped_release release;
-        tl::adagrad_step<T>(p, g, s, param.size(), h);
-    });
-}
-
-void rmsprop_step(py::array param, py::array grad, py::array square_avg, std::optional<py::array> grad_avg,
-                  std::optional<py::array> momentum_buffer, double lr, double alpha, double eps,
-                  double weight_decay, double momentum, bool maximize) {
-    const char* op = "rmsprop_step";
-    dispatch_float(op, param, [&](auto t) {
-        using T = decltype(t);
-        T* p = optim_array<T>(op, "param", param, param, true);
-        const T* g = optim_array<T>(op, "grad", grad, param, false);
-        T* sq = optim_array<T>(op, "square_avg", square_avg, param, true);
-        T* ga = optional_state<T>(op, "grad_avg", grad_avg, param);
-        T* buf = optional_state<T>(op, "momentum_buffer", momentum_buffer, param);
-        const tl::RmspropHyper h{lr, alpha, eps, weight_decay, momentum, maximize};
-        py::gil_scoped_release release;
-        tl::rmsprop_step<T>(p, g, sq, ga, buf, param.size(), h);
-    });
-}
-
-void adam_step(py::array param, py::array grad, py::array exp_avg, py::array exp_avg_sq,
-               std::optional<py::array> max_exp_avg_sq, double beta1, double beta2, double eps,
-               double weight_decay, double param_decay, double step_size, double bc2_sqrt, double grad_coef,
-               bool maximize) {
-    const char* op = "adam_step";
-    if (!(bc2_sqrt > 0.0))
-        throw py::value_error("adam_step: bc2_sqrt must be > 0, got " + std::to_string(bc2_sqrt));
-    dispatch_float(op, param, [&](auto t) {
-        using T = decltype(t);
-        T* p = optim_array<T>(op, "param", param, param, true);
-        const T* g = optim_array<T>(op, "grad", grad, param, false);
-        T* m = optim_array<T>(op, "exp_avg", exp_avg, param, true);
-        T* v = optim_array<T>(op, "exp_avg_sq", exp_avg_sq, param, true);
-        T* vmax = optional_state<T>(op, "max_exp_avg_sq", max_exp_avg_sq, param);
-        const tl::AdamHyper h{beta1, beta2, eps, weight_decay, param_decay, step_size, bc2_sqrt, grad_coef, maximize};
-        py::gil_scoped_release release;
-        tl::adam_step<T>(p, g, m, v, vmax, param.size(), h);
-    });
-}
-
-void adadelta_step(py::array param, py::array grad, py::array square_avg, py::array acc_delta, double lr,
-                   double rho, double eps, double weight_decay, bool maximize) {
-    const char* op = "adadelta_step";
-    dispatch_float(op, param, [&](auto t) {
-        using T = decltype(t);
-        T* p = optim_array<T>(op, "param", param, param, true);
-        const T* g = optim_array<T>(op, "grad", grad, param, false);
-        T* sq = optim_array<T>(op, "square_avg", square_avg, param, true);
-        T* acc = optim_array<T>(op, "acc_delta", acc_delta, param, true);
-        const tl::AdadeltaHyper h{lr, rho, eps, weight_decay, maximize};
-        py::gil_scoped_release release;
-        tl::adadelta_step<T>(p, g, sq, acc, param.size(), h);
-    });
-}
-
-// The norm of all arrays together, as if concatenated: one reduction per dtype, combined here.
-double grad_norm(const std::vector<py::array>& grads, double norm_type) {
-    if (!(norm_type > 0.0))
-        throw py::value_error("grad_norm: norm_type must be > 0 or inf, got " + std::to_string(norm_type));
-    std::vector<py::array> keep_alive;
-    std::vector<const float*> f32;
-    std::vector<const double*> f64;
-    std::vector<int64_t> n32, n64;
-    for (const py::array& g : grads) {
-        dispatch_float("grad_norm", g, [&](auto t) {
-            using T = decltype(t);
-            auto c = contiguous<T>(g);
-            keep_alive.push_back(c);
-            if constexpr (std::is_same_v<T, float>) {
-                f32.push_back(c.data());
-                n32.push_back(c.size());
-            } else {
-                f64.push_back(c.data());
-                n64.push_back(c.size());
-            }
-        });
-    }
-    py::gil_scoped_release release;
-    const double a = tl::grad_norm_partial<float>(f32.data(), n32.data(), f32.size(), norm_type);
-    const double b = tl::grad_norm_partial<double>(f64.data(), n64.data(), f64.size(), norm_type);
-    if (std::isinf(norm_type)) return std::isnan(a) || std::isnan(b) ? a + b : std::max(a, b);
-    const double total = a + b;
-    if (norm_type == 2.0) return std::sqrt(total);
-    if (norm_type == 1.0) return total;
-    return std::pow(total, 1.0 / norm_type);
 }
 
 // ---------------------------------------------------------------- batch norm and parametric activations (issue 5)
@@ -884,35 +702,7 @@ PYBIND11_MODULE(_C, m) {
     m.def("activation_backward", &activation_backward, py::arg("saved"), py::arg("dy"), py::arg("kind"),
           "Fused activation backward; saved is x for relu and y for sigmoid/tanh.");
 
-    // optimizers (issue 6)
-    m.def("sgd_step", &sgd_step, py::arg("param"), py::arg("grad"), py::arg("momentum_buffer"), py::arg("lr"),
-          py::arg("momentum"), py::arg("dampening"), py::arg("weight_decay"), py::arg("nesterov"),
-          py::arg("maximize"), py::arg("first_step"), "Fused in-place SGD (momentum, Nesterov) update.");
-    m.def("momentum_step", &momentum_step, py::arg("param"), py::arg("grad"), py::arg("velocity"), py::arg("lr"),
-          py::arg("mu"), "Fused in-place classic momentum update: v = mu*v - lr*g; p += v.");
-    m.def("adagrad_step", &adagrad_step, py::arg("param"), py::arg("grad"), py::arg("sum"), py::arg("clr"),
-          py::arg("weight_decay"), py::arg("eps"), py::arg("maximize"), "Fused in-place Adagrad update.");
-    m.def("rmsprop_step", &rmsprop_step, py::arg("param"), py::arg("grad"), py::arg("square_avg"),
-          py::arg("grad_avg"), py::arg("momentum_buffer"), py::arg("lr"), py::arg("alpha"), py::arg("eps"),
-          py::arg("weight_decay"), py::arg("momentum"), py::arg("maximize"),
-          "Fused in-place RMSprop (centered, momentum) update.");
-    m.def("adam_step", &adam_step, py::arg("param"), py::arg("grad"), py::arg("exp_avg"), py::arg("exp_avg_sq"),
-          py::arg("max_exp_avg_sq"), py::arg("beta1"), py::arg("beta2"), py::arg("eps"), py::arg("weight_decay"),
-          py::arg("param_decay"), py::arg("step_size"), py::arg("bc2_sqrt"), py::arg("grad_coef"),
-          py::arg("maximize"), "Fused in-place Adam / AdamW / AMSGrad / NAdam update.");
-    m.def("adadelta_step", &adadelta_step, py::arg("param"), py::arg("grad"), py::arg("square_avg"),
-          py::arg("acc_delta"), py::arg("lr"), py::arg("rho"), py::arg("eps"), py::arg("weight_decay"),
-          py::arg("maximize"), "Fused in-place Adadelta update.");
-    m.def("optim_isa", &tl::optim_isa, "The instruction set of the fused optimizer kernels: avx2 or generic.");
-    m.def("set_optim_isa", [](const std::string& name) {
-        try {
-            tl::set_optim_isa(name);
-        } catch (const std::invalid_argument& e) {
-            throw py::value_error(e.what());
-        }
-    }, py::arg("name"), "Use the avx2 or generic build of the fused optimizer kernels (for tests and benchmarks).");
-    m.def("grad_norm", &grad_norm, py::arg("grads"), py::arg("norm_type"),
-          "The norm_type-norm of all arrays together (float64 accumulation; NaN if any value is NaN).");
+    register_optim(m);
 
     // batch norm and parametric activations (issue 5)
     m.def("batchnorm_forward_train", &batchnorm_forward_train, py::arg("x"), py::arg("weight"), py::arg("bias"),
@@ -973,7 +763,8 @@ PYBIND11_MODULE(_C, m) {
         tl::set_num_threads(n);
     });
     m.def("openmp_enabled", &tl::openmp_enabled);
-    m.def("cpu_isa", &tl::detect_cpu_isa);
+    m.def("cpu_isa", [] { return std::string(tl::isa_name(tl::cpu_isa())); },
+          "The best instruction set this CPU has: avx512, avx2 or generic.");
     m.def("measure_clock_ghz", &tl::measure_clock_ghz, "Core clock in GHz from a dependent-add chain (0 if unknown).");
     m.attr("compiler") = TENSORLITE_COMPILER;
 #ifdef TENSORLITE_CUDA

@@ -53,6 +53,17 @@ def quiet_numpy():
         yield
 
 
+@contextlib.contextmanager
+def using_optim_isa(name):
+    """Run the fused optimizer kernels on build `name` (generic, avx2, avx512) inside the block."""
+    previous = tl._C.optim_isa()
+    tl._C.set_optim_isa(name)
+    try:
+        yield
+    finally:
+        tl._C.set_optim_isa(previous)
+
+
 class OpTestCase:
     """Subclass with generate_inputs(rng) -> tuple of float64 arrays, forward(*tensors) -> Tensor and
     forward_expected(*arrays) -> float64 array. Set `differentiable = False` to skip the gradcheck,

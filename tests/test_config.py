@@ -56,7 +56,8 @@ def test_show_config_prints_build_facts(capsys):
     assert tl._C.compiler in text
     assert ("OpenMP:     on" if tl._C.openmp_enabled() else "OpenMP:     off") in text
     assert f"({tl.get_num_threads()} threads)" in text
-    assert f"CPU ISA:    {tl._C.cpu_isa()}" in text
+    assert f"CPU ISA:    {tl._C.cpu_isa()} (GEMM kernel: {tl._C.gemm_isa()}, " in text
+    assert f"optimizer kernels: {tl._C.optim_isa()}, " in text
     assert "CUDA:       off" in text or "CUDA:       on" in text
 
 

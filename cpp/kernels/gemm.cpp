@@ -1,17 +1,16 @@
 // GEMM entry points: C := alpha * op(A) * op(B) + beta * C (gemm, gemm_batched) and products with B
 // gathered in place (GatheredGemm), row-major, float and double; and the choice of kernels. The
-// microkernels, packing routines and GEMV primitives come from one per-ISA table (gemm_isa.h) chosen at
-// load time from CPUID. The loops around them: gemm_driver.cpp (plan: gemm_plan.cpp). Many small batched
+// microkernels, packing routines and GEMV primitives come from one per-ISA table (gemm_isa.h) chosen
+// through cpu_features.h. The loops around them: gemm_driver.cpp (plan: gemm_plan.cpp). Many small batched
 // products run one per thread.
 #include "kernels/gemm.h"
 
 #include <algorithm>
 #include <atomic>
-#include <cstdio>
-#include <cstdlib>
 #include <stdexcept>
 #include <vector>
 
+#include "kernels/cpu_features.h"
 #include "kernels/gemm_driver.h"
 #include "kernels/gemm_isa.h"
 #include "kernels/gemm_plan.h"
@@ -28,57 +27,22 @@ using gemm_impl::threads_for;
 
 // ---------------------------------------------------------------- ISA selection
 
-bool cpu_supports(const std::string& name) {
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    __builtin_cpu_init();
-    if (name == "avx512") return __builtin_cpu_supports("avx512f");
-    if (name == "avx2") return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#endif
-    return name == "generic";
-}
-
-// The kernel table for `name` when both this build and this CPU support it, else nullptr.
-const Isa* runnable_isa(const std::string& name) {
-    const Isa* isa = name == "avx512"  ? gemm_impl::avx512_kernels()
-                     : name == "avx2"  ? gemm_impl::avx2_kernels()
-                     : name == "generic" ? gemm_impl::generic_kernels()
-                                       : nullptr;
-    return isa && cpu_supports(name) ? isa : nullptr;
-}
-
-const char* const kIsaNames[] = {"avx512", "avx2", "generic"};
-
-const Isa* best_isa() {
-    for (const char* name : kIsaNames)
-        if (const Isa* isa = runnable_isa(name)) return isa;
-    return gemm_impl::generic_kernels();
-}
-
-// The best ISA, or the one TENSORLITE_ISA names; an unknown or unsupported name falls back to the best
-// with a message on stderr (a bad environment variable should not make `import tensorlite` fail).
-const Isa* initial_isa() {
-    const char* env = std::getenv("TENSORLITE_ISA");
-    if (!env || !*env) return best_isa();
-    if (const Isa* isa = runnable_isa(env)) return isa;
-    std::fprintf(stderr, "tensorlite: TENSORLITE_ISA=%s is not available on this CPU/build (choices: %s); using %s\n",
-                 env, "avx512, avx2, generic", best_isa()->name);
-    return best_isa();
-}
-
-std::atomic<const Isa*>& active_isa_slot() {
-    static std::atomic<const Isa*> slot{initial_isa()};
-    return slot;
+// The kernel tables, one per instruction set (cpu_features.h picks the one that runs).
+IsaDispatch<Isa>& kernel_tables() {
+    static IsaDispatch<Isa> tables("set_gemm_isa", {gemm_impl::generic_kernels(), gemm_impl::avx2_kernels(),
+                                                    gemm_impl::avx512_kernels()});
+    return tables;
 }
 
 template <typename T>
 const Kernels<T>& active_kernels();
 template <>
 const Kernels<float>& active_kernels<float>() {
-    return active_isa_slot().load()->f32;
+    return kernel_tables().table().f32;
 }
 template <>
 const Kernels<double>& active_kernels<double>() {
-    return active_isa_slot().load()->f64;
+    return kernel_tables().table().f64;
 }
 
 template <typename T>
@@ -179,28 +143,14 @@ void GatheredGemm<T>::run(int64_t rows, int64_t n, const T* b, int64_t b_step, c
 template class GatheredGemm<float>;
 template class GatheredGemm<double>;
 
-std::string gemm_isa() { return active_isa_slot().load()->name; }
+std::string gemm_isa() { return kernel_tables().table().name; }
 
-std::vector<std::string> gemm_available_isas() {
-    std::vector<std::string> names;
-    for (const char* name : kIsaNames)
-        if (runnable_isa(name)) names.push_back(name);
-    return names;
-}
+std::vector<std::string> gemm_available_isas() { return kernel_tables().available(); }
 
-void set_gemm_isa(const std::string& name) {
-    const Isa* isa = runnable_isa(name);
-    if (!isa) {
-        std::string choices;
-        for (const std::string& s : gemm_available_isas()) choices += (choices.empty() ? "" : ", ") + s;
-        throw std::invalid_argument("set_gemm_isa: '" + name + "' is not available on this CPU/build (available: " +
-                                    choices + ")");
-    }
-    active_isa_slot().store(isa);
-}
+void set_gemm_isa(const std::string& name) { kernel_tables().set(name); }
 
 GemmBlocking gemm_blocking(bool float64) {
-    const Isa* isa = active_isa_slot().load();
+    const Isa* isa = &kernel_tables().table();
     auto blocking = [](const auto& kr) {
         return GemmBlocking{kr.mr, kr.nr, kr.mc, kr.kc, kr.nc, static_cast<int>(gemm_impl::kInPlaceAMaxDepth)};
     };

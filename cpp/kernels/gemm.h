@@ -2,8 +2,8 @@
 // op(A) is m x k (A stored k x m when trans_a), op(B) is k x n (B stored n x k when trans_b).
 // lda/ldb/ldc are row strides in elements. When beta == 0, C is overwritten and never read (it may hold
 // NaN); when k == 0 or alpha == 0, C := beta * C and A, B are not read (BLAS semantics).
-// The kernels run on the instruction set chosen once at load time from CPUID (best of avx512, avx2,
-// generic), overridable by the TENSORLITE_ISA environment variable or set_gemm_isa().
+// The kernels run on the best instruction set of avx512, avx2, generic that this CPU has, at most
+// TENSORLITE_ISA (cpu_features.h); set_gemm_isa() switches at run time.
 #pragma once
 #include <cstdint>
 #include <string>

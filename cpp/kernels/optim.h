@@ -21,12 +21,17 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace tl {
 
 struct SgdHyper {
     double lr, momentum, dampening, weight_decay;
     bool nesterov, maximize, first_step;
+};
+
+struct MomentumHyper {
+    double lr, mu;
 };
 
 struct AdagradHyper {
@@ -49,32 +54,30 @@ struct AdadeltaHyper {
     bool maximize;
 };
 
-// momentum_buf may be null (plain SGD); on the first step (first_step) it must hold zeros.
+// The fused updates of one scalar type, each declared once here: every instruction-set build
+// (optim_isa.h) fills this table from the one set of loops in optim_loops.h.
 template <typename T>
-void sgd_step(T* param, const T* grad, T* momentum_buf, int64_t n, const SgdHyper& h);
+struct OptimKernels {
+    // momentum_buf may be null (plain SGD); on the first step (first_step) it must hold zeros.
+    void (*sgd)(T* param, const T* grad, T* momentum_buf, int64_t n, const SgdHyper& h);
+    void (*momentum)(T* param, const T* grad, T* velocity, int64_t n, const MomentumHyper& h);
+    void (*adagrad)(T* param, const T* grad, T* sum, int64_t n, const AdagradHyper& h);
+    // grad_avg (centered) and momentum_buf (momentum > 0) may be null.
+    void (*rmsprop)(T* param, const T* grad, T* square_avg, T* grad_avg, T* momentum_buf, int64_t n,
+                    const RmspropHyper& h);
+    // max_exp_avg_sq (amsgrad) may be null.
+    void (*adam)(T* param, const T* grad, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq, int64_t n,
+                 const AdamHyper& h);
+    void (*adadelta)(T* param, const T* grad, T* square_avg, T* acc_delta, int64_t n, const AdadeltaHyper& h);
+};
 
+// The updates of the active build: the best of avx2, generic this binary holds and this CPU runs, at
+// most TENSORLITE_ISA (cpu_features.h); set_optim_isa switches (std::invalid_argument when
+// `name` is unknown or not available here).
 template <typename T>
-void momentum_step(T* param, const T* grad, T* velocity, int64_t n, double lr, double mu);
-
-template <typename T>
-void adagrad_step(T* param, const T* grad, T* sum, int64_t n, const AdagradHyper& h);
-
-// grad_avg (centered) and momentum_buf (momentum > 0) may be null.
-template <typename T>
-void rmsprop_step(T* param, const T* grad, T* square_avg, T* grad_avg, T* momentum_buf, int64_t n,
-                  const RmspropHyper& h);
-
-// max_exp_avg_sq (amsgrad) may be null.
-template <typename T>
-void adam_step(T* param, const T* grad, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq, int64_t n,
-               const AdamHyper& h);
-
-template <typename T>
-void adadelta_step(T* param, const T* grad, T* square_avg, T* acc_delta, int64_t n, const AdadeltaHyper& h);
-
-// The instruction set the update kernels use: "avx2" or "generic" (TENSORLITE_ISA=generic at start-up,
-// or set_optim_isa, selects the portable build; set_optim_isa("avx2") throws where it cannot run).
+const OptimKernels<T>& optim_kernels();
 std::string optim_isa();
+std::vector<std::string> optim_available_isas();
 void set_optim_isa(const std::string& name);
 
 // Partial gradient-norm reduction over several arrays of one dtype, accumulated in double:

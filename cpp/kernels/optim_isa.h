@@ -1,30 +1,33 @@
-// The per-instruction-set builds of the fused optimizer loops (optim_loops.h): optim_generic is
-// compiled in optim.cpp, optim_avx2 in optim_avx2.cpp with -mavx2 -mfma. optim.cpp picks one per call.
+// The per-instruction-set builds of the fused optimizer loops. optim_loops.h holds the loops once; each
+// build's translation unit (optim_generic.cpp, optim_avx2.cpp, compiled with that set's flags) includes
+// it inside its own namespace below, which defines that namespace's table(). optim.cpp picks the table
+// that runs through cpu_features.h. There is no AVX-512 build: the loops are memory-bound, and one
+// measured no faster than AVX2 (bench_optim.py, 10M float32).
 #pragma once
+#include <cmath>
 #include <cstdint>
+#include <type_traits>
 
 #include "kernels/optim.h"
 
 namespace tl {
-namespace optim_avx2 {
+namespace optim_impl {
 
-// True when optim_avx2.cpp was compiled with AVX2 and FMA enabled (else it holds a portable copy).
-bool built();
+// Arrays above this many elements are split over the threads.
+constexpr int64_t kParallelThreshold = 32768;
 
-template <typename T>
-void sgd_step(T* param, const T* grad, T* momentum_buf, int64_t n, const SgdHyper& h);
-template <typename T>
-void momentum_step(T* param, const T* grad, T* velocity, int64_t n, double lr, double mu);
-template <typename T>
-void adagrad_step(T* param, const T* grad, T* sum, int64_t n, const AdagradHyper& h);
-template <typename T>
-void rmsprop_step(T* param, const T* grad, T* square_avg, T* grad_avg, T* momentum_buf, int64_t n,
-                  const RmspropHyper& h);
-template <typename T>
-void adam_step(T* param, const T* grad, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq, int64_t n,
-               const AdamHyper& h);
-template <typename T>
-void adadelta_step(T* param, const T* grad, T* square_avg, T* acc_delta, int64_t n, const AdadeltaHyper& h);
+struct Table {
+    OptimKernels<float> f32;
+    OptimKernels<double> f64;
+};
 
-}  // namespace optim_avx2
+// Each returns nullptr where its unit was compiled without the instruction set (non-x86, other compilers).
+namespace generic {
+const Table* table();
+}
+namespace avx2 {
+const Table* table();
+}
+
+}  // namespace optim_impl
 }  // namespace tl

@@ -1,12 +1,9 @@
 // The fused optimizer loops (formulas in optim.h), written once and compiled once per instruction set:
-// optim.cpp includes this file inside namespace tl::optim_generic, optim_avx2.cpp (built with -mavx2
-// -mfma) inside tl::optim_avx2. It therefore has no include guard and includes nothing itself; the
-// includer provides <cmath>, <cstdint>, <type_traits> and kernels/optim.h first.
+// each build's unit includes this file inside its namespace tl::optim_impl::<isa> (optim_isa.h), after
+// optim_isa.h, and gets that namespace's table(). It therefore has no include guard and includes nothing.
 //
 // The hot loops take every pointer and scalar by value (restrict-qualified) so that the compiler
 // vectorizes them; the *_step functions turn runtime options into template flags and call one.
-
-constexpr int64_t kParallelThreshold = 32768;
 
 // Calls f(std::bool_constant<a>{}) so that a is a compile-time flag in the loop f runs.
 template <typename F>
@@ -25,6 +22,14 @@ template <bool kDecay, typename T>
 inline T effective_grad(T grad, T param, T sign, T weight_decay) {
     const T g = sign * grad;
     return kDecay ? g + weight_decay * param : g;
+}
+
+// avg := decay * avg + (1 - decay) * g^2, the running mean of squared gradients (Adam, RMSprop,
+// Adadelta); returns the new avg.
+template <typename T>
+inline T update_mean_of_squares(T& avg, T g, T decay) {
+    avg = decay * avg + (T(1) - decay) * g * g;
+    return avg;
 }
 
 template <bool kDecay, bool kBuffered, bool kNesterov, typename T>
@@ -58,15 +63,19 @@ void sgd_step(T* param, const T* grad, T* momentum_buf, int64_t n, const SgdHype
 }
 
 template <typename T>
-void momentum_step(T* __restrict param, const T* __restrict grad, T* __restrict velocity, int64_t n, double lr_,
-                   double mu_) {
-    const T lr = T(lr_), mu = T(mu_);
+void momentum_loop(T* __restrict param, const T* __restrict grad, T* __restrict velocity, int64_t n, T lr,
+                   T mu) {
 #pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
     for (int64_t i = 0; i < n; ++i) {
         const T v = mu * velocity[i] - lr * grad[i];
         velocity[i] = v;
         param[i] += v;
     }
+}
+
+template <typename T>
+void momentum_step(T* param, const T* grad, T* velocity, int64_t n, const MomentumHyper& h) {
+    momentum_loop(param, grad, velocity, n, T(h.lr), T(h.mu));
 }
 
 template <bool kDecay, typename T>
@@ -96,8 +105,7 @@ void rmsprop_loop(T* __restrict param, const T* __restrict grad, T* __restrict s
 #pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
     for (int64_t i = 0; i < n; ++i) {
         const T g = effective_grad<kDecay>(grad[i], param[i], sign, wd);
-        const T a = alpha * square_avg[i] + one_minus_alpha * g * g;
-        square_avg[i] = a;
+        const T a = update_mean_of_squares(square_avg[i], g, alpha);
         T d;
         if constexpr (kCentered) {
             const T ga = alpha * grad_avg[i] + one_minus_alpha * g;
@@ -132,15 +140,14 @@ template <bool kDecay, bool kAmsgrad, typename T>
 void adam_loop(T* __restrict param, const T* __restrict grad, T* __restrict exp_avg, T* __restrict exp_avg_sq,
                T* __restrict max_exp_avg_sq, int64_t n, T beta1, T beta2, T eps, T wd, T param_decay, T step_size,
                T inv_bc2_sqrt, T grad_coef, T sign) {
-    const T one_minus_beta1 = T(1) - beta1, one_minus_beta2 = T(1) - beta2;
+    const T one_minus_beta1 = T(1) - beta1;
 #pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
     for (int64_t i = 0; i < n; ++i) {
         const T p = param[i];
         const T g = effective_grad<kDecay>(grad[i], p, sign, wd);
         const T m = beta1 * exp_avg[i] + one_minus_beta1 * g;
-        T v = beta2 * exp_avg_sq[i] + one_minus_beta2 * g * g;
         exp_avg[i] = m;
-        exp_avg_sq[i] = v;
+        T v = update_mean_of_squares(exp_avg_sq[i], g, beta2);
         if constexpr (kAmsgrad) {
             v = max_exp_avg_sq[i] > v ? max_exp_avg_sq[i] : v;
             max_exp_avg_sq[i] = v;
@@ -164,14 +171,12 @@ void adam_step(T* param, const T* grad, T* exp_avg, T* exp_avg_sq, T* max_exp_av
 template <bool kDecay, typename T>
 void adadelta_loop(T* __restrict param, const T* __restrict grad, T* __restrict square_avg,
                    T* __restrict acc_delta, int64_t n, T lr, T rho, T eps, T wd, T sign) {
-    const T one_minus_rho = T(1) - rho;
 #pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
     for (int64_t i = 0; i < n; ++i) {
         const T g = effective_grad<kDecay>(grad[i], param[i], sign, wd);
-        const T a = rho * square_avg[i] + one_minus_rho * g * g;
-        square_avg[i] = a;
+        const T a = update_mean_of_squares(square_avg[i], g, rho);
         const T u = std::sqrt(acc_delta[i] + eps) / std::sqrt(a + eps) * g;
-        acc_delta[i] = rho * acc_delta[i] + one_minus_rho * u * u;
+        update_mean_of_squares(acc_delta[i], u, rho);
         param[i] -= lr * u;
     }
 }
@@ -183,3 +188,15 @@ void adadelta_step(T* param, const T* grad, T* square_avg, T* acc_delta, int64_t
                                               T(h.weight_decay), h.maximize ? T(-1) : T(1));
     });
 }
+
+// This build's table (optim_isa.h): the OptimKernels members, in declaration order, point at the
+// *_step templates above, so a signature that drifts from optim.h fails to compile.
+template <typename T>
+constexpr OptimKernels<T> kernels() {
+    return {&sgd_step<T>,     &momentum_step<T>, &adagrad_step<T>,
+            &rmsprop_step<T>, &adam_step<T>,     &adadelta_step<T>};
+}
+
+constexpr Table kTable{kernels<float>(), kernels<double>()};
+
+const Table* table() { return &kTable; }

@@ -1,4 +1,4 @@
-// Thread-count control (OpenMP), CPUID-based ISA detection and a core-clock measurement.
+// Thread-count control (OpenMP) and a core-clock measurement.
 #include "kernels/runtime.h"
 
 #include <chrono>
@@ -32,15 +32,6 @@ bool openmp_enabled() {
 #else
     return false;
 #endif
-}
-
-std::string detect_cpu_isa() {
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) return "avx512";
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "avx2";
-#endif
-    return "generic";
 }
 
 double measure_clock_ghz() {

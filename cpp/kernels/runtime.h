@@ -1,6 +1,5 @@
-// Runtime facts shared by every kernel: thread count, CPU ISA detection, measured core clock.
+// Runtime facts shared by every kernel: thread count, measured core clock (CPU features: cpu_features.h).
 #pragma once
-#include <string>
 
 namespace tl {
 
@@ -10,8 +9,6 @@ int get_num_threads();
 void set_num_threads(int n);
 // True when the library was compiled with OpenMP.
 bool openmp_enabled();
-// The best SIMD instruction set this CPU supports: "avx512", "avx2" or "generic".
-std::string detect_cpu_isa();
 // The core clock in GHz, measured by timing a chain of dependent integer adds (one per cycle);
 // 0 where that measurement is not implemented (non-x86).
 double measure_clock_ghz();

@@ -28,7 +28,8 @@ def config():
         "openmp": _C.openmp_enabled(),
         "threads": _C.get_num_threads(),
         "cpu_isa": _C.cpu_isa(),
-        "gemm_isa": getattr(_C, "gemm_isa", lambda: _C.cpu_isa())(),
+        "gemm_isa": _C.gemm_isa(),
+        "optim_isa": _C.optim_isa(),
         "cuda": bool(_C.cuda_enabled),
         "machine": platform.machine(),
         "omp_num_threads_env": os.environ.get("OMP_NUM_THREADS"),
@@ -36,10 +37,14 @@ def config():
 
 
 def show_config():
-    """Print the compiler, OpenMP state and thread count, detected CPU ISA and CUDA state."""
+    """Print the compiler, OpenMP state and thread count, detected CPU ISA (and the instruction sets the
+    GEMM and optimizer kernels run, at most TENSORLITE_ISA) and CUDA state."""
     cfg = config()
     print(f"tensorlite {cfg['version']}")
     print(f"  compiler:   {cfg['compiler']}")
     print(f"  OpenMP:     {'on' if cfg['openmp'] else 'off'} ({cfg['threads']} threads)")
-    print(f"  CPU ISA:    {cfg['cpu_isa']} (GEMM kernel: {cfg['gemm_isa']}, {cfg['machine']})")
+    print(
+        f"  CPU ISA:    {cfg['cpu_isa']} (GEMM kernel: {cfg['gemm_isa']}, optimizer kernels: {cfg['optim_isa']}, "
+        f"{cfg['machine']})"
+    )
     print(f"  CUDA:       {'on' if cfg['cuda'] else 'off'}")

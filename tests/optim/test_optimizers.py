@@ -2,8 +2,6 @@
 groups, several steps, float32 and float64), plus validation, zero_grad, skipped parameters and a
 convergence suite on a quadratic bowl and the 2-D Rosenbrock function."""
 
-import contextlib
-
 import numpy as np
 import pytest
 from hypothesis import given
@@ -11,32 +9,14 @@ from hypothesis import strategies as st
 
 import tensorlite as tl
 
-from harness import random_shape
+from harness import random_shape, using_optim_isa
 from reference import optim as ref
 
 OPT_TOLERANCES = {np.float32: {"rtol": 2e-4, "atol": 2e-5}, np.float64: {"rtol": 1e-9, "atol": 1e-11}}
 
 
-def _runnable_isas():
-    """The builds of the fused kernels this machine can run (generic always, avx2 where supported)."""
-    try:
-        with using_isa("avx2"):
-            return ["generic", "avx2"]
-    except ValueError:
-        return ["generic"]
-
-
-@contextlib.contextmanager
-def using_isa(name):
-    previous = tl._C.optim_isa()
-    tl._C.set_optim_isa(name)
-    try:
-        yield
-    finally:
-        tl._C.set_optim_isa(previous)
-
-
-ISAS = _runnable_isas()
+# The builds of the fused kernels this machine runs (generic always; avx2, avx512 where the CPU has them).
+ISAS = tl._C.optim_available_isas()
 
 
 def _maybe(rng, low, high, p_zero=0.4):
@@ -171,7 +151,7 @@ def _run_against_reference(name, seed, shapes, steps):
 def test_matches_reference(name, isa, seed):
     rng = np.random.default_rng(seed)
     shapes = [random_shape(rng, max_ndim=3, max_size=6), random_shape(rng, max_ndim=2, max_size=40)]
-    with using_isa(isa):
+    with using_optim_isa(isa):
         _run_against_reference(name, seed, shapes, steps=4)
 
 
@@ -179,13 +159,8 @@ def test_matches_reference(name, isa, seed):
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
 def test_matches_reference_on_a_large_tensor(name, isa):
     """Above the kernels' OpenMP threshold, with an odd size."""
-    with using_isa(isa):
+    with using_optim_isa(isa):
         _run_against_reference(name, 7, [(100_003,)], steps=2)
-
-
-def test_unknown_isa_is_rejected():
-    with pytest.raises(ValueError, match="unknown instruction set 'sse9'"):
-        tl._C.set_optim_isa("sse9")
 
 
 def test_momentum_is_pytorch_momentum_at_constant_lr():
@@ -288,39 +263,6 @@ def test_invalid_types_raise():
         tl.optim.Adam(tl.nn.Parameter(np.ones(2)))
     with pytest.raises(ValueError, match="empty parameter list"):
         tl.optim.Adam([])
-
-
-def test_fused_kernel_rejects_bad_state_arrays():
-    p, g = np.zeros(4, np.float32), np.zeros(4, np.float32)
-    with pytest.raises(TypeError, match="exp_avg has dtype float64 but float32 was expected"):
-        tl._C.adam_step(
-            p, g, np.zeros(4), np.zeros(4, np.float32), None, 0.9, 0.999, 1e-8, 0, 1, 1e-3, 1, 0, False
-        )
-    with pytest.raises(ValueError, match=r"exp_avg_sq has shape \(5,\) but the parameter has shape \(4,\)"):
-        tl._C.adam_step(
-            p,
-            g,
-            np.zeros(4, np.float32),
-            np.zeros(5, np.float32),
-            None,
-            0.9,
-            0.999,
-            1e-8,
-            0,
-            1,
-            1e-3,
-            1,
-            0,
-            False,
-        )
-    read_only = np.zeros(4, np.float32)
-    read_only.flags.writeable = False
-    with pytest.raises(ValueError, match="sum is read-only"):
-        tl._C.adagrad_step(p, g, read_only, 0.1, 0.0, 1e-10, False)
-    with pytest.raises(ValueError, match="velocity must be C-contiguous"):
-        tl._C.momentum_step(p, g, np.zeros(8, np.float32)[::2], 0.1, 0.9)
-    with pytest.raises(TypeError, match="expected a float32 or float64 array, got dtype int64"):
-        tl._C.sgd_step(np.zeros(4, np.int64), g, None, 0.1, 0, 0, 0, False, False, False)
 
 
 # ---------------------------------------------------------------- convergence

@@ -83,30 +83,34 @@ def activation_backward(saved, dy, kind):
     return _C.activation_backward(saved, dy, kind)
 
 
-# ---------------------------------------------------------------- optimizers (issue 6)
-
-_FUSED_UPDATES = {
-    "sgd": _C.sgd_step,
-    "momentum": _C.momentum_step,
-    "adagrad": _C.adagrad_step,
-    "rmsprop": _C.rmsprop_step,
-    "adam": _C.adam_step,
-    "adadelta": _C.adadelta_step,
-}
+# ---------------------------------------------------------------- optimizers
 
 
-def fused_update(kind, param, grad, *state_and_hyper):
-    """One fused in-place optimizer update of `param` and its state buffers (C-contiguous arrays of the
-    param's dtype and shape); `kind` is sgd, momentum, adagrad, rmsprop, adam or adadelta, and the
-    remaining arguments follow the kernel's signature in tensorlite._C."""
-    kernel = _FUSED_UPDATES[kind]
-    grad = np.asarray(grad, order="C")
-    if param.flags.c_contiguous:
-        kernel(param, grad, *state_and_hyper)
-        return
-    work = np.asarray(param, order="C")
-    kernel(work, grad, *state_and_hyper)
-    param[...] = work
+def _in_place(kernel):
+    """A fused optimizer update from tensorlite._C that also takes a non-contiguous param (updated through
+    a contiguous copy) and any array-like grad; arguments after param and grad are keywords, as the
+    kernel's."""
+
+    def update(param, grad, **state_and_hyper):
+        grad = np.asarray(grad, order="C")
+        work = param if param.flags.c_contiguous else np.ascontiguousarray(param)
+        kernel(param=work, grad=grad, **state_and_hyper)
+        if work is not param:
+            param[...] = work
+
+    update.__name__ = update.__qualname__ = kernel.__name__
+    update.__doc__ = kernel.__doc__
+    return update
+
+
+# One in-place update of param and its state buffers (C-contiguous arrays of param's dtype and shape);
+# the formulas are in cpp/kernels/optim.h.
+sgd_step = _in_place(_C.sgd_step)
+momentum_step = _in_place(_C.momentum_step)
+adagrad_step = _in_place(_C.adagrad_step)
+rmsprop_step = _in_place(_C.rmsprop_step)
+adam_step = _in_place(_C.adam_step)
+adadelta_step = _in_place(_C.adadelta_step)
 
 
 def grad_norm(grads, norm_type):

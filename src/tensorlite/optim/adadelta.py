@@ -1,7 +1,7 @@
 """Adadelta: unit-corrected updates from running averages of squared gradients and updates."""
 
 from tensorlite.backend import cpu
-from tensorlite.optim.optimizer import Optimizer, require_number, zeros_state
+from tensorlite.optim.optimizer import Optimizer, require_number, state_buffer, zeros_state
 
 
 class Adadelta(Optimizer):
@@ -30,15 +30,14 @@ class Adadelta(Optimizer):
 
     def _update(self, param, grad, state, group):
         state["step"] += 1
-        cpu.fused_update(
-            "adadelta",
+        cpu.adadelta_step(
             param,
             grad,
-            state["square_avg"]._array,
-            state["acc_delta"]._array,
-            group["lr"],
-            group["rho"],
-            group["eps"],
-            group["weight_decay"],
-            group["maximize"],
+            square_avg=state_buffer(state, "square_avg", param),
+            acc_delta=state_buffer(state, "acc_delta", param),
+            lr=group["lr"],
+            rho=group["rho"],
+            eps=group["eps"],
+            weight_decay=group["weight_decay"],
+            maximize=group["maximize"],
         )

@@ -1,7 +1,7 @@
 """Adagrad: per-coordinate learning rates from the sum of squared gradients."""
 
 from tensorlite.backend import cpu
-from tensorlite.optim.optimizer import Optimizer, require_number, zeros_state
+from tensorlite.optim.optimizer import Optimizer, require_number, state_buffer, zeros_state
 
 
 class Adagrad(Optimizer):
@@ -46,13 +46,12 @@ class Adagrad(Optimizer):
     def _update(self, param, grad, state, group):
         state["step"] += 1
         clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-        cpu.fused_update(
-            "adagrad",
+        cpu.adagrad_step(
             param,
             grad,
-            state["sum"]._array,
-            clr,
-            group["weight_decay"],
-            group["eps"],
-            group["maximize"],
+            sum=state_buffer(state, "sum", param),
+            clr=clr,
+            eps=group["eps"],
+            weight_decay=group["weight_decay"],
+            maximize=group["maximize"],
         )

@@ -56,26 +56,32 @@ class Adam(Optimizer):
     def _update(self, param, grad, state, group):
         state["step"] += 1
         t = state["step"]
-        lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
-        max_sq = state_buffer(state, "max_exp_avg_sq", param) if group["amsgrad"] else None
-        decoupled = group["decoupled_weight_decay"]
-        cpu.fused_update(
-            "adam",
-            param,
-            grad,
-            state["exp_avg"]._array,
-            state["exp_avg_sq"]._array,
-            max_sq,
-            beta1,
-            beta2,
-            group["eps"],
-            0.0 if decoupled else wd,
-            1.0 - lr * wd if decoupled else 1.0,
-            lr / (1.0 - beta1**t),
-            math.sqrt(1.0 - beta2**t),
-            0.0,
-            group["maximize"],
-        )
+        beta1, beta2 = group["betas"]
+        adam_update(param, grad, state, group, step_size=group["lr"] / (1.0 - beta1**t), bc2_t=1.0 - beta2**t)
+
+
+def adam_update(param, grad, state, group, step_size, bc2_t, grad_coef=0.0):
+    """The fused update shared by Adam, AdamW, AMSGrad (group["amsgrad"]) and NAdam, given the step's
+    scalars: p = p * param_decay - (step_size * m + grad_coef * g) / (sqrt(v) / sqrt(bc2_t) + eps), with
+    the weight decay as an L2 term in g or, when decoupled, param_decay = 1 - lr * weight_decay."""
+    lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
+    decoupled = group["decoupled_weight_decay"]
+    cpu.adam_step(
+        param,
+        grad,
+        exp_avg=state_buffer(state, "exp_avg", param),
+        exp_avg_sq=state_buffer(state, "exp_avg_sq", param),
+        max_exp_avg_sq=state_buffer(state, "max_exp_avg_sq", param) if group.get("amsgrad") else None,
+        beta1=beta1,
+        beta2=beta2,
+        eps=group["eps"],
+        step_size=step_size,
+        bc2_sqrt=math.sqrt(bc2_t),
+        grad_coef=grad_coef,
+        weight_decay=0.0 if decoupled else wd,
+        param_decay=1.0 - lr * wd if decoupled else 1.0,
+        maximize=group["maximize"],
+    )
 
 
 class AdamW(Adam):

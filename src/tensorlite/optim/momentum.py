@@ -1,7 +1,7 @@
 """Classic (Polyak) momentum written with a velocity."""
 
 from tensorlite.backend import cpu
-from tensorlite.optim.optimizer import Optimizer, require_number, zeros_state
+from tensorlite.optim.optimizer import Optimizer, require_number, state_buffer, zeros_state
 
 
 class Momentum(Optimizer):
@@ -23,4 +23,5 @@ class Momentum(Optimizer):
         return {"velocity": zeros_state(param)}
 
     def _update(self, param, grad, state, group):
-        cpu.fused_update("momentum", param, grad, state["velocity"]._array, group["lr"], group["mu"])
+        velocity = state_buffer(state, "velocity", param)
+        cpu.momentum_step(param, grad, velocity=velocity, lr=group["lr"], mu=group["mu"])

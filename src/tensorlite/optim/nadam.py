@@ -1,8 +1,6 @@
 """NAdam: Adam with Nesterov momentum and a momentum-decay schedule."""
 
-import math
-
-from tensorlite.backend import cpu
+from tensorlite.optim.adam import adam_update
 from tensorlite.optim.optimizer import Optimizer, require_betas, require_number, zeros_state
 
 
@@ -51,31 +49,17 @@ class NAdam(Optimizer):
     def _update(self, param, grad, state, group):
         state["step"] += 1
         t = state["step"]
-        lr, (beta1, beta2), wd, decay = (
-            group["lr"],
-            group["betas"],
-            group["weight_decay"],
-            group["momentum_decay"],
-        )
+        lr, (beta1, beta2), decay = group["lr"], group["betas"], group["momentum_decay"]
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * decay))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * decay))
         state["mu_product"] *= mu
         product = state["mu_product"]
-        decoupled = group["decoupled_weight_decay"]
-        cpu.fused_update(
-            "adam",
+        adam_update(
             param,
             grad,
-            state["exp_avg"]._array,
-            state["exp_avg_sq"]._array,
-            None,
-            beta1,
-            beta2,
-            group["eps"],
-            0.0 if decoupled else wd,
-            1.0 - lr * wd if decoupled else 1.0,
-            lr * mu_next / (1.0 - product * mu_next),
-            math.sqrt(1.0 - beta2**t),
-            lr * (1.0 - mu) / (1.0 - product),
-            group["maximize"],
+            state,
+            group,
+            step_size=lr * mu_next / (1.0 - product * mu_next),
+            bc2_t=1.0 - beta2**t,
+            grad_coef=lr * (1.0 - mu) / (1.0 - product),
         )

@@ -54,17 +54,16 @@ class RMSprop(Optimizer):
             grad_avg = state_buffer(state, "grad_avg", param)
         if group["momentum"] > 0:
             buffer = state_buffer(state, "momentum_buffer", param)
-        cpu.fused_update(
-            "rmsprop",
+        cpu.rmsprop_step(
             param,
             grad,
-            state["square_avg"]._array,
-            grad_avg,
-            buffer,
-            group["lr"],
-            group["alpha"],
-            group["eps"],
-            group["weight_decay"],
-            group["momentum"],
-            group["maximize"],
+            square_avg=state_buffer(state, "square_avg", param),
+            lr=group["lr"],
+            alpha=group["alpha"],
+            eps=group["eps"],
+            grad_avg=grad_avg,
+            momentum_buffer=buffer,
+            momentum=group["momentum"],
+            weight_decay=group["weight_decay"],
+            maximize=group["maximize"],
         )

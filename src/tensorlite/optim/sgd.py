@@ -44,16 +44,15 @@ class SGD(Optimizer):
         if group["momentum"] != 0:
             first = state.get("momentum_buffer") is None
             buffer = state_buffer(state, "momentum_buffer", param)
-        cpu.fused_update(
-            "sgd",
+        cpu.sgd_step(
             param,
             grad,
-            buffer,
-            group["lr"],
-            group["momentum"],
-            group["dampening"],
-            group["weight_decay"],
-            group["nesterov"],
-            group["maximize"],
-            first,
+            lr=group["lr"],
+            momentum_buffer=buffer,
+            momentum=group["momentum"],
+            dampening=group["dampening"],
+            weight_decay=group["weight_decay"],
+            nesterov=group["nesterov"],
+            maximize=group["maximize"],
+            first_step=first,
         )
