@@ -47,7 +47,7 @@ def main(epochs=40, seed=0, checkpoint=None):
     scheduler = tl.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=3)
     callbacks = [train.EarlyStopping(patience=8)]
     if checkpoint:
-        callbacks.append(train.ModelCheckpoint(checkpoint, save_best_only=True))
+        callbacks.append(train.ModelCheckpoint(checkpoint, save_best_only=True, save_weights_only=True))
     history = train.fit(
         model, nn.CrossEntropyLoss(), optimizer, train_loader, epochs, val_loader=val_loader,
         scheduler=scheduler, callbacks=callbacks,

@@ -111,3 +111,12 @@ def test_mnist_files_replace_digits(tmp_path):
     write_idx(np.repeat(np.arange(10, dtype=np.uint8), 12), str(tmp_path / "train-labels-idx1-ubyte"))
     results = experiments.run("vanishing-gradient", str(tmp_path), quick=True, mnist_root=str(tmp_path))
     assert results["dataset"] == "MNIST" and len(results["grad_norms"]["relu he"]) == 6
+
+
+def test_bias_variance(out_dir):
+    cases = run_quick("bias-variance", out_dir)["cases"]
+    small, bigger, few, shifted = (cases[name] for name in cases)
+    assert small["diagnosis"] == "high bias" and small["train_error"] > 0.2, "2 hidden units cannot fit digits"
+    assert "high bias" not in bigger["diagnosis"] and bigger["dev_error"] < small["dev_error"] / 3
+    assert few["diagnosis"] == "high variance" and few["train_error"] == 0.0 and few["variance"] > 0.05
+    assert "1. get more training data" in shifted["report"]

@@ -122,7 +122,7 @@ def test_step_interval_scheduler_callback():
 def test_model_checkpoint_saves_the_best_epochs_atomically(tmp_path):
     weights = WeightsPerEpoch()
     checkpoint = ModelCheckpoint(
-        tmp_path / "best-{epoch:02d}-{val_loss:.2f}.safetensors", save_best_only=True
+        tmp_path / "best-{epoch:02d}-{val_loss:.2f}.safetensors", save_best_only=True, save_weights_only=True
     )
     run([1.0, 0.5, 0.7, 0.4, 0.9], [weights, checkpoint])
     names = ["best-01-1.00.safetensors", "best-02-0.50.safetensors", "best-04-0.40.safetensors"]
@@ -133,7 +133,7 @@ def test_model_checkpoint_saves_the_best_epochs_atomically(tmp_path):
     every = ModelCheckpoint(tmp_path / "last.safetensors")
     model, _, _ = run([1.0, 2.0], [every])
     np.testing.assert_array_equal(
-        tl.load(str(tmp_path / "last.safetensors"))["weight"].numpy(), model.weight.numpy()
+        tl.load(str(tmp_path / "last.safetensors"))["model"]["weight"].numpy(), model.weight.numpy()
     )
 
 

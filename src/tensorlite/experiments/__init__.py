@@ -5,6 +5,7 @@ import os
 
 from tensorlite.config import get_num_threads, set_num_threads
 from tensorlite.experiments import (
+    bias_variance,
     hyperparameter_scale,
     init_compare,
     init_histograms,
@@ -24,6 +25,7 @@ EXPERIMENTS = {
         vanishing_gradient,
         lr_schedules,
         hyperparameter_scale,
+        bias_variance,
     )
 }
 

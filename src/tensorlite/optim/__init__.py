@@ -4,6 +4,7 @@ from tensorlite.optim import lr_scheduler
 from tensorlite.optim.adadelta import Adadelta
 from tensorlite.optim.adagrad import Adagrad
 from tensorlite.optim.adam import Adam, AdamW
+from tensorlite.optim.hyperparameters import set_lr, update_param_groups
 from tensorlite.optim.lbfgs import LBFGS
 from tensorlite.optim.momentum import Momentum
 from tensorlite.optim.nadam import NAdam
@@ -23,4 +24,6 @@ __all__ = [
     "Optimizer",
     "RMSprop",
     "lr_scheduler",
+    "set_lr",
+    "update_param_groups",
 ]

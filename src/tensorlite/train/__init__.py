@@ -10,6 +10,7 @@ from tensorlite.train.callbacks import (
 from tensorlite.train.history import History
 from tensorlite.train.loop import NonFiniteLossError, TrainingState, evaluate, fit, predict, progress_enabled
 from tensorlite.train.metrics import accuracy
+from tensorlite.train.tensorboard import TensorBoardLogger
 
 __all__ = [
     "CSVLogger",
@@ -19,6 +20,7 @@ __all__ = [
     "LRSchedulerCallback",
     "ModelCheckpoint",
     "NonFiniteLossError",
+    "TensorBoardLogger",
     "TrainingState",
     "accuracy",
     "evaluate",

@@ -101,17 +101,24 @@ class EarlyStopping(Callback):
 
 
 class ModelCheckpoint(Callback):
-    """Save model.state_dict() with tl.save (atomically) at the end of an epoch: every epoch, or with
+    """Save a checkpoint with tl.save (atomically) at the end of an epoch: every epoch, or with
     save_best_only=True only when `monitor` improved. `path` may hold format fields filled from the
-    epoch and its logs, e.g. "ckpt-{epoch:02d}-{val_loss:.3f}.safetensors"."""
+    epoch and its logs, e.g. "ckpt-{epoch:02d}-{val_loss:.3f}.safetensors".
 
-    def __init__(self, path, monitor="val_loss", save_best_only=False, mode="auto"):
+    By default (save_weights_only=False, as in Keras) the file is a full training checkpoint that
+    fit(..., resume_from=path) continues from: model, optimizer, schedulers, epoch and step counters,
+    History and random generator states (see tensorlite.train.checkpoint); its weights are
+    tl.load(path)["model"]. save_weights_only=True saves model.state_dict() alone.
+    """
+
+    def __init__(self, path, monitor="val_loss", save_best_only=False, mode="auto", save_weights_only=False):
         self.path, self.monitor, self.save_best_only, self.mode = (
             os.fspath(path),
             monitor,
             save_best_only,
             mode,
         )
+        self.save_weights_only = save_weights_only
         self.saved = []
 
     def on_train_begin(self, state):
@@ -119,13 +126,14 @@ class ModelCheckpoint(Callback):
 
     def on_epoch_end(self, state, logs):
         from tensorlite import save
+        from tensorlite.train.checkpoint import training_checkpoint
 
         if self.save_best_only and not self._tracker.improves(
             _monitored(logs, self.monitor, "ModelCheckpoint")
         ):
             return
         path = self.path.format(epoch=state.epoch, **logs)
-        save(state.model.state_dict(), path)
+        save(state.model.state_dict() if self.save_weights_only else training_checkpoint(state), path)
         self.saved.append(path)
 
 

@@ -1,6 +1,7 @@
 """fit / evaluate / predict: the training loop with progress bars, validation and callbacks."""
 
 import math
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from tensorlite.data.dataset import TensorDataset
 from tensorlite.ops.shape import cat
 from tensorlite.tensor import Tensor
 from tensorlite.train.callbacks import LRSchedulerCallback
+from tensorlite.train.checkpoint import resume
 from tensorlite.train.history import History
 from tensorlite.train.metrics import resolve_metrics
 
@@ -39,6 +41,8 @@ class TrainingState:
     step: int = 0
     stop_training: bool = False
     callbacks: list = field(default_factory=list)
+    train_loader: object = None
+    val_loader: object = None
 
 
 def progress_enabled(progress):
@@ -134,6 +138,9 @@ def fit(
     callbacks=(),
     metrics=("accuracy",),
     progress=True,
+    report=True,
+    resume_from=None,
+    override=None,
 ):
     """Train `model` for `epochs` epochs; returns a History.
 
@@ -142,21 +149,46 @@ def fit(
     evaluate() adds val_loss and val_<metric>. `scheduler` (a tl.optim.lr_scheduler) is stepped once
     per epoch (ReduceLROnPlateau with val_loss, or loss without a val_loader). A tqdm bar per epoch
     shows the running loss and metrics (progress=False, or stderr not a terminal, turns it off).
-    A NaN/inf loss raises NonFiniteLossError before the bad step is applied.
+    A NaN/inf loss raises NonFiniteLossError before the bad step is applied. LRSchedulerCallbacks
+    (and the one `scheduler` gets) run before the other callbacks at the end of an epoch, so that
+    checkpoints and loggers see the state the next epoch starts from.
+
+    report=True prints tl.diagnostics.bias_variance(history) at the end when val_loader is given.
+    resume_from=path continues the run saved by a ModelCheckpoint (full checkpoint) after its epoch:
+    model, optimizer, schedulers, counters, History and random generators are restored, and training
+    goes on up to epoch `epochs` (counted from the start of the run), bit-identical to a run that was
+    never stopped. override={"lr": 1e-4, ...} then replaces param_groups values (a list: one per group;
+    "lr" through tl.optim.set_lr, which keeps a schedule continuous). A checkpoint of another model,
+    optimizer or scheduler raises ValueError naming the mismatch, before anything changes.
     """
     if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
         raise ValueError(f"fit: epochs must be an int >= 1, got {epochs!r}")
+    if override is not None and resume_from is None:
+        raise ValueError(
+            "fit: override applies when resuming (resume_from=path); use tl.optim.set_lr otherwise"
+        )
     metric_fns = resolve_metrics(metrics)
     callbacks = list(callbacks)
     if scheduler is not None:
         callbacks.append(
             LRSchedulerCallback(scheduler, monitor="val_loss" if val_loader is not None else "loss")
         )
-    state = TrainingState(model, optimizer, loss_fn, epochs, callbacks=callbacks)
+    callbacks.sort(key=lambda c: not isinstance(c, LRSchedulerCallback))  # stable: keeps the order otherwise
+    state = TrainingState(
+        model,
+        optimizer,
+        loss_fn,
+        epochs,
+        callbacks=callbacks,
+        train_loader=train_loader,
+        val_loader=val_loader,
+    )
+    if resume_from is not None:
+        resume(os.fspath(resume_from), state, epochs, override)
     show_bar = progress_enabled(progress)
     for callback in callbacks:
         callback.on_train_begin(state)
-    for epoch in range(1, epochs + 1):
+    for epoch in range(state.epoch + 1, epochs + 1):
         state.epoch = epoch
         for callback in callbacks:
             callback.on_epoch_begin(state)
@@ -186,6 +218,10 @@ def fit(
             break
     for callback in callbacks:
         callback.on_train_end(state)
+    if report and val_loader is not None:
+        from tensorlite.diagnostics.bias_variance import bias_variance
+
+        print(bias_variance(state.history), flush=True)
     return state.history
 
 

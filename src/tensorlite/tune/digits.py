@@ -124,6 +124,7 @@ class TrainObjective:
             val_loader=val_loader,
             callbacks=[reporter],
             progress=False,
+            report=False,
         )
         if reporter.pruned:
             raise TrialPruned(f"pruned after epoch {len(reporter.values)}")
