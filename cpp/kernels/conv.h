@@ -45,15 +45,22 @@ const char* conv_algorithm_name(ConvAlgorithm a);
 void set_conv2d_algorithm(const std::string& name);
 std::string conv2d_algorithm_override();
 
-// cols (C*kh*kw rows x (oh1-oh0)*out_w columns) := the receptive fields of output rows [oh0, oh1) of
-// one image (C x in_h x in_w). Row (c*kh + i)*kw + j holds tap (i, j) of channel c.
-template <typename T>
-void im2col(const T* image, const ConvGeometry& g, int64_t oh0, int64_t oh1, T* cols);
+// An output tile of one image: rows [oh0, oh1) x columns [ow0, ow1), either whole rows (ow0 = 0,
+// ow1 = out_w) or part of one row, so that its outputs are contiguous in y.
+struct ConvTile {
+    int64_t oh0, oh1, ow0, ow1;
+    int64_t width() const { return (oh1 - oh0) * (ow1 - ow0); }
+};
 
-// image += the columns of output rows [oh0, oh1) scattered back to their input positions (the adjoint
-// of im2col: overlapping windows accumulate).
+// cols (C*kh*kw rows x tile.width() columns) := the receptive fields of the tile's outputs in one image
+// (C x in_h x in_w). Row (c*kh + i)*kw + j holds tap (i, j) of channel c.
 template <typename T>
-void col2im(const T* cols, const ConvGeometry& g, int64_t oh0, int64_t oh1, T* image);
+void im2col(const T* image, const ConvGeometry& g, const ConvTile& tile, T* cols);
+
+// image += the tile's columns scattered back to their input positions (the adjoint of im2col:
+// overlapping windows accumulate).
+template <typename T>
+void col2im(const T* cols, const ConvGeometry& g, const ConvTile& tile, T* image);
 
 // y (N x K x out_h x out_w) := conv2d(x, w) + bias; bias may be null.
 template <typename T>
