@@ -1,7 +1,7 @@
 // conv2d forward and backward (formulas and layout in conv.h), by three algorithms (conv2d_algorithm):
 //
 // Winograd F(2x2, 3x3) (winograd.h): the forward pass and dX of 3x3 stride-1 convolutions where it pays
-// (winograd_pays).
+// (winograd_pays in conv_algorithm.cpp, which also holds the rest of the choice).
 //
 // Direct (horizontal stride 1, not 1x1): no column matrix. Each image's input rows are copied, zero
 // padded, into a small band buffer, and a GEMM whose B operand is gathered in place (GatheredGemm) reads
@@ -28,7 +28,6 @@
 #include "kernels/conv.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -39,10 +38,6 @@
 #include "kernels/runtime.h"
 #include "kernels/window.h"
 #include "kernels/winograd.h"
-
-#ifdef TENSORLITE_OPENMP
-#include <omp.h>
-#endif
 
 namespace tl {
 namespace {
@@ -56,11 +51,6 @@ constexpr int64_t kColumnBufferBytes = 4 * 1024 * 1024;
 // the buffer is bounded however wide the padded output is (1x100000 kernel, stride 2, padding 100000 on
 // a 1x1 input: 20 GB for its one row). Up to it a row is kept whole (a wider GEMM).
 constexpr int64_t kMaxRowColumnBytes = 32 * 1024 * 1024;
-// The direct path's band holds the zero-padded input rows; it runs only where that band (a whole image)
-// is at most this many values or twice the image's input and output together (direct_band_fits): with
-// large padding or dilation the band is almost all zeros (a 1x1 input, padding 50000, dilation 100000:
-// 10^10 values for one output), and im2col's bounded tiles do the same work.
-constexpr int64_t kDirectBandSlack = 1 << 20;
 // Taps up to which the bias is added inside the GEMM, as one more tap whose input is 1: such a shallow
 // convolution is memory-bound, and a separate bias pass over y would add to its traffic (measured 10% on
 // 1->32 channels); a deep one is compute-bound and an odd depth slows its GEMM (10% on 64->64).
@@ -69,94 +59,6 @@ constexpr int64_t kBiasInGemmMaxDepth = 32;
 // Below this many multiply-adds per call the loops stay on one thread: waking a team costs more than it
 // saves (and much more on a busy machine).
 constexpr int64_t kParallelMinWork = 1 << 17;
-
-// Where Winograd runs (winograd_pays). Its 16 GEMMs have depth C, the input transform costs C and the
-// output transform K per 2x2 tile, so it pays with enough input channels C, not too many output channels
-// K per input channel, and enough tiles for the threads to share. Measured against the direct path (the
-// alternative wherever Winograd applies), 2 threads, float32, N x C x H x H inputs, 3x3 pad 1, time ratio
-// direct / Winograd, forward and dx:
-//   C = 8 (K = 8-32, H = 16): 0.4-0.6x; C = 16 (K = 16-64): 0.6-0.7x; C = 32 (K = 32-64): 0.7-0.8x at
-//   H = 16, 1.06-1.08x at H = 32; C = 48: 1.1-1.25x; C = 64: 1.3-1.5x (K = 64 or 128, H = 16 or 32);
-//   C = 96-256: 1.4-2.6x; fewer than 128 tiles (N * ceil(out_h/2) * ceil(out_w/2)): 1.0x (2 x 64 x 8 x 8).
-// (Against im2col, Winograd already paid from C = 8 with K <= C.)
-constexpr int64_t kWinogradMinChannels = 48;  // C
-constexpr int64_t kWinogradMinTiles = 128;
-
-enum class Override { automatic, im2col, direct, winograd };
-std::atomic<Override>& algorithm_override() {
-    static std::atomic<Override> slot{Override::automatic};
-    return slot;
-}
-
-// 3x3, stride 1, dilation 1, one group: the geometry winograd_conv2d computes (any padding).
-bool winograd_applies(const ConvGeometry& g) {
-    return g.kernel_h == 3 && g.kernel_w == 3 && g.stride_h == 1 && g.stride_w == 1 && g.dilation_h == 1 &&
-           g.dilation_w == 1 && g.groups == 1;
-}
-
-// dX by the direct path computes C/groups output channels per group in 6-row register tiles: measured
-// 2 threads, 3x3 on 28x28-32x32 images, direct / im2col time for dX: C = 1: 2.3x slower, C = 2: even,
-// C = 3: 1.5x faster, C = 6-32: 1.6-2.4x faster.
-constexpr int64_t kDirectMinInputGradChannels = 3;
-
-// A 1x1, stride-1, unpadded convolution: each image is already its own column matrix.
-bool image_is_columns(const ConvGeometry& g) {
-    return g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_h == 0 &&
-           g.pad_w == 0 && g.out_h == g.in_h && g.out_w == g.in_w;
-}
-
-// The direct path (GatheredGemm) needs unit horizontal stride, so that consecutive outputs read consecutive
-// inputs (for dX, the adjoint convolution: both strides 1); a 1x1 stride-1 unpadded convolution is already
-// a plain GEMM on the image (image_is_columns).
-// dX = conv2d(dY, W') (W' the flipped, transposed weights) for stride 1: dY is its input, dX its output.
-ConvGeometry adjoint_geometry(const ConvGeometry& g) {
-    ConvGeometry t = g;
-    t.in_channels = g.out_channels;
-    t.out_channels = g.in_channels;
-    t.in_h = g.out_h;
-    t.in_w = g.out_w;
-    t.out_h = g.in_h;
-    t.out_w = g.in_w;
-    t.pad_h = (g.kernel_h - 1) * g.dilation_h - g.pad_h;
-    t.pad_w = (g.kernel_w - 1) * g.dilation_w - g.pad_w;
-    return t;
-}
-
-// Whether the direct path's band for a whole image of `t` (the convolution it runs) is within
-// kDirectBandSlack values or twice the input and output planes together.
-bool direct_band_fits(const ConvGeometry& t) {
-    const int64_t rows = mul_sat(t.out_h - 1, t.stride_h) + mul_sat(t.kernel_h - 1, t.dilation_h) + 1;
-    const int64_t width = t.out_w + mul_sat(t.kernel_w - 1, t.dilation_w);
-    const int64_t band = mul_sat(mul_sat(t.in_channels, rows), width);
-    const int64_t planes = mul_sat(t.in_channels, mul_sat(t.in_h, t.in_w)) +
-                           mul_sat(t.out_channels, mul_sat(t.out_h, t.out_w));
-    return band <= std::max(kDirectBandSlack, mul_sat(2, planes));
-}
-
-bool direct_applies(const ConvGeometry& g, ConvPass pass) {
-    const bool dx_ok = g.stride_h == 1 && g.in_channels / g.groups >= kDirectMinInputGradChannels;
-    return g.stride_w == 1 && (pass == ConvPass::forward || dx_ok) && !image_is_columns(g) &&
-           g.out_h > 0 && g.out_w > 0 && g.out_channels > 0 && g.in_channels > 0 &&
-           direct_band_fits(pass == ConvPass::forward ? g : adjoint_geometry(g));
-}
-
-// Whether Winograd is measured faster than the direct path for `pass` (constants above): C >= 48, K <= 2C
-// and at least 128 tiles of the pass's output.
-bool winograd_pays(const ConvGeometry& g, ConvPass pass) {
-    const bool forward = pass == ConvPass::forward;
-    const int64_t c = g.in_channels, k = g.out_channels;
-    const int64_t h = forward ? g.out_h : g.in_h, w = forward ? g.out_w : g.in_w;
-    const int64_t tiles = g.batch * ((h + 1) / 2) * ((w + 1) / 2);
-    return c >= kWinogradMinChannels && k <= 2 * c && tiles >= kWinogradMinTiles;
-}
-
-int thread_index() {
-#ifdef TENSORLITE_OPENMP
-    return omp_get_thread_num();
-#else
-    return 0;
-#endif
-}
 
 // Per-image conv plan: tile height, whether im2col is skipped, GEMM sizes per group.
 struct ConvPlan {
@@ -176,7 +78,7 @@ struct ConvPlan {
 template <typename T>
 ConvPlan make_plan(const ConvGeometry& g) {
     ConvPlan p;
-    p.image_is_columns = image_is_columns(g);
+    p.image_is_columns = conv2d_image_is_columns(g);
     p.col_rows = g.in_channels * g.kernel_h * g.kernel_w;
     p.group_depth = p.col_rows / g.groups;
     p.group_out = g.out_channels / g.groups;
@@ -340,7 +242,7 @@ void conv2d_forward_gathered(const T* x, const T* w, const T* bias, T* y, const 
 // (per group), padding (k-1)*d - p on each side and dilation d; computed by the direct path.
 template <typename T>
 void input_gradient_gathered(const T* w, const T* dy, T* dx, const ConvGeometry& g) {
-    const ConvGeometry t = adjoint_geometry(g);
+    const ConvGeometry t = conv2d_adjoint_geometry(g);
     const int64_t group_in = g.in_channels / g.groups, group_out = g.out_channels / g.groups;
     const int64_t taps = g.kernel_h * g.kernel_w;
     std::vector<T> flipped(static_cast<size_t>(g.out_channels * group_in * taps));
@@ -378,54 +280,7 @@ bool winograd_backward_data(const T* w, const T* dy, T* dx, const ConvGeometry& 
 
 }  // namespace
 
-ConvAlgorithm conv2d_algorithm(const ConvGeometry& g, ConvPass pass) {
-    const Override o = algorithm_override().load();
-    const bool direct = direct_applies(g, pass);
-    if (o == Override::im2col || (o == Override::direct && !direct)) return ConvAlgorithm::im2col;
-    if (winograd_applies(g) && (o == Override::winograd || (o == Override::automatic && winograd_pays(g, pass))))
-        return ConvAlgorithm::winograd;
-    return direct ? ConvAlgorithm::direct : ConvAlgorithm::im2col;
-}
-
-const char* conv_algorithm_name(ConvAlgorithm a) {
-    return a == ConvAlgorithm::winograd ? "winograd" : a == ConvAlgorithm::direct ? "direct" : "im2col";
-}
-
-void set_conv2d_algorithm(const std::string& name) {
-    if (name == "auto") {
-        algorithm_override().store(Override::automatic);
-    } else if (name == "im2col") {
-        algorithm_override().store(Override::im2col);
-    } else if (name == "direct") {
-        algorithm_override().store(Override::direct);
-    } else if (name == "winograd") {
-        algorithm_override().store(Override::winograd);
-    } else {
-        throw std::invalid_argument("set_conv2d_algorithm: unknown algorithm '" + name +
-                                    "' (auto, im2col, direct or winograd)");
-    }
-}
-
-std::string conv2d_algorithm_override() {
-    switch (algorithm_override().load()) {
-        case Override::im2col:
-            return "im2col";
-        case Override::direct:
-            return "direct";
-        case Override::winograd:
-            return "winograd";
-        default:
-            return "auto";
-    }
-}
-
 namespace {
-
-// The algorithm to rerun a pass with when Winograd's result is not finite.
-ConvAlgorithm non_winograd(const ConvGeometry& g, ConvPass pass) {
-    return direct_applies(g, pass) && algorithm_override().load() != Override::im2col ? ConvAlgorithm::direct
-                                                                                     : ConvAlgorithm::im2col;
-}
 
 // y := bias (or 0) broadcast over each output plane: the convolution of an input without channels.
 template <typename T>
@@ -450,7 +305,7 @@ void conv2d_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeome
     // free) reruns the pass by the direct or im2col path, which propagates them as PyTorch does.
     if (algorithm == ConvAlgorithm::winograd) {
         if (winograd_forward(x, w, bias, y, g)) return;
-        algorithm = non_winograd(g, ConvPass::forward);
+        algorithm = conv2d_fallback_algorithm(g, ConvPass::forward);
     }
     const ConvPlan p = make_plan<T>(g);
     if (algorithm == ConvAlgorithm::direct) {
@@ -536,7 +391,7 @@ void conv2d_backward(const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, c
         ConvAlgorithm algorithm = conv2d_algorithm(g, ConvPass::backward_data);
         // A non-finite Winograd result reruns by another path (see conv2d_forward).
         if (algorithm == ConvAlgorithm::winograd && !winograd_backward_data(w, dy, dx, g))
-            algorithm = non_winograd(g, ConvPass::backward_data);
+            algorithm = conv2d_fallback_algorithm(g, ConvPass::backward_data);
         if (algorithm == ConvAlgorithm::direct) input_gradient_gathered(w, dy, dx, g);
         if (algorithm != ConvAlgorithm::im2col) dx_cols = nullptr;
     }

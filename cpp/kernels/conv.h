@@ -38,6 +38,17 @@ enum class ConvAlgorithm { im2col, direct, winograd };
 ConvAlgorithm conv2d_algorithm(const ConvGeometry& g, ConvPass pass);
 const char* conv_algorithm_name(ConvAlgorithm a);
 
+// The algorithm a pass reruns by when Winograd's result is not finite (see conv2d_forward): the direct
+// path where it applies (and is not overridden), else im2col.
+ConvAlgorithm conv2d_fallback_algorithm(const ConvGeometry& g, ConvPass pass);
+
+// For stride 1, dX = conv2d(dY, W') with W'[c, k, i, j] = W[k, c, kh-1-i, kw-1-j] (per group): the
+// geometry of that convolution (dY its input, dX its output, padding (k-1)*d - p).
+ConvGeometry conv2d_adjoint_geometry(const ConvGeometry& g);
+
+// A 1x1, stride-1, unpadded convolution: each image is already its own column matrix.
+bool conv2d_image_is_columns(const ConvGeometry& g);
+
 // "auto" (the measured choice), "im2col" (always), "direct" (wherever it applies: horizontal stride 1,
 // both strides 1 for dX, not a 1x1 unpadded stride-1 convolution; else im2col) or "winograd" (wherever
 // it applies: 3x3, stride 1, dilation 1, one group; else the automatic choice between the other two),

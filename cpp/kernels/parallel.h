@@ -16,7 +16,20 @@
 #include <mutex>
 #include <new>
 
+#ifdef TENSORLITE_OPENMP
+#include <omp.h>
+#endif
+
 namespace tl {
+
+// This thread's number in the innermost parallel region (0 outside one): the slice of scratch it uses.
+inline int thread_index() {
+#ifdef TENSORLITE_OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
 
 // a * b for a, b >= 0, or INT64_MAX when the product does not fit (for comparing a size with a budget).
 inline int64_t mul_sat(int64_t a, int64_t b) {

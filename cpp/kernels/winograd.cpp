@@ -21,10 +21,6 @@
 #include "kernels/parallel.h"
 #include "kernels/runtime.h"
 
-#ifdef TENSORLITE_OPENMP
-#include <omp.h>
-#endif
-
 namespace tl {
 namespace {
 
@@ -314,11 +310,7 @@ bool winograd_conv2d(const T* x, const T* u, const T* bias, T* y, const Winograd
     bool finite = true;
 #pragma omp parallel num_threads(team) if (over_chunks) reduction(&& : finite)
     {
-#ifdef TENSORLITE_OPENMP
-        T* v = buffers.get() + omp_get_thread_num() * slice;
-#else
-        T* v = buffers.get();
-#endif
+        T* v = buffers.get() + thread_index() * slice;
         T *m = v + v_size, *scratch = m + m_size;
 #pragma omp for schedule(static)
         for (int64_t index = 0; index < p.chunks; ++index) errors.run([&] {
