@@ -28,7 +28,9 @@ def run_isolated(code, timeout=120):
     `timeout` seconds fails the calling test (the issue's reproducers killed the process or hung with the
     GIL released, which would take pytest down with them)."""
     try:
-        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
+        result = subprocess.run(
+            [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=timeout
+        )
     except subprocess.TimeoutExpired:
         pytest.fail(f"hung for more than {timeout} s:\n{code}")
     if result.returncode != 0:
@@ -73,11 +75,14 @@ np.savez({str(out)!r}, y=y.numpy(), dy=dy, dx=x.grad.numpy(), dw=w.grad.numpy())
     got = np.load(out)
     rng = np.random.default_rng(0)
     x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
-    pair = lambda v: v if isinstance(v, tuple) else (v, v)  # noqa: E731
+    pair = lambda v: v if isinstance(v, tuple) else (v, v)
     expected = conv2d_reference_by_taps(
-        x, w, stride=pair(kwargs.get("stride", 1)), padding=pair(kwargs["padding"]),
+        x,
+        w,
+        stride=pair(kwargs.get("stride", 1)),
+        padding=pair(kwargs["padding"]),
         dilation=pair(kwargs.get("dilation", 1)),
-    )  # fmt: skip
+    )
     assert got["y"].shape == expected.shape  # (the first reproducer's two taps both read padding: 0)
     np.testing.assert_allclose(got["y"], expected, rtol=1e-12, atol=1e-12)
     assert_adjoint(x, w, got["y"], got["dy"], got["dx"], got["dw"])
@@ -140,30 +145,49 @@ print(F.avg_pool2d(x, kernel_size=(3, 2**31 - 1), padding=(1, 2**30 - 1), stride
 CALLS_WITH_HUGE_ARGUMENTS = [
     (lambda: F.conv2d(tl.ones(1, 1, 3, 3), tl.ones(1, 1, 1, 1), stride=2**63), "stride must be at most"),
     (lambda: F.conv2d(tl.ones(1, 1, 3, 3), tl.ones(1, 1, 1, 1), padding=2**62), "padding must be at most"),
-    (lambda: F.conv2d(tl.ones(1, 1, 3, 3), tl.ones(1, 1, 1, 1), dilation=(1, 2**31)), "dilation must be at most"),
+    (
+        lambda: F.conv2d(tl.ones(1, 1, 3, 3), tl.ones(1, 1, 1, 1), dilation=(1, 2**31)),
+        "dilation must be at most",
+    ),
     (lambda: F.conv2d(tl.ones(1, 0, 3, 3), tl.ones(1, 0, 1, 1), groups=2**63), "groups must be at most"),
-    (lambda: F.max_pool2d(tl.ones(1, 1, 1, 1), kernel_size=2**40, padding=2**39), "kernel_size must be at most"),
+    (
+        lambda: F.max_pool2d(tl.ones(1, 1, 1, 1), kernel_size=2**40, padding=2**39),
+        "kernel_size must be at most",
+    ),
     (lambda: F.avg_pool2d(tl.ones(1, 1, 4, 4), 2, stride=2**63), "stride must be at most"),
-    (lambda: F.avg_pool2d(tl.ones(1, 1, 4, 4), 2, divisor_override=2**63), "divisor_override must be at most"),
+    (
+        lambda: F.avg_pool2d(tl.ones(1, 1, 4, 4), 2, divisor_override=2**63),
+        "divisor_override must be at most",
+    ),
     (lambda: F.adaptive_avg_pool2d(tl.ones(1, 1, 4, 4), 2**40), "output_size must be at most"),
     (lambda: tl.set_num_threads(2**40), "n must be at most"),
     # the bindings check the same ranges for callers that bypass ops/
     (lambda: tl._C.set_num_threads(2**40), "n must be at most"),
     (
-        lambda: tl._C.conv2d_forward(np.ones((1, 1, 3, 3)), np.ones((1, 1, 1, 1)), None, (2**40, 1), (0, 0),
-                                     (1, 1), 1, (1, 3)),
+        lambda: tl._C.conv2d_forward(
+            np.ones((1, 1, 3, 3)), np.ones((1, 1, 1, 1)), None, (2**40, 1), (0, 0), (1, 1), 1, (1, 3)
+        ),
         "stride must be at most",
-    ),  # fmt: skip
+    ),
     (
-        lambda: tl._C.max_pool2d_forward(np.ones((1, 1, 1, 1)), (2**40, 1), (1, 1), (0, 0), (1, 1), (1, 1),
-                                         False),
+        lambda: tl._C.max_pool2d_forward(
+            np.ones((1, 1, 1, 1)), (2**40, 1), (1, 1), (0, 0), (1, 1), (1, 1), False
+        ),
         "kernel_size must be at most",
-    ),  # fmt: skip
+    ),
     (
-        lambda: tl._C.conv2d_forward(np.zeros((2**40, 0, 1, 1)), np.zeros((2**20, 0, 1, 1)), None, (1, 1),
-                                     (0, 0), (1, 1), 1, (2**31, 2**31)),
+        lambda: tl._C.conv2d_forward(
+            np.zeros((2**40, 0, 1, 1)),
+            np.zeros((2**20, 0, 1, 1)),
+            None,
+            (1, 1),
+            (0, 0),
+            (1, 1),
+            1,
+            (2**31, 2**31),
+        ),
         "output of shape .* has more bytes than fit in int64",
-    ),  # fmt: skip
+    ),
 ]
 
 
@@ -193,7 +217,13 @@ def conv_configs(draw):
     for d in range(2):
         span = size[d] + 2 * padding[d] - dilation[d] * (kernel[d] - 1) - 1
         stride[d] = max(stride[d], span // 23 + 1)
-    return {"x": (n, c, *size), "w": (k, c, *kernel), "stride": stride, "padding": padding, "dilation": dilation}
+    return {
+        "x": (n, c, *size),
+        "w": (k, c, *kernel),
+        "stride": stride,
+        "padding": padding,
+        "dilation": dilation,
+    }
 
 
 @st.composite
@@ -207,10 +237,13 @@ def pool_configs(draw):
     # half the window (the most PyTorch allows) is what lets a huge window fit a tiny input
     padding = [draw(st.one_of(st.just(e // 2), st.integers(0, e // 2))) for e in effective]
     config = {
-        "op": op, "x": (1, draw(st.integers(1, 2)), draw(st.integers(1, 4)), draw(st.integers(1, 4))),
-        "kernel_size": kernel, "stride": [draw(window_arg), draw(window_arg)], "padding": padding,
+        "op": op,
+        "x": (1, draw(st.integers(1, 2)), draw(st.integers(1, 4)), draw(st.integers(1, 4))),
+        "kernel_size": kernel,
+        "stride": [draw(window_arg), draw(window_arg)],
+        "padding": padding,
         "ceil_mode": draw(st.booleans()),
-    }  # fmt: skip
+    }
     if op == "max":
         config["dilation"] = dilation
     else:
@@ -221,8 +254,9 @@ def pool_configs(draw):
 def conv_output_size(config):
     """Per dimension floor((size + 2p - d(k-1) - 1) / s) + 1, None when the window does not fit."""
     out = []
-    for size, k, s, p, d in zip(config["x"][2:], config["w"][2:], config["stride"], config["padding"],
-                                config["dilation"]):  # fmt: skip
+    for size, k, s, p, d in zip(
+        config["x"][2:], config["w"][2:], config["stride"], config["padding"], config["dilation"]
+    ):
         span = size + 2 * p - d * (k - 1) - 1
         out.append(None if span < 0 else span // s + 1)
     return None if None in out else out
@@ -264,9 +298,12 @@ def test_any_sizes_match_the_reference_or_raise(tmp_path_factory, configs):
     out = tmp_path_factory.mktemp("batch") / "out.npz"
     try:
         result = subprocess.run(
-            [sys.executable, "-c", CHILD, json.dumps(configs), str(out)], capture_output=True, text=True,
+            [sys.executable, "-c", CHILD, json.dumps(configs), str(out)],
+            check=False,
+            capture_output=True,
+            text=True,
             timeout=300,
-        )  # fmt: skip
+        )
     except subprocess.TimeoutExpired:
         pytest.fail(f"hung on {configs}")
     assert result.returncode == 0, f"exit status {result.returncode} on {configs}:\n{result.stderr[-4000:]}"
@@ -280,8 +317,12 @@ def test_any_sizes_match_the_reference_or_raise(tmp_path_factory, configs):
                 assert str(got[f"error{index}"]).startswith("ValueError"), config
                 continue
             assert f"error{index}" not in got, (config, str(got[f"error{index}"]))
-            expected = conv2d_reference_by_taps(x, w, None, config["stride"], config["padding"], config["dilation"])
-            np.testing.assert_allclose(got[f"y{index}"], expected, rtol=1e-12, atol=1e-12, err_msg=str(config))
+            expected = conv2d_reference_by_taps(
+                x, w, None, config["stride"], config["padding"], config["dilation"]
+            )
+            np.testing.assert_allclose(
+                got[f"y{index}"], expected, rtol=1e-12, atol=1e-12, err_msg=str(config)
+            )
             assert_adjoint(x, w, got[f"y{index}"], got[f"dy{index}"], got[f"dx{index}"], got[f"dw{index}"])
             continue
         stride, dilation = config["stride"], config.get("dilation", (1, 1))
@@ -298,9 +339,13 @@ def test_any_sizes_match_the_reference_or_raise(tmp_path_factory, configs):
             )
         else:
             expected = avg_pool2d_reference(
-                x, config["kernel_size"], stride, config["padding"], config["ceil_mode"],
+                x,
+                config["kernel_size"],
+                stride,
+                config["padding"],
+                config["ceil_mode"],
                 config["count_include_pad"],
-            )  # fmt: skip
+            )
         assert f"error{index}" not in got, (config, str(got[f"error{index}"]))
         np.testing.assert_allclose(got[f"y{index}"], expected, rtol=1e-12, atol=1e-12, err_msg=str(config))
 
@@ -352,7 +397,9 @@ def test_batch_norm_running_stats_keep_inf_and_nan_as_pytorch(dtype):
     running_mean, running_var = tl.zeros(5, dtype=dtype), tl.ones(5, dtype=dtype)
     y = F.batch_norm(tl.tensor(x), running_mean, running_var, training=True, momentum=0.1)
     np.testing.assert_allclose(running_mean.numpy(), [0.25, np.inf, np.nan, -np.inf, np.nan], rtol=1e-6)
-    np.testing.assert_allclose(running_var.numpy(), [1.0666666666666667, np.nan, np.nan, np.nan, np.nan], rtol=1e-6)
+    np.testing.assert_allclose(
+        running_var.numpy(), [1.0666666666666667, np.nan, np.nan, np.nan, np.nan], rtol=1e-6
+    )
     np.testing.assert_allclose(y.numpy()[0, 0], [-1.341635419968927, -0.4472118066563091], rtol=1e-5)
     assert np.isnan(y.numpy()[:, 1:]).all()
 
