@@ -363,7 +363,7 @@ def test_winograd_propagates_inf_and_nan_as_the_direct_sum():
     x[0, 3, 4, 5], x[0, 7, 0, 0], x[0, 9, 6, 2] = np.inf, -np.inf, np.nan
     w = rng.standard_normal((48, 48, 3, 3)).astype(np.float32)
     dy = rng.standard_normal((1, 48, 8, 8)).astype(np.float32)
-    dy[0, 5, 2, 2], dy[0, 6, 7, 7] = np.inf, -np.inf
+    dy[0, 5, 2, 2], dy[0, 6, 3, 3], dy[0, 9, 6, 6] = np.inf, -np.inf, np.nan
     results = {}
     try:
         for algorithm in ("winograd", "im2col"):
