@@ -9,6 +9,9 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdint>
+#include <initializer_list>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -412,17 +415,50 @@ void require_at_least(const char* op, const char* name, const Pair& p, int64_t m
                               ", got " + pair_str(p));
 }
 
+// The largest kernel size, stride, padding, dilation or group count (PyTorch's: they must fit an int).
+// With it every index the kernels form from them (o*stride - padding + tap*dilation, window sizes) fits
+// in int64 for any array that fits in memory.
+constexpr int64_t kMaxWindowArg = std::numeric_limits<int32_t>::max();
+
+// A window argument within [minimum, kMaxWindowArg].
+void require_window_arg(const char* op, const char* name, const Pair& p, int64_t minimum) {
+    require_at_least(op, name, p, minimum);
+    if (p[0] > kMaxWindowArg || p[1] > kMaxWindowArg)
+        throw py::value_error(std::string(op) + ": " + name + " must be at most " +
+                              std::to_string(kMaxWindowArg) + ", got " + pair_str(p));
+}
+
+// ValueError unless an array of this shape and item size has a byte count that fits in int64 (numpy's
+// own stride arithmetic would overflow), so that a size that large never reaches numpy or a kernel.
+void require_array_size(const char* op, const char* what, std::initializer_list<int64_t> shape, int64_t itemsize) {
+    int64_t bytes = itemsize;
+    std::string dims;
+    bool fits = true;
+    for (const int64_t d : shape) {
+        dims += (dims.empty() ? "" : ", ") + std::to_string(d);
+        if (d < 0 || (d > 0 && bytes > std::numeric_limits<int64_t>::max() / d)) fits = false;
+        bytes = fits ? bytes * d : bytes;
+    }
+    if (!fits)
+        throw py::value_error(std::string(op) + ": the " + what + " of shape (" + dims +
+                              ") has more bytes than fit in int64");
+}
+
 tl::ConvGeometry conv_geometry(const char* op, const py::array& x, const py::array& w, const Pair& stride,
                                const Pair& padding, const Pair& dilation, int64_t groups,
                                const Pair& out_size) {
     require_4d(op, "input", x);
     require_4d(op, "weight", w);
-    require_at_least(op, "stride", stride, 1);
-    require_at_least(op, "dilation", dilation, 1);
-    require_at_least(op, "padding", padding, 0);
+    require_window_arg(op, "stride", stride, 1);
+    require_window_arg(op, "dilation", dilation, 1);
+    require_window_arg(op, "padding", padding, 0);
     require_at_least(op, "output size", out_size, 0);
-    if (groups < 1)
-        throw py::value_error(std::string(op) + ": groups must be >= 1, got " + std::to_string(groups));
+    if (groups < 1 || groups > kMaxWindowArg)
+        throw py::value_error(std::string(op) + ": groups must be in [1, " + std::to_string(kMaxWindowArg) +
+                              "], got " + std::to_string(groups));
+    if (w.shape(2) < 1 || w.shape(3) < 1)
+        throw py::value_error(std::string(op) + ": weight has an empty kernel, shape " + shape_str(w));
+    require_array_size(op, "output", {x.shape(0), w.shape(0), out_size[0], out_size[1]}, 8);
     if (w.shape(1) * groups != x.shape(1) || w.shape(0) % groups != 0)
         throw py::value_error(std::string(op) + ": input shape " + shape_str(x) + " and weight shape " +
                               shape_str(w) + " do not match with groups=" + std::to_string(groups));
@@ -512,11 +548,12 @@ py::tuple conv2d_algorithm(py::array x, py::array w, Pair stride, Pair padding, 
 tl::PoolGeometry pool_geometry(const char* op, const py::array& x, const Pair& kernel, const Pair& stride,
                                const Pair& padding, const Pair& dilation, const Pair& out_size) {
     require_4d(op, "input", x);
-    require_at_least(op, "kernel_size", kernel, 1);
-    require_at_least(op, "stride", stride, 1);
-    require_at_least(op, "dilation", dilation, 1);
-    require_at_least(op, "padding", padding, 0);
+    require_window_arg(op, "kernel_size", kernel, 1);
+    require_window_arg(op, "stride", stride, 1);
+    require_window_arg(op, "dilation", dilation, 1);
+    require_window_arg(op, "padding", padding, 0);
     require_at_least(op, "output size", out_size, 0);
+    require_array_size(op, "output", {x.shape(0), x.shape(1), out_size[0], out_size[1]}, 8);
     return {x.shape(0) * x.shape(1),
             x.shape(2),
             x.shape(3),
@@ -532,8 +569,10 @@ tl::PoolGeometry pool_geometry(const char* op, const py::array& x, const Pair& k
             dilation[1]};
 }
 
+// An uninitialized (N, C) + hw array, N and C from `like`; ValueError when its size does not fit.
 template <typename T>
 py::array_t<T> empty_nchw(const py::array& like, const Pair& hw) {
+    require_array_size("pooling", "result", {like.shape(0), like.shape(1), hw[0], hw[1]}, sizeof(T));
     return py::array_t<T>(
         {static_cast<int64_t>(like.shape(0)), static_cast<int64_t>(like.shape(1)), hw[0], hw[1]});
 }
@@ -602,8 +641,16 @@ py::array max_pool2d_backward(py::array dy, py::array indices, Pair input_size) 
     });
 }
 
+// divisor_override: 0 (none) or a positive int up to kMaxWindowArg.
+void require_divisor(const char* op, int64_t divisor_override) {
+    if (divisor_override < 0 || divisor_override > kMaxWindowArg)
+        throw py::value_error(std::string(op) + ": divisor_override must be in [0, " +
+                              std::to_string(kMaxWindowArg) + "], got " + std::to_string(divisor_override));
+}
+
 py::array avg_pool2d_forward(py::array x, Pair kernel, Pair stride, Pair padding, Pair out_size,
                              bool count_include_pad, int64_t divisor_override) {
+    require_divisor("avg_pool2d", divisor_override);
     const tl::PoolGeometry g = pool_geometry("avg_pool2d", x, kernel, stride, padding, {1, 1}, out_size);
     return dispatch_float("avg_pool2d", x, [&](auto t) -> py::array {
         using T = decltype(t);
@@ -619,6 +666,7 @@ py::array avg_pool2d_forward(py::array x, Pair kernel, Pair stride, Pair padding
 
 py::array avg_pool2d_backward(py::array dy, Pair input_size, Pair kernel, Pair stride, Pair padding,
                               bool count_include_pad, int64_t divisor_override) {
+    require_divisor("avg_pool2d_backward", divisor_override);
     require_4d("avg_pool2d_backward", "grad_output", dy);
     require_at_least("avg_pool2d_backward", "input size", input_size, 0);
     tl::PoolGeometry g =
@@ -638,7 +686,7 @@ py::array avg_pool2d_backward(py::array dy, Pair input_size, Pair kernel, Pair s
 }
 
 void require_adaptive_sizes(const char* op, const Pair& input_size, const Pair& out_size) {
-    require_at_least(op, "output size", out_size, 0);
+    require_window_arg(op, "output size", out_size, 0);
     require_at_least(op, "input size", input_size, 0);
     if ((out_size[0] > 0 && input_size[0] == 0) || (out_size[1] > 0 && input_size[1] == 0))
         throw py::value_error(std::string(op) + ": cannot pool an input of spatial size " +
@@ -758,10 +806,13 @@ PYBIND11_MODULE(_C, m) {
     register_sample(m);
 
     m.def("get_num_threads", &tl::get_num_threads);
-    m.def("set_num_threads", [](int n) {
+    m.def("set_num_threads", [](int64_t n) {
         if (n < 1) throw py::value_error("set_num_threads: n must be >= 1, got " + std::to_string(n));
-        tl::set_num_threads(n);
-    });
+        if (n > std::numeric_limits<int>::max())  // OpenMP takes a C int
+            throw py::value_error("set_num_threads: n must be at most " +
+                                  std::to_string(std::numeric_limits<int>::max()) + ", got " + std::to_string(n));
+        tl::set_num_threads(static_cast<int>(n));
+    }, py::arg("n"));
     m.def("openmp_enabled", &tl::openmp_enabled);
     m.def("cpu_isa", [] { return std::string(tl::isa_name(tl::cpu_isa())); },
           "The best instruction set this CPU has: avx512, avx2 or generic.");

@@ -110,6 +110,25 @@ void shifted_sums(const T* x, int64_t n, int64_t c, int64_t s, int64_t c0, int64
     }
 }
 
+// The mean and biased variance of channel j by two passes in double. The fallback where the one-pass
+// shifted sums are not finite (an inf or NaN input, or squares beyond T's range): there the shift and the
+// sum of squares lose the non-finite values' meaning, while two passes propagate them as PyTorch does
+// (an inf makes the mean inf and the variance NaN; a NaN makes both NaN).
+template <typename T>
+void exact_moments(const T* x, int64_t n, int64_t c, int64_t s, int64_t j, double& mean, double& var) {
+    const double m = static_cast<double>(n) * static_cast<double>(s);
+    double sum = 0.0, sumsq = 0.0;
+    for (int64_t i = 0; i < n; ++i)
+        for (int64_t k = 0; k < s; ++k) sum += static_cast<double>(x[(i * c + j) * s + k]);
+    mean = sum / m;
+    for (int64_t i = 0; i < n; ++i)
+        for (int64_t k = 0; k < s; ++k) {
+            const double d = static_cast<double>(x[(i * c + j) * s + k]) - mean;
+            sumsq += d * d;
+        }
+    var = sumsq / m;
+}
+
 // y = x * scale_c + shift_c for channels [c0, c1).
 template <typename T>
 void channel_affine(const T* x, T* y, const T* scale, const T* offset, int64_t n, int64_t c, int64_t s,
@@ -139,18 +158,22 @@ void batchnorm_forward_train(const T* x, const T* gamma, const T* beta, T* y, T*
     const int64_t block = channel_block(c, s);
     const int64_t blocks = (c + block - 1) / block;
     const double m = static_cast<double>(n * s);
+    // Every buffer is allocated before the parallel region (an exception may not leave it).
     std::vector<T> scale(c), offset(c);
+    std::vector<double> shift(c), sum(c), sumsq(c);
 #pragma omp parallel if (worth_threading(n, c, s))
     {
-        std::vector<double> shift(block), sum(block), sumsq(block);
 #pragma omp for schedule(static)
         for (int64_t b = 0; b < blocks; ++b) {
             const int64_t c0 = b * block, c1 = std::min(c, c0 + block);
-            shifted_sums(x, n, c, s, c0, c1, shift.data(), sum.data(), sumsq.data());
+            shifted_sums(x, n, c, s, c0, c1, shift.data() + c0, sum.data() + c0, sumsq.data() + c0);
             for (int64_t j = c0; j < c1; ++j) {
-                const double dmean = sum[j - c0] / m;
-                const double v = std::max(0.0, sumsq[j - c0] / m - dmean * dmean);
-                const double mu = shift[j - c0] + dmean;
+                const double dmean = sum[j] / m;
+                // Rounding can make the one-pass variance slightly negative; a NaN must stay NaN.
+                const double one_pass = sumsq[j] / m - dmean * dmean;
+                double v = one_pass < 0.0 ? 0.0 : one_pass;
+                double mu = shift[j] + dmean;
+                if (!std::isfinite(sum[j]) || !std::isfinite(sumsq[j])) exact_moments(x, n, c, s, j, mu, v);
                 const double g = gamma ? static_cast<double>(gamma[j]) : 1.0;
                 const double invstd = 1.0 / std::sqrt(v + eps);
                 mean[j] = static_cast<T>(mu);
@@ -166,6 +189,7 @@ void batchnorm_forward_train(const T* x, const T* gamma, const T* beta, T* y, T*
 template <typename T>
 void batchnorm_forward_eval(const T* x, const T* gamma, const T* beta, const T* mean, const T* var, T* y,
                             int64_t n, int64_t c, int64_t s, double eps) {
+    if (n == 0 || s == 0) return;  // no values (n may be huge)
     std::vector<T> scale(c), offset(c);
     for (int64_t j = 0; j < c; ++j) {
         const double g = gamma ? static_cast<double>(gamma[j]) : 1.0;
@@ -186,12 +210,19 @@ void batchnorm_backward(const T* x, const T* dy, const T* mean, const T* var, co
     const int64_t block = channel_block(c, s);
     const int64_t blocks = (c + block - 1) / block;
     const double m = static_cast<double>(n * s);
+    if (n == 0 || s == 0) {  // no values: zero gradients (dx is empty)
+        std::fill(dgamma, dgamma + c, T(0));
+        std::fill(dbeta, dbeta + c, T(0));
+        return;
+    }
+    // Every buffer is allocated before the parallel region (an exception may not leave it).
     std::vector<T> coef_dy(c), coef_x(c), coef_const(c);
+    std::vector<double> sums_dy(c, 0.0), sums_dy_xc(c, 0.0);
 #pragma omp parallel for schedule(static) if (worth_threading(n, c, s))
     for (int64_t b = 0; b < blocks; ++b) {
         const int64_t c0 = b * block, c1 = std::min(c, c0 + block);
         // Pass 1: sum dy and sum dy * (x - mean) per channel.
-        std::vector<double> sum_dy(c1 - c0, 0.0), sum_dy_xc(c1 - c0, 0.0);
+        double *sum_dy = sums_dy.data() + c0, *sum_dy_xc = sums_dy_xc.data() + c0;
         for (int64_t i = 0; i < n; ++i) {
             const int64_t base = i * c * s;
             if (s == 1) {

@@ -1,7 +1,7 @@
 // conv2d forward and backward (formulas and layout in conv.h), by three algorithms (conv2d_algorithm):
 //
 // Winograd F(2x2, 3x3) (winograd.h): the forward pass and dX of 3x3 stride-1 convolutions where it pays
-// (winograd_pays).
+// (winograd_pays in conv_algorithm.cpp, which also holds the rest of the choice).
 //
 // Direct (horizontal stride 1, not 1x1): no column matrix. Each image's input rows are copied, zero
 // padded, into a small band buffer, and a GEMM whose B operand is gathered in place (GatheredGemm) reads
@@ -13,29 +13,31 @@
 // im2col + GEMM (horizontal stride > 1, and dW always): work is split into tiles: one image's output rows
 // [oh0, oh1), sized so that the tile's column buffer (C*kh*kw x rows*out_w) stays in cache between im2col
 // writing it and the GEMM reading it (usually one whole image; large images are split into bands of
-// output rows).
+// output rows, and an output row whose columns alone exceed kMaxRowColumnBytes into segments of it).
 // Threads: when there are at least as many work items (tiles in forward, images in backward) as
 // threads, OpenMP runs over the items and each thread calls GEMM inside the parallel region, where
 // OpenMP's default max-active-levels of 1 makes GEMM single-threaded (no oversubscription). With fewer
 // items the loop runs on one thread and GEMM and im2col use all of them.
 // A 1x1, stride-1, unpadded convolution is a plain GEMM on the image: im2col is skipped.
+//
+// Scratch is sized by the work: the direct path's padded band only where it is not much larger than the
+// input and output (direct_band_fits), im2col's columns a bounded tile at a time. Every buffer is
+// allocated before its parallel region, a slice per thread, and the work inside runs through
+// ParallelErrors, so a failed allocation raises (MemoryError in Python) instead of aborting.
+// Empty work (a zero-sized dimension) returns at once.
 #include "kernels/conv.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <vector>
 
 #include "kernels/gemm.h"
+#include "kernels/parallel.h"
 #include "kernels/runtime.h"
 #include "kernels/window.h"
 #include "kernels/winograd.h"
-
-#ifdef TENSORLITE_OPENMP
-#include <omp.h>
-#endif
 
 namespace tl {
 namespace {
@@ -45,6 +47,10 @@ namespace {
 // per image): 256 KiB tiles made forward 20% and backward 30% slower than whole images, because every
 // tile repacks the weights and runs a GEMM with few columns.
 constexpr int64_t kColumnBufferBytes = 4 * 1024 * 1024;
+// An output row whose columns (C*kh*kw x out_w) exceed this is cut into segments of kColumnBufferBytes, so
+// the buffer is bounded however wide the padded output is (1x100000 kernel, stride 2, padding 100000 on
+// a 1x1 input: 20 GB for its one row). Up to it a row is kept whole (a wider GEMM).
+constexpr int64_t kMaxRowColumnBytes = 32 * 1024 * 1024;
 // Taps up to which the bias is added inside the GEMM, as one more tap whose input is 1: such a shallow
 // convolution is memory-bound, and a separate bias pass over y would add to its traffic (measured 10% on
 // 1->32 channels); a deep one is compute-bound and an odd depth slows its GEMM (10% on 64->64).
@@ -54,72 +60,12 @@ constexpr int64_t kBiasInGemmMaxDepth = 32;
 // saves (and much more on a busy machine).
 constexpr int64_t kParallelMinWork = 1 << 17;
 
-// Where Winograd runs (winograd_pays). Its 16 GEMMs have depth C, the input transform costs C and the
-// output transform K per 2x2 tile, so it pays with enough input channels C, not too many output channels
-// K per input channel, and enough tiles for the threads to share. Measured against the direct path (the
-// alternative wherever Winograd applies), 2 threads, float32, N x C x H x H inputs, 3x3 pad 1, time ratio
-// direct / Winograd, forward and dx:
-//   C = 8 (K = 8-32, H = 16): 0.4-0.6x; C = 16 (K = 16-64): 0.6-0.7x; C = 32 (K = 32-64): 0.7-0.8x at
-//   H = 16, 1.06-1.08x at H = 32; C = 48: 1.1-1.25x; C = 64: 1.3-1.5x (K = 64 or 128, H = 16 or 32);
-//   C = 96-256: 1.4-2.6x; fewer than 128 tiles (N * ceil(out_h/2) * ceil(out_w/2)): 1.0x (2 x 64 x 8 x 8).
-// (Against im2col, Winograd already paid from C = 8 with K <= C.)
-constexpr int64_t kWinogradMinChannels = 48;  // C
-constexpr int64_t kWinogradMinTiles = 128;
-
-enum class Override { automatic, im2col, direct, winograd };
-std::atomic<Override>& algorithm_override() {
-    static std::atomic<Override> slot{Override::automatic};
-    return slot;
-}
-
-// 3x3, stride 1, dilation 1, one group: the geometry winograd_conv2d computes (any padding).
-bool winograd_applies(const ConvGeometry& g) {
-    return g.kernel_h == 3 && g.kernel_w == 3 && g.stride_h == 1 && g.stride_w == 1 && g.dilation_h == 1 &&
-           g.dilation_w == 1 && g.groups == 1;
-}
-
-// dX by the direct path computes C/groups output channels per group in 6-row register tiles: measured
-// 2 threads, 3x3 on 28x28-32x32 images, direct / im2col time for dX: C = 1: 2.3x slower, C = 2: even,
-// C = 3: 1.5x faster, C = 6-32: 1.6-2.4x faster.
-constexpr int64_t kDirectMinInputGradChannels = 3;
-
-// A 1x1, stride-1, unpadded convolution: each image is already its own column matrix.
-bool image_is_columns(const ConvGeometry& g) {
-    return g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_h == 0 &&
-           g.pad_w == 0 && g.out_h == g.in_h && g.out_w == g.in_w;
-}
-
-// The direct path (GatheredGemm) needs unit horizontal stride, so that consecutive outputs read consecutive
-// inputs (for dX, the adjoint convolution: both strides 1); a 1x1 stride-1 unpadded convolution is already
-// a plain GEMM on the image (image_is_columns).
-bool direct_applies(const ConvGeometry& g, ConvPass pass) {
-    const bool dx_ok = g.stride_h == 1 && g.in_channels / g.groups >= kDirectMinInputGradChannels;
-    return g.stride_w == 1 && (pass == ConvPass::forward || dx_ok) && !image_is_columns(g) &&
-           g.out_h > 0 && g.out_w > 0 && g.out_channels > 0 && g.in_channels > 0;
-}
-
-// Whether Winograd is measured faster than the direct path for `pass` (constants above): C >= 48, K <= 2C
-// and at least 128 tiles of the pass's output.
-bool winograd_pays(const ConvGeometry& g, ConvPass pass) {
-    const bool forward = pass == ConvPass::forward;
-    const int64_t c = g.in_channels, k = g.out_channels;
-    const int64_t h = forward ? g.out_h : g.in_h, w = forward ? g.out_w : g.in_w;
-    const int64_t tiles = g.batch * ((h + 1) / 2) * ((w + 1) / 2);
-    return c >= kWinogradMinChannels && k <= 2 * c && tiles >= kWinogradMinTiles;
-}
-
-int thread_index() {
-#ifdef TENSORLITE_OPENMP
-    return omp_get_thread_num();
-#else
-    return 0;
-#endif
-}
-
 // Per-image conv plan: tile height, whether im2col is skipped, GEMM sizes per group.
 struct ConvPlan {
     bool image_is_columns;  // 1x1 stride-1 unpadded: the image is its own column matrix
     int64_t tile_rows;    // output rows per tile
+    int64_t tile_cols;    // output columns per tile: out_w, or a segment of one row (tile_rows 1)
+    int64_t col_tiles;    // tiles per row of tiles
     int64_t tiles;        // tiles per image
     int64_t col_rows;     // C*kh*kw, rows of the whole column matrix
     int64_t group_depth;  // Cg*kh*kw, the GEMM depth per group
@@ -132,26 +78,37 @@ struct ConvPlan {
 template <typename T>
 ConvPlan make_plan(const ConvGeometry& g) {
     ConvPlan p;
-    p.image_is_columns = image_is_columns(g);
+    p.image_is_columns = conv2d_image_is_columns(g);
     p.col_rows = g.in_channels * g.kernel_h * g.kernel_w;
     p.group_depth = p.col_rows / g.groups;
     p.group_out = g.out_channels / g.groups;
     p.out_plane = g.out_h * g.out_w;
     p.in_plane = g.in_h * g.in_w;
-    p.worth_threads =
-        get_num_threads() > 1 && g.batch * g.out_channels * p.out_plane * p.group_depth >= kParallelMinWork;
-    const int64_t row_bytes = std::max<int64_t>(1, p.col_rows * g.out_w * static_cast<int64_t>(sizeof(T)));
-    p.tile_rows = p.image_is_columns
-                      ? g.out_h
-                      : std::clamp<int64_t>(kColumnBufferBytes / row_bytes, 1, std::max<int64_t>(g.out_h, 1));
-    p.tiles = g.out_h > 0 ? (g.out_h + p.tile_rows - 1) / p.tile_rows : 0;
+    p.worth_threads = get_num_threads() > 1 &&
+                      mul_sat(mul_sat(g.batch, g.out_channels), mul_sat(p.out_plane, p.group_depth)) >=
+                          kParallelMinWork;
+    const int64_t elem = sizeof(T), out_h = std::max<int64_t>(g.out_h, 1), out_w = std::max<int64_t>(g.out_w, 1);
+    const int64_t row_bytes = std::max<int64_t>(1, mul_sat(mul_sat(p.col_rows, g.out_w), elem));
+    p.tile_rows = p.image_is_columns ? out_h : std::clamp<int64_t>(kColumnBufferBytes / row_bytes, 1, out_h);
+    p.tile_cols = out_w;
+    if (!p.image_is_columns && row_bytes > kMaxRowColumnBytes) {
+        const int64_t column_bytes = std::max<int64_t>(1, mul_sat(p.col_rows, elem));
+        p.tile_cols = std::clamp<int64_t>(kColumnBufferBytes / column_bytes, 1, out_w);
+    }
+    p.col_tiles = (out_w + p.tile_cols - 1) / p.tile_cols;
+    p.tiles = g.out_h > 0 && g.out_w > 0 ? (g.out_h + p.tile_rows - 1) / p.tile_rows * p.col_tiles : 0;
     return p;
 }
 
-template <typename T>
-std::unique_ptr<T[]> column_buffer(const ConvPlan& p, const ConvGeometry& g, int64_t extra_rows = 0) {
-    return p.image_is_columns ? nullptr
-                    : std::unique_ptr<T[]>(new T[(p.col_rows + extra_rows) * p.tile_rows * g.out_w]);
+// Tile t (< p.tiles) of an image: row band t / col_tiles, column segment t % col_tiles.
+ConvTile tile_at(const ConvPlan& p, const ConvGeometry& g, int64_t t) {
+    const int64_t oh0 = t / p.col_tiles * p.tile_rows, ow0 = t % p.col_tiles * p.tile_cols;
+    return {oh0, std::min(g.out_h, oh0 + p.tile_rows), ow0, std::min(g.out_w, ow0 + p.tile_cols)};
+}
+
+// Values of one thread's column buffer (none when the image is its own column matrix).
+int64_t column_buffer_size(const ConvPlan& p, int64_t extra_rows = 0) {
+    return p.image_is_columns ? 0 : mul_sat(p.col_rows + extra_rows, mul_sat(p.tile_rows, p.tile_cols));
 }
 
 // [W | b]: the K x depth weights with the bias appended as column `depth` (for a bias inside the GEMM).
@@ -204,14 +161,13 @@ void copy_padded_band(const T* image, const ConvGeometry& g, int64_t oh0, const 
     }
 }
 
-// Offsets of the group-local taps (c, i, j), c < in_channels / groups, in a band buffer.
-std::vector<int64_t> tap_offsets(const ConvGeometry& g, const BandGeometry& b) {
-    std::vector<int64_t> offsets;
+// offsets[(c*kh + i)*kw + j] := the offset of group-local tap (c, i, j), c < in_channels / groups, in a
+// band buffer.
+void fill_tap_offsets(const ConvGeometry& g, const BandGeometry& b, int64_t* offsets) {
     for (int64_t c = 0; c < g.in_channels / g.groups; ++c)
         for (int64_t i = 0; i < g.kernel_h; ++i)
             for (int64_t j = 0; j < g.kernel_w; ++j)
-                offsets.push_back((c * b.rows + i * g.dilation_h) * b.padded_w + j * g.dilation_w);
-    return offsets;
+                *offsets++ = (c * b.rows + i * g.dilation_h) * b.padded_w + j * g.dilation_w;
 }
 
 template <typename T>
@@ -238,51 +194,55 @@ void conv2d_forward_gathered(const T* x, const T* w, const T* bias, T* y, const 
     const int64_t slack = weights.front().slack();
     const int64_t band_size = g.in_channels * full.rows * full.padded_w;  // the largest band's channels
     const int64_t ones_size = bias_in_gemm ? full.rows * full.padded_w + slack : 0;
-#pragma omp parallel if (p.worth_threads && items > 1)
+    // One band and one tap-offset table per thread, allocated here (kernels/parallel.h).
+    const int team = p.worth_threads && items > 1 ? static_cast<int>(std::min<int64_t>(threads, items)) : 1;
+    const int64_t band_slice = band_size + slack + ones_size;
+    std::unique_ptr<T[]> bands = scratch_buffer<T>(team, band_slice);
+    std::unique_ptr<int64_t[]> offset_tables = scratch_buffer<int64_t>(team, depth);
+    for (int t = 0; t < team; ++t)
+        std::fill(bands.get() + t * band_slice + band_size, bands.get() + t * band_slice + band_size + ones_size,
+                  T(1));
+    ParallelErrors errors;
+#pragma omp parallel num_threads(team) if (team > 1)
     {
-        std::unique_ptr<T[]> band(new T[band_size + slack + ones_size]());
-        std::fill(band.get() + band_size, band.get() + band_size + ones_size, T(1));
+        T* band = bands.get() + thread_index() * band_slice;
+        int64_t* offsets = offset_tables.get() + thread_index() * depth;
 #pragma omp for schedule(dynamic, 1)
         for (int64_t item = 0; item < items; ++item) {
-            const int64_t n = item / bands_per_image;
-            const int64_t oh0 = (item % bands_per_image) * band_out_rows;
-            const int64_t oh1 = std::min(g.out_h, oh0 + band_out_rows);
-            if (oh0 >= oh1) continue;
-            const BandGeometry b = band_geometry(g, oh1 - oh0);
-            copy_padded_band(x + n * g.in_channels * p.in_plane, g, oh0, b, band.get());
-            std::vector<int64_t> offsets = tap_offsets(g, b);
-            if (bias_in_gemm) offsets.push_back(band_size);
-            T* out = y + n * g.out_channels * p.out_plane + oh0 * g.out_w;
-            for (int64_t gi = 0; gi < g.groups; ++gi) {
-                const int64_t group_in = g.in_channels / g.groups;
-                weights[gi].run(oh1 - oh0, g.out_w, band.get() + gi * group_in * b.rows * b.padded_w,
-                                g.stride_h * b.padded_w, offsets.data(), out + gi * p.group_out * p.out_plane,
-                                g.out_w, p.out_plane);
-            }
-            if (bias && !bias_in_gemm) {
-                for (int64_t k = 0; k < g.out_channels; ++k) {
-                    T* row = out + k * p.out_plane;
-                    const T bk = bias[k];
-                    for (int64_t q = 0; q < (oh1 - oh0) * g.out_w; ++q) row[q] += bk;
+            errors.run([&] {
+                const int64_t n = item / bands_per_image;
+                const int64_t oh0 = (item % bands_per_image) * band_out_rows;
+                const int64_t oh1 = std::min(g.out_h, oh0 + band_out_rows);
+                if (oh0 >= oh1) return;
+                const BandGeometry b = band_geometry(g, oh1 - oh0);
+                copy_padded_band(x + n * g.in_channels * p.in_plane, g, oh0, b, band);
+                fill_tap_offsets(g, b, offsets);
+                if (bias_in_gemm) offsets[p.group_depth] = band_size;
+                T* out = y + n * g.out_channels * p.out_plane + oh0 * g.out_w;
+                for (int64_t gi = 0; gi < g.groups; ++gi) {
+                    const int64_t group_in = g.in_channels / g.groups;
+                    weights[gi].run(oh1 - oh0, g.out_w, band + gi * group_in * b.rows * b.padded_w,
+                                    g.stride_h * b.padded_w, offsets, out + gi * p.group_out * p.out_plane,
+                                    g.out_w, p.out_plane);
                 }
-            }
+                if (bias && !bias_in_gemm) {
+                    for (int64_t k = 0; k < g.out_channels; ++k) {
+                        T* row = out + k * p.out_plane;
+                        const T bk = bias[k];
+                        for (int64_t q = 0; q < (oh1 - oh0) * g.out_w; ++q) row[q] += bk;
+                    }
+                }
+            });
         }
     }
+    errors.rethrow();
 }
 
 // For stride 1, dX is itself a convolution: dX = conv2d(dY, W') with W'[c, k, i, j] = W[k, c, kh-1-i, kw-1-j]
 // (per group), padding (k-1)*d - p on each side and dilation d; computed by the direct path.
 template <typename T>
 void input_gradient_gathered(const T* w, const T* dy, T* dx, const ConvGeometry& g) {
-    ConvGeometry t = g;
-    t.in_channels = g.out_channels;
-    t.out_channels = g.in_channels;
-    t.in_h = g.out_h;
-    t.in_w = g.out_w;
-    t.out_h = g.in_h;
-    t.out_w = g.in_w;
-    t.pad_h = (g.kernel_h - 1) * g.dilation_h - g.pad_h;
-    t.pad_w = (g.kernel_w - 1) * g.dilation_w - g.pad_w;
+    const ConvGeometry t = conv2d_adjoint_geometry(g);
     const int64_t group_in = g.in_channels / g.groups, group_out = g.out_channels / g.groups;
     const int64_t taps = g.kernel_h * g.kernel_w;
     std::vector<T> flipped(static_cast<size_t>(g.out_channels * group_in * taps));
@@ -295,136 +255,57 @@ void input_gradient_gathered(const T* w, const T* dy, T* dx, const ConvGeometry&
     conv2d_forward_gathered<T>(dy, flipped.data(), nullptr, dx, t, make_plan<T>(t));
 }
 
-// y := conv2d(x, w) + bias by Winograd (g must satisfy winograd_applies).
+// y := conv2d(x, w) + bias by Winograd (g must satisfy winograd_applies); false when an output is not
+// finite (see conv2d_forward).
 template <typename T>
-void winograd_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeometry& g) {
-    std::unique_ptr<T[]> u(new T[16 * g.out_channels * g.in_channels]);
+bool winograd_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeometry& g) {
+    std::unique_ptr<T[]> u = scratch_buffer<T>(16 * g.out_channels, g.in_channels);
     winograd_weight(w, g.out_channels, g.in_channels, false, u.get());
-    winograd_conv2d(x, u.get(), bias, y,
+    return winograd_conv2d(x, u.get(), bias, y,
                     WinogradShape{g.batch, g.in_channels, g.in_h, g.in_w, g.out_channels, g.out_h, g.out_w,
                                   g.pad_h, g.pad_w});
 }
 
 // dx := conv2d(dy, w') with w'[c, k, i, j] = w[k, c, 2 - i, 2 - j], padding 2 - pad, output in_h x in_w:
 // dx[c, ih, iw] = sum_{k, i, j} w[k, c, i, j] dy[k, ih + pad_h - i, iw + pad_w - j] (the adjoint of forward).
+// False when an output is not finite.
 template <typename T>
-void winograd_backward_data(const T* w, const T* dy, T* dx, const ConvGeometry& g) {
-    std::unique_ptr<T[]> u(new T[16 * g.in_channels * g.out_channels]);
+bool winograd_backward_data(const T* w, const T* dy, T* dx, const ConvGeometry& g) {
+    std::unique_ptr<T[]> u = scratch_buffer<T>(16 * g.in_channels, g.out_channels);
     winograd_weight(w, g.in_channels, g.out_channels, true, u.get());
-    winograd_conv2d(dy, u.get(), static_cast<const T*>(nullptr), dx,
+    return winograd_conv2d(dy, u.get(), static_cast<const T*>(nullptr), dx,
                     WinogradShape{g.batch, g.out_channels, g.out_h, g.out_w, g.in_channels, g.in_h, g.in_w,
                                   2 - g.pad_h, 2 - g.pad_w});
 }
 
 }  // namespace
 
-ConvAlgorithm conv2d_algorithm(const ConvGeometry& g, ConvPass pass) {
-    const Override o = algorithm_override().load();
-    const bool direct = direct_applies(g, pass);
-    if (o == Override::im2col || (o == Override::direct && !direct)) return ConvAlgorithm::im2col;
-    if (winograd_applies(g) && (o == Override::winograd || (o == Override::automatic && winograd_pays(g, pass))))
-        return ConvAlgorithm::winograd;
-    return direct ? ConvAlgorithm::direct : ConvAlgorithm::im2col;
-}
+namespace {
 
-const char* conv_algorithm_name(ConvAlgorithm a) {
-    return a == ConvAlgorithm::winograd ? "winograd" : a == ConvAlgorithm::direct ? "direct" : "im2col";
-}
-
-void set_conv2d_algorithm(const std::string& name) {
-    if (name == "auto") {
-        algorithm_override().store(Override::automatic);
-    } else if (name == "im2col") {
-        algorithm_override().store(Override::im2col);
-    } else if (name == "direct") {
-        algorithm_override().store(Override::direct);
-    } else if (name == "winograd") {
-        algorithm_override().store(Override::winograd);
-    } else {
-        throw std::invalid_argument("set_conv2d_algorithm: unknown algorithm '" + name +
-                                    "' (auto, im2col, direct or winograd)");
-    }
-}
-
-std::string conv2d_algorithm_override() {
-    switch (algorithm_override().load()) {
-        case Override::im2col:
-            return "im2col";
-        case Override::direct:
-            return "direct";
-        case Override::winograd:
-            return "winograd";
-        default:
-            return "auto";
-    }
-}
-
+// y := bias (or 0) broadcast over each output plane: the convolution of an input without channels.
 template <typename T>
-void im2col(const T* image, const ConvGeometry& g, int64_t oh0, int64_t oh1, T* cols) {
-    const int64_t width = (oh1 - oh0) * g.out_w;
-    const int64_t taps = g.kernel_h * g.kernel_w;
-#pragma omp parallel for schedule(static) if (g.in_channels * taps * width > 65536)
-    for (int64_t c = 0; c < g.in_channels; ++c) {
-        for (int64_t i = 0; i < g.kernel_h; ++i) {
-            for (int64_t j = 0; j < g.kernel_w; ++j) {
-                T* row = cols + (c * taps + i * g.kernel_w + j) * width;
-                const int64_t col_offset = j * g.dilation_w - g.pad_w;
-                const TapRange r = tap_range(col_offset, g.stride_w, g.in_w, g.out_w);
-                for (int64_t oh = oh0; oh < oh1; ++oh) {
-                    T* dst = row + (oh - oh0) * g.out_w;
-                    const int64_t ih = oh * g.stride_h - g.pad_h + i * g.dilation_h;
-                    if (ih < 0 || ih >= g.in_h) {
-                        std::fill(dst, dst + g.out_w, T(0));
-                        continue;
-                    }
-                    std::fill(dst, dst + r.lo, T(0));
-                    if (r.lo < r.hi) {
-                        // Output column ow reads input column ow * stride_w + col_offset (in bounds on [lo,
-                        // hi)).
-                        const T* src = image + (c * g.in_h + ih) * g.in_w + (r.lo * g.stride_w + col_offset);
-                        if (g.stride_w == 1) {
-                            std::memcpy(dst + r.lo, src, static_cast<size_t>(r.hi - r.lo) * sizeof(T));
-                        } else {
-                            for (int64_t ow = r.lo; ow < r.hi; ++ow) dst[ow] = src[(ow - r.lo) * g.stride_w];
-                        }
-                    }
-                    std::fill(dst + r.hi, dst + g.out_w, T(0));
-                }
-            }
-        }
-    }
+void fill_bias(const T* bias, T* y, const ConvGeometry& g) {
+    const int64_t plane = g.out_h * g.out_w;
+    for (int64_t n = 0; n < g.batch; ++n)
+        for (int64_t k = 0; k < g.out_channels; ++k)
+            std::fill(y + (n * g.out_channels + k) * plane, y + (n * g.out_channels + k + 1) * plane,
+                      bias ? bias[k] : T(0));
 }
 
-template <typename T>
-void col2im(const T* cols, const ConvGeometry& g, int64_t oh0, int64_t oh1, T* image) {
-    const int64_t width = (oh1 - oh0) * g.out_w;
-    const int64_t taps = g.kernel_h * g.kernel_w;
-    // Channels are independent image planes, so splitting over c is race-free.
-#pragma omp parallel for schedule(static) if (g.in_channels * taps * width > 65536)
-    for (int64_t c = 0; c < g.in_channels; ++c) {
-        for (int64_t i = 0; i < g.kernel_h; ++i) {
-            for (int64_t j = 0; j < g.kernel_w; ++j) {
-                const T* row = cols + (c * taps + i * g.kernel_w + j) * width;
-                const int64_t col_offset = j * g.dilation_w - g.pad_w;
-                const TapRange r = tap_range(col_offset, g.stride_w, g.in_w, g.out_w);
-                for (int64_t oh = oh0; oh < oh1; ++oh) {
-                    const int64_t ih = oh * g.stride_h - g.pad_h + i * g.dilation_h;
-                    if (ih < 0 || ih >= g.in_h || r.lo >= r.hi) continue;
-                    const T* src = row + (oh - oh0) * g.out_w;
-                    T* dst = image + (c * g.in_h + ih) * g.in_w + (r.lo * g.stride_w + col_offset);
-                    for (int64_t ow = r.lo; ow < r.hi; ++ow) dst[(ow - r.lo) * g.stride_w] += src[ow];
-                }
-            }
-        }
-    }
-}
+}  // namespace
 
 template <typename T>
 void conv2d_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeometry& g) {
-    const ConvAlgorithm algorithm = conv2d_algorithm(g, ConvPass::forward);
+    if (g.batch == 0 || g.out_channels == 0 || g.out_h == 0 || g.out_w == 0) return;
+    if (g.in_channels == 0) return fill_bias(bias, y, g);
+    ConvAlgorithm algorithm = conv2d_algorithm(g, ConvPass::forward);
+    // Winograd's transforms subtract inputs (and outputs) from each other, so an inf in the input, or
+    // outputs near overflow, become NaN where the direct sum gives inf. Every non-finite input or weight
+    // makes some Winograd output non-finite, so a non-finite output (checked as it is written, almost
+    // free) reruns the pass by the direct or im2col path, which propagates them as PyTorch does.
     if (algorithm == ConvAlgorithm::winograd) {
-        winograd_forward(x, w, bias, y, g);
-        return;
+        if (winograd_forward(x, w, bias, y, g)) return;
+        algorithm = conv2d_fallback_algorithm(g, ConvPass::forward);
     }
     const ConvPlan p = make_plan<T>(g);
     if (algorithm == ConvAlgorithm::direct) {
@@ -439,23 +320,25 @@ void conv2d_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeome
     const std::vector<T> weight_and_bias =
         bias_in_gemm ? weights_with_bias_column(w, bias, g.out_channels, p.group_depth) : std::vector<T>();
     const T* weight = bias_in_gemm ? weight_and_bias.data() : w;
-#pragma omp parallel if (over_items)
+    const int team = over_items ? get_num_threads() : 1;
+    const int64_t cols_slice = column_buffer_size(p, bias_in_gemm ? 1 : 0);
+    std::unique_ptr<T[]> all_cols = scratch_buffer<T>(team, cols_slice);
+    ParallelErrors errors;
+#pragma omp parallel num_threads(team) if (over_items)
     {
-        std::unique_ptr<T[]> cols = column_buffer<T>(p, g, bias_in_gemm ? 1 : 0);
+        T* cols = all_cols.get() + thread_index() * cols_slice;
 #pragma omp for schedule(static)
-        for (int64_t item = 0; item < items; ++item) {
+        for (int64_t item = 0; item < items; ++item) errors.run([&] {
             const int64_t n = item / p.tiles;
-            const int64_t oh0 = (item % p.tiles) * p.tile_rows;
-            const int64_t oh1 = std::min(g.out_h, oh0 + p.tile_rows);
-            const int64_t width = (oh1 - oh0) * g.out_w;
+            const ConvTile tile = tile_at(p, g, item % p.tiles);
+            const int64_t width = tile.width();
             const T* image = x + n * g.in_channels * p.in_plane;
-            T* out = y + n * g.out_channels * p.out_plane + oh0 * g.out_w;
+            T* out = y + n * g.out_channels * p.out_plane + tile.oh0 * g.out_w + tile.ow0;
             const T* src = image;
             if (!p.image_is_columns) {
-                im2col(image, g, oh0, oh1, cols.get());
-                if (bias_in_gemm)
-                    std::fill(cols.get() + p.col_rows * width, cols.get() + depth * width, T(1));
-                src = cols.get();
+                im2col(image, g, tile, cols);
+                if (bias_in_gemm) std::fill(cols + p.col_rows * width, cols + depth * width, T(1));
+                src = cols;
             }
             for (int64_t gi = 0; gi < g.groups; ++gi) {
                 T* out_g = out + gi * p.group_out * p.out_plane;
@@ -474,12 +357,19 @@ void conv2d_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeome
                     for (int64_t q = 0; q < width; ++q) row[q] += b;
                 }
             }
-        }
+        });
     }
+    errors.rethrow();
 }
 
 template <typename T>
 void conv2d_backward(const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, const ConvGeometry& g) {
+    if (g.batch == 0 || g.out_channels == 0 || g.out_h == 0 || g.out_w == 0) {  // dy is empty: zero gradients
+        if (dx) std::fill(dx, dx + g.batch * g.in_channels * g.in_h * g.in_w, T(0));
+        if (dw) std::fill(dw, dw + g.out_channels * (g.in_channels / g.groups) * g.kernel_h * g.kernel_w, T(0));
+        if (db) std::fill(db, db + g.out_channels, T(0));
+        return;
+    }
     const ConvPlan p = make_plan<T>(g);
     if (db) {
 #pragma omp parallel for schedule(static) if (p.worth_threads)
@@ -498,8 +388,10 @@ void conv2d_backward(const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, c
     // dx by Winograd or the direct path here, else by im2col (col2im of W^T dY) in the loop below.
     T* dx_cols = dx;
     if (dx) {
-        const ConvAlgorithm algorithm = conv2d_algorithm(g, ConvPass::backward_data);
-        if (algorithm == ConvAlgorithm::winograd) winograd_backward_data(w, dy, dx, g);
+        ConvAlgorithm algorithm = conv2d_algorithm(g, ConvPass::backward_data);
+        // A non-finite Winograd result reruns by another path (see conv2d_forward).
+        if (algorithm == ConvAlgorithm::winograd && !winograd_backward_data(w, dy, dx, g))
+            algorithm = conv2d_fallback_algorithm(g, ConvPass::backward_data);
         if (algorithm == ConvAlgorithm::direct) input_gradient_gathered(w, dy, dx, g);
         if (algorithm != ConvAlgorithm::im2col) dx_cols = nullptr;
     }
@@ -512,27 +404,30 @@ void conv2d_backward(const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, c
     // wide dW_g = dY_g cols_g^T). Each thread accumulates over its images in its own buffer; the buffers
     // are summed and transposed into dw at the end.
     const int accumulators = over_images ? threads : 1;
-    std::unique_ptr<T[]> partials;
-    if (dw) partials.reset(new T[accumulators * weight_size]());  // zeroed: a thread may get no image
-#pragma omp parallel if (over_images)
+    // Zeroed (scratch_buffer): a thread may get no image.
+    std::unique_ptr<T[]> partials = scratch_buffer<T>(dw ? accumulators : 0, weight_size);
+    const int64_t cols_slice = column_buffer_size(p);
+    std::unique_ptr<T[]> all_cols = scratch_buffer<T>(accumulators, cols_slice);
+    ParallelErrors errors;
+#pragma omp parallel num_threads(accumulators) if (over_images)
     {
-        std::unique_ptr<T[]> cols = column_buffer<T>(p, g);
-        T* dw_acc = dw ? partials.get() + (over_images ? thread_index() : 0) * weight_size : nullptr;
+        T* cols = all_cols.get() + thread_index() * cols_slice;
+        T* dw_acc = dw ? partials.get() + thread_index() * weight_size : nullptr;
 #pragma omp for schedule(static)
-        for (int64_t n = 0; n < g.batch; ++n) {
+        for (int64_t n = 0; n < g.batch; ++n) errors.run([&] {
             const T* image = x + n * g.in_channels * p.in_plane;
             const T* dy_n = dy + n * g.out_channels * p.out_plane;
             T* dx_n = dx_cols ? dx_cols + n * g.in_channels * p.in_plane : nullptr;
             if (dx_n && !p.image_is_columns) std::fill(dx_n, dx_n + g.in_channels * p.in_plane, T(0));
             for (int64_t t = 0; t < p.tiles; ++t) {
-                const int64_t oh0 = t * p.tile_rows, oh1 = std::min(g.out_h, oh0 + p.tile_rows);
-                const int64_t width = (oh1 - oh0) * g.out_w;
-                const T* dy_tile = dy_n + oh0 * g.out_w;
+                const ConvTile tile = tile_at(p, g, t);
+                const int64_t width = tile.width();
+                const T* dy_tile = dy_n + tile.oh0 * g.out_w + tile.ow0;
                 if (dw && p.group_depth > 0) {
                     const T* src = image;
                     if (!p.image_is_columns) {
-                        im2col(image, g, oh0, oh1, cols.get());
-                        src = cols.get();
+                        im2col(image, g, tile, cols);
+                        src = cols;
                     }
                     for (int64_t gi = 0; gi < g.groups; ++gi)
                         gemm<T>(false, true, p.group_depth, p.group_out, width, T(1),
@@ -542,7 +437,7 @@ void conv2d_backward(const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, c
                 }
                 if (dx_n) {
                     // dcols = W^T dY, straight into dx for a direct convolution.
-                    T* dst = p.image_is_columns ? dx_n : cols.get();
+                    T* dst = p.image_is_columns ? dx_n : cols;
                     for (int64_t gi = 0; gi < g.groups; ++gi) {
                         T* dst_g = dst + gi * p.group_depth * width;
                         if (p.group_out == 0) {
@@ -553,11 +448,12 @@ void conv2d_backward(const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, c
                                 w + gi * p.group_out * p.group_depth, p.group_depth,
                                 dy_tile + gi * p.group_out * p.out_plane, p.out_plane, T(0), dst_g, width);
                     }
-                    if (!p.image_is_columns) col2im(cols.get(), g, oh0, oh1, dx_n);
+                    if (!p.image_is_columns) col2im(cols, g, tile, dx_n);
                 }
             }
-        }
+        });
     }
+    errors.rethrow();
     if (dw) {
         // dw[g, k, d] = sum over accumulators of dW_g^T[d, k], at partials + g*Kg*Dg + d*Kg + k.
 #pragma omp parallel for schedule(static) if (weight_size > 65536)
@@ -573,10 +469,6 @@ void conv2d_backward(const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, c
     }
 }
 
-template void im2col<float>(const float*, const ConvGeometry&, int64_t, int64_t, float*);
-template void im2col<double>(const double*, const ConvGeometry&, int64_t, int64_t, double*);
-template void col2im<float>(const float*, const ConvGeometry&, int64_t, int64_t, float*);
-template void col2im<double>(const double*, const ConvGeometry&, int64_t, int64_t, double*);
 template void conv2d_forward<float>(const float*, const float*, const float*, float*, const ConvGeometry&);
 template void conv2d_forward<double>(const double*, const double*, const double*, double*,
                                      const ConvGeometry&);

@@ -38,6 +38,17 @@ enum class ConvAlgorithm { im2col, direct, winograd };
 ConvAlgorithm conv2d_algorithm(const ConvGeometry& g, ConvPass pass);
 const char* conv_algorithm_name(ConvAlgorithm a);
 
+// The algorithm a pass reruns by when Winograd's result is not finite (see conv2d_forward): the direct
+// path where it applies (and is not overridden), else im2col.
+ConvAlgorithm conv2d_fallback_algorithm(const ConvGeometry& g, ConvPass pass);
+
+// For stride 1, dX = conv2d(dY, W') with W'[c, k, i, j] = W[k, c, kh-1-i, kw-1-j] (per group): the
+// geometry of that convolution (dY its input, dX its output, padding (k-1)*d - p).
+ConvGeometry conv2d_adjoint_geometry(const ConvGeometry& g);
+
+// A 1x1, stride-1, unpadded convolution: each image is already its own column matrix.
+bool conv2d_image_is_columns(const ConvGeometry& g);
+
 // "auto" (the measured choice), "im2col" (always), "direct" (wherever it applies: horizontal stride 1,
 // both strides 1 for dX, not a 1x1 unpadded stride-1 convolution; else im2col) or "winograd" (wherever
 // it applies: 3x3, stride 1, dilation 1, one group; else the automatic choice between the other two),
@@ -45,15 +56,22 @@ const char* conv_algorithm_name(ConvAlgorithm a);
 void set_conv2d_algorithm(const std::string& name);
 std::string conv2d_algorithm_override();
 
-// cols (C*kh*kw rows x (oh1-oh0)*out_w columns) := the receptive fields of output rows [oh0, oh1) of
-// one image (C x in_h x in_w). Row (c*kh + i)*kw + j holds tap (i, j) of channel c.
-template <typename T>
-void im2col(const T* image, const ConvGeometry& g, int64_t oh0, int64_t oh1, T* cols);
+// An output tile of one image: rows [oh0, oh1) x columns [ow0, ow1), either whole rows (ow0 = 0,
+// ow1 = out_w) or part of one row, so that its outputs are contiguous in y.
+struct ConvTile {
+    int64_t oh0, oh1, ow0, ow1;
+    int64_t width() const { return (oh1 - oh0) * (ow1 - ow0); }
+};
 
-// image += the columns of output rows [oh0, oh1) scattered back to their input positions (the adjoint
-// of im2col: overlapping windows accumulate).
+// cols (C*kh*kw rows x tile.width() columns) := the receptive fields of the tile's outputs in one image
+// (C x in_h x in_w). Row (c*kh + i)*kw + j holds tap (i, j) of channel c.
 template <typename T>
-void col2im(const T* cols, const ConvGeometry& g, int64_t oh0, int64_t oh1, T* image);
+void im2col(const T* image, const ConvGeometry& g, const ConvTile& tile, T* cols);
+
+// image += the tile's columns scattered back to their input positions (the adjoint of im2col:
+// overlapping windows accumulate).
+template <typename T>
+void col2im(const T* cols, const ConvGeometry& g, const ConvTile& tile, T* image);
 
 // y (N x K x out_h x out_w) := conv2d(x, w) + bias; bias may be null.
 template <typename T>

@@ -1,5 +1,7 @@
 // Max / average / adaptive average pooling, forward and backward (formulas in pool.h).
-// Each OpenMP thread takes whole planes, so the backward scatters never race.
+// Each OpenMP thread takes whole planes, so the backward scatters never race. Loops visit only the taps
+// inside the input (huge, padding-dominated windows cost what their in-bounds taps cost), and an empty
+// output (forward) or input (backward) returns at once, however many (empty) planes there are.
 #include "kernels/pool.h"
 
 #include <algorithm>
@@ -21,16 +23,20 @@ constexpr int64_t kParallelMinElements = 32768;
 template <typename T, bool kIndices>
 void max_pool_plane(const T* x, T* y, int64_t* idx, const PoolGeometry& geometry) {
     const PoolGeometry g = geometry;  // a local copy: the int64 index stores cannot alias it
+    // Only taps that reach the input: columns j whose offset j*dw - pw meets [0, in_w) for some output
+    // column (offsets -pw .. (out_w-1)*sw - pw), rows i inside for output row oh.
+    const TapRange cols = taps_inside((g.out_w - 1) * g.stride_w - g.pad_w, g.dilation_w,
+                                      g.in_w + (g.out_w - 1) * g.stride_w, g.kernel_w);
     for (int64_t oh = 0; oh < g.out_h; ++oh) {
         T* yr = y + oh * g.out_w;
         int64_t* ir = kIndices ? idx + oh * g.out_w : nullptr;
         std::fill(yr, yr + g.out_w, -std::numeric_limits<T>::infinity());
         if (kIndices) std::fill(ir, ir + g.out_w, int64_t(-1));
-        for (int64_t i = 0; i < g.kernel_h; ++i) {
+        const TapRange rows = taps_inside(oh * g.stride_h - g.pad_h, g.dilation_h, g.in_h, g.kernel_h);
+        for (int64_t i = rows.lo; i < rows.hi; ++i) {
             const int64_t ih = oh * g.stride_h - g.pad_h + i * g.dilation_h;
-            if (ih < 0 || ih >= g.in_h) continue;
             const T* xr = x + ih * g.in_w;
-            for (int64_t j = 0; j < g.kernel_w; ++j) {
+            for (int64_t j = cols.lo; j < cols.hi; ++j) {
                 const int64_t off = j * g.dilation_w - g.pad_w;
                 const TapRange r = tap_range(off, g.stride_w, g.in_w, g.out_w);
                 for (int64_t ow = r.lo; ow < r.hi; ++ow) {
@@ -110,10 +116,12 @@ inline int64_t adaptive_end(int64_t o, int64_t in, int64_t out) { return ((o + 1
 template <typename T>
 void max_pool2d_forward(const T* x, T* y, int64_t* indices, const PoolGeometry& g) {
     const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
+    if (g.planes == 0 || out_plane == 0) return;
     // Every 2x2 window inside the input (out_h <= in_h / 2 also holds with ceil_mode's dropped window).
     const bool two_by_two = g.kernel_h == 2 && g.kernel_w == 2 && g.stride_h == 2 && g.stride_w == 2 &&
                             g.pad_h == 0 && g.pad_w == 0 && g.dilation_h == 1 && g.dilation_w == 1 &&
-                            2 * g.out_h <= g.in_h && 2 * g.out_w <= g.in_w;
+                            2 * g.out_h <= g.in_h && 2 * g.out_w <= g.in_w &&
+                            g.in_w < std::numeric_limits<int32_t>::max();  // its float offsets are 32-bit
 #pragma omp parallel for schedule(static) if (g.planes * (in_plane + out_plane) > kParallelMinElements)
     for (int64_t p = 0; p < g.planes; ++p) {
         const T* xp = x + p * in_plane;
@@ -135,6 +143,7 @@ template <typename T>
 int64_t max_pool2d_backward(const T* dy, const int64_t* indices, T* dx, const PoolGeometry& g) {
     const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
     int64_t invalid = 0;
+    if (g.planes == 0 || in_plane == 0) return 0;
 #pragma omp parallel for schedule(static) \
     reduction(+ : invalid) if (g.planes * (in_plane + out_plane) > kParallelMinElements)
     for (int64_t p = 0; p < g.planes; ++p) {
@@ -158,6 +167,7 @@ template <typename T>
 void avg_pool2d_forward(const T* x, T* y, const PoolGeometry& g, bool count_include_pad,
                         int64_t divisor_override) {
     const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
+    if (g.planes == 0 || out_plane == 0) return;
 #pragma omp parallel for schedule(static) if (g.planes * (in_plane + out_plane) > kParallelMinElements)
     for (int64_t p = 0; p < g.planes; ++p) {
         const T* xp = x + p * in_plane;
@@ -178,6 +188,7 @@ template <typename T>
 void avg_pool2d_backward(const T* dy, T* dx, const PoolGeometry& g, bool count_include_pad,
                          int64_t divisor_override) {
     const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
+    if (g.planes == 0 || in_plane == 0) return;
 #pragma omp parallel for schedule(static) if (g.planes * (in_plane + out_plane) > kParallelMinElements)
     for (int64_t p = 0; p < g.planes; ++p) {
         T* dxp = dx + p * in_plane;
@@ -198,6 +209,7 @@ void avg_pool2d_backward(const T* dy, T* dx, const PoolGeometry& g, bool count_i
 template <typename T>
 void adaptive_avg_pool2d_forward(const T* x, T* y, int64_t planes, int64_t in_h, int64_t in_w, int64_t out_h,
                                  int64_t out_w) {
+    if (planes == 0 || out_h * out_w == 0) return;
 #pragma omp parallel for schedule(static) if (planes * (in_h * in_w + out_h * out_w) > kParallelMinElements)
     for (int64_t p = 0; p < planes; ++p) {
         const T* xp = x + p * in_h * in_w;
@@ -218,6 +230,7 @@ void adaptive_avg_pool2d_forward(const T* x, T* y, int64_t planes, int64_t in_h,
 template <typename T>
 void adaptive_avg_pool2d_backward(const T* dy, T* dx, int64_t planes, int64_t in_h, int64_t in_w,
                                   int64_t out_h, int64_t out_w) {
+    if (planes == 0 || in_h * in_w == 0) return;
 #pragma omp parallel for schedule(static) if (planes * (in_h * in_w + out_h * out_w) > kParallelMinElements)
     for (int64_t p = 0; p < planes; ++p) {
         T* dxp = dx + p * in_h * in_w;

@@ -9,6 +9,8 @@
 // so V and M are written and read while they are in that core's cache. OpenMP runs over chunks, and each
 // thread's GEMMs run single-threaded inside the parallel region. The chunking does not depend on the
 // thread count, and neither does any sum, so the result is the same for any number of threads.
+// Each thread's V, M and transform scratch are slices of buffers allocated before the parallel region.
+// The output transform also reports whether every output is finite (see winograd.h).
 #include "kernels/winograd.h"
 
 #include <algorithm>
@@ -16,6 +18,7 @@
 #include <numeric>
 
 #include "kernels/gemm.h"
+#include "kernels/parallel.h"
 #include "kernels/runtime.h"
 
 namespace tl {
@@ -191,14 +194,17 @@ void transform_input(const T* x, const WinogradShape& s, const Plan& p, const Ch
 }
 
 // y := A^T M A + bias for every tile of the chunk, clipped to out_h x out_w, where
-// M_e[k, t] = m[e*stride + k*tiles + t].
+// M_e[k, t] = m[e*stride + k*tiles + t]; returns false when an output is not finite.
 // `scratch` holds 8 rows of chunk width (A^T M: two rows of 4 columns).
 template <typename T>
-void transform_output(const T* m, int64_t stride, const T* bias, T* y, const WinogradShape& s, const Plan& p,
+bool transform_output(const T* m, int64_t stride, const T* bias, T* y, const WinogradShape& s, const Plan& p,
                       const Chunk& ch, T* scratch) {
     const int64_t tiles = ch.tiles(), width = ch.width();
     // Tiles [0, full) of a chunk row have both output columns inside; an odd out_w clips the last one.
     const int64_t full = std::min(width, (s.out_w - 2 * ch.tw0) / 2);
+    // Sum of (output pair sum) * 0 over the chunk: 0 while every output is finite, NaN otherwise (an inf
+    // or NaN output, or two outputs of opposite overflow, make their product with 0 NaN).
+    T nonfinite = T(0);
     for (int64_t r = ch.row0; r < ch.row1; ++r) {
         const int64_t n = r / p.tiles_h, oh = 2 * (r % p.tiles_h);
         for (int64_t k = 0; k < s.out_channels; ++k) {
@@ -222,15 +228,23 @@ void transform_output(const T* m, int64_t stride, const T* bias, T* y, const Win
                 const T* a0 = scratch + 4 * row * width;
                 const T *a1 = a0 + width, *a2 = a0 + 2 * width, *a3 = a0 + 3 * width;
                 T* out = y0 + row * s.out_w;
-#pragma omp simd
+                T check = T(0);
+#pragma omp simd reduction(+ : check)
                 for (int64_t j = 0; j < full; ++j) {
-                    out[2 * j] = a0[j] + a1[j] + a2[j] + b;
-                    out[2 * j + 1] = a1[j] - a2[j] - a3[j] + b;
+                    const T y0 = a0[j] + a1[j] + a2[j] + b, y1 = a1[j] - a2[j] - a3[j] + b;
+                    out[2 * j] = y0;
+                    out[2 * j + 1] = y1;
+                    check += (y0 + y1) * T(0);
                 }
-                if (full < width) out[2 * full] = a0[full] + a1[full] + a2[full] + b;
+                if (full < width) {
+                    out[2 * full] = a0[full] + a1[full] + a2[full] + b;
+                    check += out[2 * full] * T(0);
+                }
+                nonfinite += check;
             }
         }
     }
+    return nonfinite == T(0);
 }
 
 }  // namespace
@@ -276,7 +290,7 @@ void winograd_weight(const T* w, int64_t out_channels, int64_t in_channels, bool
 }
 
 template <typename T>
-void winograd_conv2d(const T* x, const T* u, const T* bias, T* y, const WinogradShape& s) {
+bool winograd_conv2d(const T* x, const T* u, const T* bias, T* y, const WinogradShape& s) {
     const Plan p = make_plan(s, sizeof(T));
     // V_e and M_e start kStagger elements (a cache line) apart beyond their size: with sizes of a multiple
     // of 4 KiB the 16 matrices would map to one L1 set, and the transforms touch all 16 at once.
@@ -286,31 +300,40 @@ void winograd_conv2d(const T* x, const T* u, const T* bias, T* y, const Winograd
     const int threads = get_num_threads();
     // With fewer chunks than threads the chunks run one after another and each GEMM uses the threads.
     const bool over_chunks = threads > 1 && p.chunks >= threads && work >= kParallelMinWork;
-#pragma omp parallel if (over_chunks)
+    const int team = over_chunks ? threads : 1;
+    const int64_t v_size = 16 * (s.in_channels * max_tiles + kStagger);
+    const int64_t m_size = 16 * (s.out_channels * max_tiles + kStagger);
+    const int64_t scratch_size = 16 * (p.segment + 1);
+    const int64_t slice = v_size + m_size + scratch_size;
+    std::unique_ptr<T[]> buffers = scratch_buffer<T>(team, slice);
+    ParallelErrors errors;
+    bool finite = true;
+#pragma omp parallel num_threads(team) if (over_chunks) reduction(&& : finite)
     {
-        std::unique_ptr<T[]> v(new T[16 * (s.in_channels * max_tiles + kStagger)]);
-        std::unique_ptr<T[]> m(new T[16 * (s.out_channels * max_tiles + kStagger)]);
-        std::unique_ptr<T[]> scratch(new T[16 * (p.segment + 1)]);
+        T* v = buffers.get() + thread_index() * slice;
+        T *m = v + v_size, *scratch = m + m_size;
 #pragma omp for schedule(static)
-        for (int64_t index = 0; index < p.chunks; ++index) {
+        for (int64_t index = 0; index < p.chunks; ++index) errors.run([&] {
             const Chunk ch = chunk_at(p, index);
             const int64_t tiles = ch.tiles();
             const int64_t v_stride = s.in_channels * tiles + kStagger;
             const int64_t m_stride = s.out_channels * tiles + kStagger;
-            transform_input(x, s, p, ch, v.get(), v_stride, scratch.get());
+            transform_input(x, s, p, ch, v, v_stride, scratch);
             for (int e = 0; e < 16; ++e)
                 gemm<T>(false, false, s.out_channels, tiles, s.in_channels, T(1),
-                        u + e * s.out_channels * s.in_channels, s.in_channels, v.get() + e * v_stride, tiles,
-                        T(0), m.get() + e * m_stride, tiles);
-            transform_output(m.get(), m_stride, bias, y, s, p, ch, scratch.get());
-        }
+                        u + e * s.out_channels * s.in_channels, s.in_channels, v + e * v_stride, tiles,
+                        T(0), m + e * m_stride, tiles);
+            finite = transform_output(m, m_stride, bias, y, s, p, ch, scratch) && finite;
+        });
     }
+    errors.rethrow();
+    return finite;
 }
 
 template void winograd_weight<float>(const float*, int64_t, int64_t, bool, float*);
 template void winograd_weight<double>(const double*, int64_t, int64_t, bool, double*);
-template void winograd_conv2d<float>(const float*, const float*, const float*, float*, const WinogradShape&);
-template void winograd_conv2d<double>(const double*, const double*, const double*, double*,
+template bool winograd_conv2d<float>(const float*, const float*, const float*, float*, const WinogradShape&);
+template bool winograd_conv2d<double>(const double*, const double*, const double*, double*,
                                       const WinogradShape&);
 
 }  // namespace tl

@@ -32,8 +32,10 @@ void winograd_weight(const T* w, int64_t out_channels, int64_t in_channels, bool
 
 // y := the convolution above with the filters given transformed in u (from winograd_weight) plus
 // bias[k] (bias may be null). Tiles are processed in chunks sized to stay in cache, OpenMP over chunks;
-// the result does not depend on the thread count.
+// the result does not depend on the thread count. Returns false when some output is not finite: the
+// transforms subtract values from each other, so an inf input (or weight) gives NaN (inf - inf) where the
+// direct sum gives inf, and the caller reruns such a convolution by another algorithm.
 template <typename T>
-void winograd_conv2d(const T* x, const T* u, const T* bias, T* y, const WinogradShape& s);
+bool winograd_conv2d(const T* x, const T* u, const T* bias, T* y, const WinogradShape& s);
 
 }  // namespace tl

@@ -12,9 +12,14 @@ def get_num_threads():
 
 
 def set_num_threads(n):
-    """Set the number of threads the C++ kernels use (n >= 1). OMP_NUM_THREADS sets the initial value."""
+    """Set the number of threads the C++ kernels use (1 <= n <= 2**31 - 1); OMP_NUM_THREADS sets the initial
+    value."""
     if not isinstance(n, int) or isinstance(n, bool):
         raise TypeError(f"set_num_threads: n must be an int, got {type(n).__name__}")
+    if n < 1:
+        raise ValueError(f"set_num_threads: n must be >= 1, got {n}")
+    if n > 2**31 - 1:  # OpenMP takes a C int
+        raise ValueError(f"set_num_threads: n must be at most 2147483647 (2**31 - 1), got {n}")
     _C.set_num_threads(n)
 
 

@@ -17,7 +17,9 @@ def pool_output_size(size, kernel, stride, padding, dilation, ceil_mode):
 
 def max_pool2d_reference(x, kernel, stride, padding, dilation=(1, 1), ceil_mode=False):
     """(y, argmax): y = max of each window of x padded with -inf; argmax = ih*W + iw of the first maximum in
-    row-major window order (in unpadded coordinates), -1 for a window of padding only (dilation can cause one)."""
+    row-major window order (in unpadded coordinates), -1 for a window of padding only (dilation can cause one).
+    The window's taps inside x are found from the input positions (ih = oh*sh - ph + i*dh for a tap i in
+    [0, kh), likewise iw), which visits them in the same row-major order and keeps huge windows cheap."""
     n, c, h, w = x.shape
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
     out_h = pool_output_size(h, kh, sh, ph, dh, ceil_mode)
@@ -29,13 +31,17 @@ def max_pool2d_reference(x, kernel, stride, padding, dilation=(1, 1), ceil_mode=
             for oh in range(out_h):
                 for ow in range(out_w):
                     best, best_index = -np.inf, None
-                    for i in range(kh):
-                        for j in range(kw):
-                            ih, iw = oh * sh - ph + i * dh, ow * sw - pw + j * dw
-                            if 0 <= ih < h and 0 <= iw < w:
-                                v = x[b, ch, ih, iw]
-                                if best_index is None or v > best or (np.isnan(v) and not np.isnan(best)):
-                                    best, best_index = v, ih * w + iw
+                    for ih in range(h):
+                        i, off = divmod(ih - oh * sh + ph, dh)
+                        if off or not 0 <= i < kh:
+                            continue
+                        for iw in range(w):
+                            j, off = divmod(iw - ow * sw + pw, dw)
+                            if off or not 0 <= j < kw:
+                                continue
+                            v = x[b, ch, ih, iw]
+                            if best_index is None or v > best or (np.isnan(v) and not np.isnan(best)):
+                                best, best_index = v, ih * w + iw
                     y[b, ch, oh, ow] = best
                     argmax[b, ch, oh, ow] = -1 if best_index is None else best_index
     return y, argmax
@@ -46,26 +52,25 @@ def avg_pool2d_reference(
 ):
     """y = (sum of the window over x zero-padded by `padding`) / divisor; the window is cut at the end of the
     padded input; divisor = divisor_override, else the window's size within the padded input
-    (count_include_pad) or within x."""
+    (count_include_pad) or within x. Windows are index ranges (no padded copy), so huge ones stay cheap."""
     n, c, h, w = x.shape
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
     out_h = pool_output_size(h, kh, sh, ph, 1, ceil_mode)
     out_w = pool_output_size(w, kw, sw, pw, 1, ceil_mode)
-    pads = ((0, 0), (0, 0), (ph, ph), (pw, pw))
-    x_pad = np.pad(np.asarray(x, np.float64), pads)
-    inside = np.pad(np.ones((h, w)), ((ph, ph), (pw, pw)))
+    x = np.asarray(x, np.float64)
     y = np.zeros((n, c, out_h, out_w))
     for oh in range(out_h):
         for ow in range(out_w):
-            rows = slice(oh * sh, oh * sh + kh)
-            cols = slice(ow * sw, ow * sw + kw)
-            total = x_pad[:, :, rows, cols].sum(axis=(2, 3))
+            r0, c0 = oh * sh - ph, ow * sw - pw  # window start in input coordinates
+            r1, c1 = min(r0 + kh, h + ph), min(c0 + kw, w + pw)  # cut at the end of the padded input
+            rows, cols = slice(max(r0, 0), min(r1, h)), slice(max(c0, 0), min(c1, w))
+            total = x[:, :, rows, cols].sum(axis=(2, 3))
             if divisor_override is not None:
                 divisor = divisor_override
             elif count_include_pad:
-                divisor = inside[rows, cols].size
+                divisor = (r1 - r0) * (c1 - c0)
             else:
-                divisor = inside[rows, cols].sum()
+                divisor = max(0, min(r1, h) - max(r0, 0)) * max(0, min(c1, w) - max(c0, 0))
             y[:, :, oh, ow] = total / divisor
     return y
 

@@ -99,10 +99,15 @@ def require_float(op_name, t):
         raise TypeError(f"{op_name}: expected a float32 or float64 tensor, got dtype {t.dtype}")
 
 
-def int_pair(op_name, name, value, minimum):
+# The largest kernel size, stride, padding, dilation or output size an op takes: PyTorch refuses values
+# that do not fit a C int, and with this bound every index the C++ kernels form from them fits in int64.
+MAX_WINDOW_ARG = 2**31 - 1
+
+
+def int_pair(op_name, name, value, minimum, maximum=MAX_WINDOW_ARG):
     """value (an int or a pair of ints, PyTorch's convention for kernel_size/stride/padding/dilation) as an
-    (h, w) tuple; ValueError for a sequence that is not a pair or a value below minimum, TypeError for
-    a value that is not an int."""
+    (h, w) tuple; ValueError for a sequence that is not a pair or a value outside [minimum, maximum],
+    TypeError for a value that is not an int."""
     if isinstance(value, (tuple, list)) and len(value) != 2:
         raise ValueError(f"{op_name}: {name} must be an int or a pair of ints, got {value!r}")
     pair = value if isinstance(value, (tuple, list)) else (value, value)
@@ -111,7 +116,22 @@ def int_pair(op_name, name, value, minimum):
             raise TypeError(f"{op_name}: {name} must be an int or a pair of ints, got {value!r}")
         if v < minimum:
             raise ValueError(f"{op_name}: {name} must be >= {minimum}, got {value!r}")
+        if v > maximum:
+            raise ValueError(f"{op_name}: {name} must be at most {maximum} (2**31 - 1), got {value!r}")
     return int(pair[0]), int(pair[1])
+
+
+def require_allocatable(op_name, shape, dtype):
+    """ValueError when an output of this shape and dtype has more bytes than fit in int64 (such an array can
+    never exist; numpy's size arithmetic would overflow). Smaller but still too large outputs raise
+    MemoryError when allocated."""
+    nbytes = int(np.dtype(dtype).itemsize)
+    for d in shape:
+        nbytes *= int(d)
+    if nbytes >= 2**63:
+        raise ValueError(
+            f"{op_name}: output shape {tuple(shape)} would need {nbytes} bytes, more than fit in int64"
+        )
 
 
 from tensorlite.ops.elementwise import cast

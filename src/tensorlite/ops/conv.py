@@ -4,7 +4,7 @@ which)."""
 
 from tensorlite import backend
 from tensorlite.autograd.function import Function
-from tensorlite.ops._util import as_tensor, int_pair, require_float
+from tensorlite.ops._util import MAX_WINDOW_ARG, as_tensor, int_pair, require_allocatable, require_float
 
 
 class Conv2d(Function):
@@ -58,6 +58,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         raise TypeError(f"conv2d: input dtype {x.dtype} and weight dtype {weight.dtype} differ")
     if not isinstance(groups, int) or isinstance(groups, bool) or groups < 1:
         raise ValueError(f"conv2d: groups must be a positive int, got {groups!r}")
+    if groups > MAX_WINDOW_ARG:
+        raise ValueError(f"conv2d: groups must be at most {MAX_WINDOW_ARG} (2**31 - 1), got {groups!r}")
     channels, out_channels = x.shape[1], weight.shape[0]
     if channels % groups:
         raise ValueError(
@@ -82,6 +84,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         _conv_output_size(size, pad, k, s, d, x.shape, weight.shape, padding)
         for size, pad, k, s, d in zip(x.shape[2:], pads, kernel, stride, dilation)
     )
+    require_allocatable("conv2d", (x.shape[0], out_channels, *out_size), x.dtype)
     operands = [x, weight]
     if bias is not None:
         bias = as_tensor(bias)

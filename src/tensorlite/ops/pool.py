@@ -1,9 +1,11 @@
 """2-D pooling (NCHW, PyTorch semantics): max, average and adaptive average, forward and backward in C++."""
 
+import numpy as np
+
 from tensorlite import backend
 from tensorlite.autograd.function import Function
 from tensorlite.autograd.grad_mode import is_grad_enabled
-from tensorlite.ops._util import as_tensor, int_pair, require_float
+from tensorlite.ops._util import MAX_WINDOW_ARG, as_tensor, int_pair, require_allocatable, require_float
 
 
 class MaxPool2d(Function):
@@ -102,6 +104,10 @@ def avg_pool2d(
             or divisor_override < 1
         ):
             raise ValueError(f"avg_pool2d: divisor_override must be a positive int, got {divisor_override!r}")
+        if divisor_override > MAX_WINDOW_ARG:
+            raise ValueError(
+                f"avg_pool2d: divisor_override must be at most {MAX_WINDOW_ARG} (2**31 - 1), got {divisor_override!r}"
+            )
         divisor = divisor_override
     return AvgPool2d.apply(
         x, kernel_size=kernel, stride=stride, padding=padding, out_size=out_size,
@@ -160,4 +166,5 @@ def _pool_output_size(op_name, shape, kernel, stride, padding, dilation, ceil_mo
             f"{op_name}: output size {out[0]}x{out[1]} is too small for input shape {tuple(shape)} "
             f"(kernel {kernel}, stride {stride}, padding {padding}, dilation {dilation})"
         )
+    require_allocatable(op_name, (*shape[:2], *out), np.int64)  # the output, and max pooling's indices
     return tuple(out)

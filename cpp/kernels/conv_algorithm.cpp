@@ -1,0 +1,150 @@
+// Which algorithm a conv2d pass runs (conv2d_algorithm, formulas in conv.h): the measured choice between
+// Winograd, the direct path and im2col (the algorithms themselves are in conv.cpp and winograd.cpp), and
+// the override that tests and benchmarks set.
+#include <algorithm>
+#include <atomic>
+#include <stdexcept>
+
+#include "kernels/conv.h"
+#include "kernels/parallel.h"
+
+namespace tl {
+namespace {
+
+// The direct path's band holds the zero-padded input rows; it runs only where that band (a whole image)
+// is at most this many values or twice the image's input and output together (direct_band_fits): with
+// large padding or dilation the band is almost all zeros (a 1x1 input, padding 50000, dilation 100000:
+// 10^10 values for one output), and im2col's bounded tiles do the same work.
+constexpr int64_t kDirectBandSlack = 1 << 20;
+// Where Winograd runs (winograd_pays). Its 16 GEMMs have depth C, the input transform costs C and the
+// output transform K per 2x2 tile, so it pays with enough input channels C, not too many output channels
+// K per input channel, and enough tiles for the threads to share. Measured against the direct path (the
+// alternative wherever Winograd applies), 2 threads, float32, N x C x H x H inputs, 3x3 pad 1, time ratio
+// direct / Winograd, forward and dx:
+//   C = 8 (K = 8-32, H = 16): 0.4-0.6x; C = 16 (K = 16-64): 0.6-0.7x; C = 32 (K = 32-64): 0.7-0.8x at
+//   H = 16, 1.06-1.08x at H = 32; C = 48: 1.1-1.25x; C = 64: 1.3-1.5x (K = 64 or 128, H = 16 or 32);
+//   C = 96-256: 1.4-2.6x; fewer than 128 tiles (N * ceil(out_h/2) * ceil(out_w/2)): 1.0x (2 x 64 x 8 x 8).
+// (Against im2col, Winograd already paid from C = 8 with K <= C.)
+constexpr int64_t kWinogradMinChannels = 48;  // C
+constexpr int64_t kWinogradMinTiles = 128;
+
+enum class Override { automatic, im2col, direct, winograd };
+std::atomic<Override>& algorithm_override() {
+    static std::atomic<Override> slot{Override::automatic};
+    return slot;
+}
+
+// 3x3, stride 1, dilation 1, one group: the geometry winograd_conv2d computes (any padding).
+bool winograd_applies(const ConvGeometry& g) {
+    return g.kernel_h == 3 && g.kernel_w == 3 && g.stride_h == 1 && g.stride_w == 1 && g.dilation_h == 1 &&
+           g.dilation_w == 1 && g.groups == 1;
+}
+
+// dX by the direct path computes C/groups output channels per group in 6-row register tiles: measured
+// 2 threads, 3x3 on 28x28-32x32 images, direct / im2col time for dX: C = 1: 2.3x slower, C = 2: even,
+// C = 3: 1.5x faster, C = 6-32: 1.6-2.4x faster.
+constexpr int64_t kDirectMinInputGradChannels = 3;
+
+}  // namespace
+
+ConvGeometry conv2d_adjoint_geometry(const ConvGeometry& g) {
+    ConvGeometry t = g;
+    t.in_channels = g.out_channels;
+    t.out_channels = g.in_channels;
+    t.in_h = g.out_h;
+    t.in_w = g.out_w;
+    t.out_h = g.in_h;
+    t.out_w = g.in_w;
+    t.pad_h = (g.kernel_h - 1) * g.dilation_h - g.pad_h;
+    t.pad_w = (g.kernel_w - 1) * g.dilation_w - g.pad_w;
+    return t;
+}
+
+bool conv2d_image_is_columns(const ConvGeometry& g) {
+    return g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_h == 0 &&
+           g.pad_w == 0 && g.out_h == g.in_h && g.out_w == g.in_w;
+}
+
+namespace {
+
+// Whether the direct path's band for a whole image of `t` (the convolution it runs) is within
+// kDirectBandSlack values or twice the input and output planes together.
+bool direct_band_fits(const ConvGeometry& t) {
+    const int64_t rows = mul_sat(t.out_h - 1, t.stride_h) + mul_sat(t.kernel_h - 1, t.dilation_h) + 1;
+    const int64_t width = t.out_w + mul_sat(t.kernel_w - 1, t.dilation_w);
+    const int64_t band = mul_sat(mul_sat(t.in_channels, rows), width);
+    const int64_t planes = mul_sat(t.in_channels, mul_sat(t.in_h, t.in_w)) +
+                           mul_sat(t.out_channels, mul_sat(t.out_h, t.out_w));
+    return band <= std::max(kDirectBandSlack, mul_sat(2, planes));
+}
+
+// The direct path (GatheredGemm) needs unit horizontal stride, so that consecutive outputs read consecutive
+// inputs (for dX, the adjoint convolution: both strides 1), and a band that fits; a 1x1 stride-1 unpadded
+// convolution is already a plain GEMM on the image (conv2d_image_is_columns).
+bool direct_applies(const ConvGeometry& g, ConvPass pass) {
+    const bool dx_ok = g.stride_h == 1 && g.in_channels / g.groups >= kDirectMinInputGradChannels;
+    return g.stride_w == 1 && (pass == ConvPass::forward || dx_ok) && !conv2d_image_is_columns(g) &&
+           g.out_h > 0 && g.out_w > 0 && g.out_channels > 0 && g.in_channels > 0 &&
+           direct_band_fits(pass == ConvPass::forward ? g : conv2d_adjoint_geometry(g));
+}
+
+// Whether Winograd is measured faster than the direct path for `pass` (constants above): C >= 48, K <= 2C
+// and at least 128 tiles of the pass's output.
+bool winograd_pays(const ConvGeometry& g, ConvPass pass) {
+    const bool forward = pass == ConvPass::forward;
+    const int64_t c = g.in_channels, k = g.out_channels;
+    const int64_t h = forward ? g.out_h : g.in_h, w = forward ? g.out_w : g.in_w;
+    const int64_t tiles = g.batch * ((h + 1) / 2) * ((w + 1) / 2);
+    return c >= kWinogradMinChannels && k <= 2 * c && tiles >= kWinogradMinTiles;
+}
+
+}  // namespace
+
+ConvAlgorithm conv2d_algorithm(const ConvGeometry& g, ConvPass pass) {
+    const Override o = algorithm_override().load();
+    const bool direct = direct_applies(g, pass);
+    if (o == Override::im2col || (o == Override::direct && !direct)) return ConvAlgorithm::im2col;
+    if (winograd_applies(g) && (o == Override::winograd || (o == Override::automatic && winograd_pays(g, pass))))
+        return ConvAlgorithm::winograd;
+    return direct ? ConvAlgorithm::direct : ConvAlgorithm::im2col;
+}
+
+const char* conv_algorithm_name(ConvAlgorithm a) {
+    return a == ConvAlgorithm::winograd ? "winograd" : a == ConvAlgorithm::direct ? "direct" : "im2col";
+}
+
+void set_conv2d_algorithm(const std::string& name) {
+    if (name == "auto") {
+        algorithm_override().store(Override::automatic);
+    } else if (name == "im2col") {
+        algorithm_override().store(Override::im2col);
+    } else if (name == "direct") {
+        algorithm_override().store(Override::direct);
+    } else if (name == "winograd") {
+        algorithm_override().store(Override::winograd);
+    } else {
+        throw std::invalid_argument("set_conv2d_algorithm: unknown algorithm '" + name +
+                                    "' (auto, im2col, direct or winograd)");
+    }
+}
+
+std::string conv2d_algorithm_override() {
+    switch (algorithm_override().load()) {
+        case Override::im2col:
+            return "im2col";
+        case Override::direct:
+            return "direct";
+        case Override::winograd:
+            return "winograd";
+        default:
+            return "auto";
+    }
+}
+
+// The algorithm to rerun a pass with when Winograd's result is not finite.
+ConvAlgorithm conv2d_fallback_algorithm(const ConvGeometry& g, ConvPass pass) {
+    return direct_applies(g, pass) && algorithm_override().load() != Override::im2col ? ConvAlgorithm::direct
+                                                                                     : ConvAlgorithm::im2col;
+}
+
+}  // namespace tl
