@@ -96,7 +96,7 @@ def test_bench_modules_are_found_in_the_package():
 def test_bench_without_modules_fails_clearly(capsys, monkeypatch):
     monkeypatch.setattr(cli, "bench_modules", lambda suite: [])
     assert cli.main(["bench"]) == 1
-    assert "no benchmark modules" in capsys.readouterr().err
+    assert "no kernels benchmark modules" in capsys.readouterr().err
 
 
 def test_info_prints_the_configuration(capsys):
