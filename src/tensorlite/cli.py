@@ -5,7 +5,8 @@ import importlib
 import pkgutil
 import sys
 
-BENCH_ORDER = ("gemm", "conv", "pool", "optim")
+BENCH_ORDER = ("gemm", "conv", "batchnorm", "optim", "train")
+BENCH_SUITES = ("kernels", "train", "all")
 
 
 def _info(args):
@@ -28,28 +29,40 @@ def _demo(args):
     return 0
 
 
-def bench_modules():
-    """The benchmark modules of tensorlite.bench that define run(quick, threads), in BENCH_ORDER first."""
+def bench_modules(suite="all"):
+    """The benchmark modules of tensorlite.bench that define run(quick, threads), in BENCH_ORDER first;
+    only those of `suite` ("kernels", "train" or "all"; a module's SUITE attribute, "kernels" by default)."""
     import tensorlite.bench
 
     names = [m.name for m in pkgutil.iter_modules(tensorlite.bench.__path__) if m.name != "common"]
     names.sort(key=lambda n: (BENCH_ORDER.index(n) if n in BENCH_ORDER else len(BENCH_ORDER), n))
     modules = [importlib.import_module(f"tensorlite.bench.{name}") for name in names]
-    return [m for m in modules if callable(getattr(m, "run", None))]
+    return [
+        m
+        for m in modules
+        if callable(getattr(m, "run", None)) and suite in ("all", getattr(m, "SUITE", "kernels"))
+    ]
 
 
 def _bench(args):
     from tensorlite.bench.common import print_table, write_json
 
-    modules = bench_modules()
+    modules = bench_modules(args.suite)
     if not modules:
-        print("tensorlite bench: no benchmark modules are installed in tensorlite.bench", file=sys.stderr)
+        print(f"tensorlite bench: no {args.suite} benchmark modules in tensorlite.bench", file=sys.stderr)
         return 1
     rows = []
     for module in modules:
         print(f"running {module.__name__} ...", file=sys.stderr, flush=True)
         rows += module.run(quick=args.quick, threads=args.threads)
-    print_table(rows, title=f"tensorlite bench{' --quick' if args.quick else ''}")
+    print_table(
+        rows,
+        title=(
+            f"tensorlite bench --suite {args.suite}{' --quick' if args.quick else ''}: each library alone "
+            "in its own processes, alternating rounds; times are each library's best round (a median of "
+            "repeats), range = ratio over rounds; ratio = baseline / tensorlite (> 1: tensorlite faster)"
+        ),
+    )
     if args.json:
         write_json(rows, args.json)
         print(f"wrote {len(rows)} rows to {args.json}")
@@ -113,10 +126,23 @@ def build_parser():
     )
     demo.set_defaults(run=_demo)
 
-    bench = sub.add_parser("bench", help="kernel benchmarks against NumPy (and PyTorch when installed)")
-    bench.add_argument("--quick", action="store_true", help="fewer sizes and repeats")
+    bench = sub.add_parser(
+        "bench", help="benchmarks against NumPy (and PyTorch when installed), each library in its own process"
+    )
+    bench.add_argument(
+        "--suite",
+        choices=BENCH_SUITES,
+        default="kernels",
+        help="kernels (GEMM, conv, batch norm, optimizers), train (training steps of small nets) or all",
+    )
+    bench.add_argument("--quick", action="store_true", help="fewer sizes, repeats and rounds")
     bench.add_argument("--json", metavar="PATH", help="also write the rows as JSON to PATH")
-    bench.add_argument("--threads", type=_positive_int, default=None, help="threads for the C++ kernels")
+    bench.add_argument(
+        "--threads",
+        type=_positive_int,
+        default=None,
+        help="threads for every library (default: the kernels' thread count; 2 for --suite train)",
+    )
     bench.set_defaults(run=_bench)
     add_experiment_parser(sub)
     from tensorlite.tune.cli import add_tune_parser

@@ -1,10 +1,11 @@
 """The batch-norm benchmark (bench/batchnorm.py): its NumPy baseline computes what tl.batch_norm computes,
-and a quick run yields one numpy row per case."""
+and every library's child times every case."""
 
 import numpy as np
+import pytest
 
 import tensorlite as tl
-from tensorlite.bench import batchnorm
+from tensorlite.bench import batchnorm, common
 
 
 def test_numpy_baseline_matches_tensorlite():
@@ -20,7 +21,10 @@ def test_numpy_baseline_matches_tensorlite():
         np.testing.assert_allclose(got.numpy(), expected, rtol=1e-9, atol=1e-10)
 
 
-def test_quick_run_reports_every_case():
-    rows = [r for r in batchnorm.run(quick=True, threads=tl.get_num_threads()) if r.baseline == "numpy"]
-    assert len(rows) == 2 * len(batchnorm.QUICK_SHAPES)
-    assert all(r.tensorlite_ms > 0 and r.baseline_ms > 0 and r.rate > 0 for r in rows)
+@pytest.mark.parametrize(
+    "contender", ["tensorlite", "numpy"] + (["pytorch"] if common.torch_or_none() else [])
+)
+def test_each_contender_times_every_case(contender):
+    times = batchnorm.time_contender(contender, quick=True, threads=1)
+    expected = {f"{batchnorm._case(s)} {p}" for s in batchnorm.QUICK_SHAPES for p in ("forward", "fwd+bwd")}
+    assert set(times) == expected and all(t > 0 for t in times.values())

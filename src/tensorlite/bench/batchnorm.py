@@ -1,12 +1,21 @@
 """Batch-norm benchmark: the fused C++ kernels (tl.batch_norm forward and backward) against a direct
-NumPy implementation of the same formulas, and PyTorch when installed, in the same run."""
-
-import argparse
+NumPy implementation of the same formulas, and PyTorch when installed, each library in its own process."""
 
 import numpy as np
 
 import tensorlite as tl
-from tensorlite.bench.common import Row, median_seconds, print_table, torch_or_none, write_json
+from tensorlite.bench.common import (
+    METHOD,
+    bench_arguments,
+    isolated_rounds,
+    median_seconds,
+    print_table,
+    rows_from_rounds,
+    torch_or_none,
+    write_json,
+    write_times,
+)
+from tensorlite.bench.peak import measured_peaks
 
 EPS = 1e-5
 SHAPES = [(64, 64, 32, 32), (32, 256, 14, 14), (256, 1024), (128, 64, 512)]
@@ -34,97 +43,97 @@ def numpy_backward(x, dy, mean, var, weight):
     return k * (m * dy - dbias.reshape(shape) - xhat * dweight.reshape(shape)), dweight, dbias
 
 
-def _torch_rows(torch, case, shape_str, x, weight, bias, dy, tl_ms, work):
-    tx = torch.from_numpy(x).requires_grad_(True)
-    tw, tb = torch.from_numpy(weight).requires_grad_(True), torch.from_numpy(bias).requires_grad_(True)
-    tdy = torch.from_numpy(dy)
+def _calls(contender, x, weight, bias, dy):
+    """(forward, forward+backward) in training mode with one library."""
+    if contender == "numpy":
+
+        def np_backward():
+            _, mean, var = numpy_forward(x, weight, bias)
+            numpy_backward(x, dy, mean, var, weight)
+
+        return (lambda: numpy_forward(x, weight, bias)), np_backward
+    lib = tl
+    if contender == "pytorch":
+        import torch as lib
+    tx, tw, tb = (lib.from_numpy(a).requires_grad_(True) for a in (x, weight, bias))
+    tdy, batch_norm = lib.from_numpy(dy), lib.nn.functional.batch_norm
 
     def forward():
-        with torch.no_grad():
-            torch.nn.functional.batch_norm(tx, None, None, tw, tb, training=True, eps=EPS)
+        with lib.no_grad():
+            batch_norm(tx, None, None, tw, tb, training=True, eps=EPS)
 
-    def backward():
+    def forward_backward():
         tx.grad = tw.grad = tb.grad = None
-        torch.nn.functional.batch_norm(tx, None, None, tw, tb, training=True, eps=EPS).backward(tdy)
+        batch_norm(tx, None, None, tw, tb, training=True, eps=EPS).backward(tdy)
 
-    return [
-        Row(f"{case} forward", shape_str, tl_ms[0], "torch", median_seconds(forward) * 1e3, work[0], "GB/s"),
-        Row(
-            f"{case} fwd+bwd",
-            shape_str,
-            tl_ms[1],
-            "torch",
-            median_seconds(backward) * 1e3,
-            work[1],
-            "GB/s",
-        ),
-    ]
+    return forward, forward_backward
 
 
-def _shape_rows(shape, rng, torch):
-    x = rng.standard_normal(shape).astype(np.float32)
-    dy = rng.standard_normal(shape).astype(np.float32)
-    weight, bias = (
-        rng.standard_normal(shape[1]).astype(np.float32),
-        rng.standard_normal(shape[1]).astype(np.float32),
-    )
-    tx = tl.tensor(x, requires_grad=True)
-    tw, tb, tdy = tl.tensor(weight, requires_grad=True), tl.tensor(bias, requires_grad=True), tl.tensor(dy)
+def _shapes(quick):
+    return QUICK_SHAPES if quick else SHAPES
 
-    def tl_forward():
-        with tl.no_grad():
-            tl.batch_norm(tx, None, None, tw, tb, training=True)
 
-    def tl_backward():
-        tx.grad = tw.grad = tb.grad = None
-        tl.batch_norm(tx, None, None, tw, tb, training=True).backward(tdy)
+def _case(shape):
+    return f"batch_norm {'x'.join(map(str, shape))}"
 
-    def np_backward():
-        _, mean, var = numpy_forward(x, weight, bias)
-        numpy_backward(x, dy, mean, var, weight)
 
-    shape_str = "x".join(map(str, shape))
-    case = f"batch_norm {len(shape)}-D f32"
-    tl_ms = (median_seconds(tl_forward) * 1e3, median_seconds(tl_backward) * 1e3)
-    work = (3 * x.nbytes, 3 * x.nbytes + 5 * x.nbytes)
-    np_fwd = median_seconds(lambda: numpy_forward(x, weight, bias)) * 1e3
-    rows = [
-        Row(f"{case} forward", shape_str, tl_ms[0], "numpy", np_fwd, work[0], "GB/s"),
-        Row(
-            f"{case} fwd+bwd",
-            shape_str,
-            tl_ms[1],
-            "numpy",
-            median_seconds(np_backward) * 1e3,
-            work[1],
-            "GB/s",
-        ),
-    ]
-    if torch is not None:
-        rows.extend(_torch_rows(torch, case, shape_str, x, weight, bias, dy, tl_ms, work))
-    return rows
+def time_contender(contender, quick, threads):
+    """{"case phase": median seconds} for one library at `threads` threads (run in a child process)."""
+    tl.set_num_threads(threads)
+    if contender == "pytorch":
+        import torch
+
+        torch.set_num_threads(threads)
+    rng = np.random.default_rng(0)
+    times = {}
+    for shape in _shapes(quick):
+        x, dy = (rng.standard_normal(shape).astype(np.float32) for _ in range(2))
+        weight, bias = (rng.standard_normal(shape[1]).astype(np.float32) for _ in range(2))
+        for phase, fn in zip(("forward", "fwd+bwd"), _calls(contender, x, weight, bias, dy)):
+            times[f"{_case(shape)} {phase}"] = median_seconds(fn, min_time=0.01)
+    return times
+
+
+def rounds_for(quick):
+    """Alternating rounds per library: 3, or 2 with --quick."""
+    return 2 if quick else 3
 
 
 def run(quick=False, threads=None):
-    """Time training-mode forward, and forward + backward, per shape; returns Rows (GB/s = minimal
-    traffic: forward reads x twice and writes y; backward reads x and dy twice and writes dx)."""
-    if threads is not None:
-        tl.set_num_threads(threads)
-    torch = torch_or_none()
-    if torch is not None and threads is not None:
-        torch.set_num_threads(threads)
-    rng = np.random.default_rng(0)
-    return [row for shape in (QUICK_SHAPES if quick else SHAPES) for row in _shape_rows(shape, rng, torch)]
+    """Time training-mode forward, and forward + backward, per shape, each library alone in its own
+    processes (bench.common.isolated_rounds); returns Rows (GB/s = minimal traffic: forward reads x twice
+    and writes y; backward reads x and dy twice and writes dx; % of peak against the measured copy)."""
+    threads = threads or tl.get_num_threads()
+    contenders = ["tensorlite", "numpy"] + (["pytorch"] if torch_or_none() is not None else [])
+    extra = ["--quick"] if quick else []
+    results = isolated_rounds(
+        "tensorlite.bench.batchnorm", contenders, threads, rounds=rounds_for(quick), extra_args=extra
+    )
+    bandwidth = measured_peaks(threads, quick)["GB/s"]
+    rows = []
+    for shape in _shapes(quick):
+        nbytes = 4.0 * np.prod(shape)
+        for phase, work in (("forward", 3 * nbytes), ("fwd+bwd", 8 * nbytes)):
+            key = f"{_case(shape)} {phase}"
+            rows += rows_from_rounds(
+                results, key, "x".join(map(str, shape)), work=work, unit="GB/s", peak=bandwidth
+            )
+    return rows
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="small shapes only")
-    parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
-    args = parser.parse_args(argv)
+    args = bench_arguments(argv, __doc__.splitlines()[0], "small shapes only", "threads for every library")
+    if args.contender is not None:
+        write_times(
+            time_contender(args.contender, args.quick, args.threads or tl.get_num_threads()), args.json
+        )
+        return
     rows = run(quick=args.quick, threads=args.threads)
-    print_table(rows, title=f"batch norm, training mode, {tl.get_num_threads()} threads")
+    title = (
+        f"batch norm, training mode, float32, {args.threads or tl.get_num_threads()} threads "
+        f"({METHOD.format(rounds=rounds_for(args.quick))})"
+    )
+    print_table(rows, title=title)
     if args.json:
         write_json(rows, args.json)
 

@@ -1,5 +1,5 @@
 """conv2d and max_pool2d against a vectorized NumPy im2col baseline and PyTorch CPU (when installed), same run;
-each library is timed alone in its own processes (bench.common.isolated_best_times).
+each library is timed alone in its own processes (bench.common.isolated_rounds).
 
 Run: python benchmarks/bench_conv.py [--quick] [--threads N] [--json PATH]
 """
@@ -9,16 +9,17 @@ import numpy as np
 import tensorlite as tl
 import tensorlite.nn.functional as F
 from tensorlite.bench.common import (
-    Row,
+    METHOD,
     bench_arguments,
-    isolated_best_times,
+    isolated_rounds,
     median_seconds,
-    peak_gflops,
     print_table,
+    rows_from_rounds,
     torch_or_none,
     write_json,
     write_times,
 )
+from tensorlite.bench.peak import measured_peaks
 
 # (name, input shape, weight shape, padding); stride 1.
 CONV_CASES = [
@@ -197,38 +198,38 @@ def time_contender(contender, quick, threads):
 def run(quick=False, threads=None):
     """Benchmark rows for the conv and pool cases, forward and forward+backward, beside the NumPy baselines
     and PyTorch CPU (when installed); each library timed alone in its own processes
-    (bench.common.isolated_best_times)."""
+    (bench.common.isolated_rounds). GFLOP/s count the direct convolution's flops (forward; x3 with the
+    backward), % of peak divides by the measured GEMM peak and, for pooling, the measured copy bandwidth."""
     threads = threads or tl.get_num_threads()
     contenders = ["tensorlite", "numpy"] + (["pytorch"] if torch_or_none() is not None else [])
     extra = ["--quick"] if quick else []
-    times = isolated_best_times(
-        "tensorlite.bench.conv", contenders, threads, rounds=2 if quick else 3, extra_args=extra
+    results = isolated_rounds(
+        "tensorlite.bench.conv", contenders, threads, rounds=rounds_for(quick), extra_args=extra
     )
-    ours = times.pop("tensorlite")
-    peak = peak_gflops(threads)
+    peaks = measured_peaks(threads, quick)
     rows = []
     for name, x_shape, w_shape, _ in CONV_CASES:
         out_hw = x_shape[2] * x_shape[3]  # stride 1, "same"-sized padding
         flops = 2.0 * x_shape[0] * w_shape[0] * out_hw * w_shape[1] * w_shape[2] * w_shape[3]
         for phase, work in (("fwd", flops), ("fwd+bwd", 3 * flops)):
-            key = f"{name} {phase}"
-            for contender, baseline in times.items():
-                label = BASELINE_LABELS[contender][0]
-                if key in baseline:
-                    shape = f"{x_shape}x{w_shape[:2]}"
-                    rows.append(
-                        Row(key, shape, ours[key] * 1e3, label, baseline[key] * 1e3, work, "GFLOP/s", peak)
-                    )
+            labels = {c: BASELINE_LABELS[c][0] for c in contenders[1:]}
+            shape = f"{x_shape}x{w_shape[:2]}"
+            rows += rows_from_rounds(
+                results, f"{name} {phase}", shape, labels, work=work, peak=peaks["GFLOP/s float32"]
+            )
     moved = 4.0 * (np.prod(POOL_SHAPE) * 5 // 4)  # bytes read + written by the forward
+    labels = {c: BASELINE_LABELS[c][1] for c in contenders[1:]}
     for phase, work in (("fwd", moved), ("fwd+bwd", 0.0)):
         key = f"max_pool2d 2x2 {phase}"
-        for contender, baseline in times.items():
-            if key in baseline:
-                label = BASELINE_LABELS[contender][1]
-                rows.append(
-                    Row(key, str(POOL_SHAPE), ours[key] * 1e3, label, baseline[key] * 1e3, work, "GB/s", 0.0)
-                )
+        rows += rows_from_rounds(
+            results, key, str(POOL_SHAPE), labels, work=work, unit="GB/s", peak=peaks["GB/s"]
+        )
     return rows
+
+
+def rounds_for(quick):
+    """Alternating rounds per library: 3, or 2 with --quick."""
+    return 2 if quick else 3
 
 
 def main(argv=None):
@@ -243,7 +244,10 @@ def main(argv=None):
     rows = run(quick=args.quick, threads=args.threads)
     print_table(
         rows,
-        title=f"conv2d / max_pool2d, float32, {tl.get_num_threads()} threads (ratio = baseline / tensorlite)",
+        title=(
+            f"conv2d / max_pool2d, float32, {args.threads or tl.get_num_threads()} threads "
+            f"(ratio = baseline / tensorlite; {METHOD.format(rounds=rounds_for(args.quick))})"
+        ),
     )
     if args.json:
         write_json(rows, args.json)

@@ -1,10 +1,10 @@
 """GEMM benchmark: tensorlite's GEMM against NumPy's BLAS (and PyTorch when installed), same run.
 
-GFLOP/s = 2*m*n*k / time; % of peak uses bench.common.peak_gflops (cores x SIMD lanes x 2 FMA ports x
-2 flops x the clock measured by _C.measure_clock_ghz). Each library is timed alone in its own child process
-per thread count and round (bench.common.isolated_best_times), with OPENBLAS_NUM_THREADS / OMP_NUM_THREADS set
-and OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed, so NumPy uses its own best kernel with the same number of
-threads as tensorlite; each library's best of ROUNDS rounds is reported.
+GFLOP/s = 2*m*n*k / time; % of peak divides by the measured GEMM peak at the same thread count
+(bench.peak). Each library is timed alone in its own child process per thread count and round
+(bench.common.isolated_rounds), with OPENBLAS_NUM_THREADS / OMP_NUM_THREADS set and OPENBLAS_CORETYPE /
+OPENBLAS_L2_SIZE removed, so NumPy uses its own best kernel with the same number of threads as tensorlite;
+each library's best of ROUNDS rounds is reported, with the ratio's range over rounds.
 """
 
 import os
@@ -13,16 +13,17 @@ import numpy as np
 
 from tensorlite import _C
 from tensorlite.bench.common import (
-    Row,
+    METHOD,
     bench_arguments,
-    isolated_best_times,
+    isolated_rounds,
     median_seconds,
-    peak_gflops,
     print_table,
+    rows_from_rounds,
     torch_or_none,
     write_json,
     write_times,
 )
+from tensorlite.bench.peak import measured_peaks
 
 SQUARE_SIZES = (64, 128, 256, 512, 1024, 2048)
 QUICK_SQUARE_SIZES = (64, 256, 512)
@@ -78,7 +79,7 @@ def _product(contender, a, b, trans_a, trans_b):
 
 def time_contender(contender, quick, threads):
     """{case: median seconds per product} for one library at `threads` threads (run in a child process)."""
-    if contender == "torch":
+    if contender == "pytorch":
         import torch
 
         torch.set_num_threads(threads)
@@ -97,30 +98,24 @@ def run(quick=False, threads=None):
     """Benchmark rows for each thread count (default: 1 and 2, capped by the CPU count); each library timed
     alone in its own processes (see bench.common.isolated_best_times)."""
     counts = [threads] if threads else sorted({1, min(2, os.cpu_count() or 1)})
-    contenders = ["tensorlite", "numpy"] + (["torch"] if torch_or_none() is not None else [])
+    contenders = ["tensorlite", "numpy"] + (["pytorch"] if torch_or_none() is not None else [])
     rows = []
     for count in counts:
         extra = ["--quick"] if quick else []
-        times = isolated_best_times(
-            "tensorlite.bench.gemm", contenders, count, rounds=ROUNDS, extra_args=extra
-        )
-        ours = times.pop("tensorlite")
+        results = isolated_rounds("tensorlite.bench.gemm", contenders, count, rounds=ROUNDS, extra_args=extra)
+        peaks = measured_peaks(count, quick)
         for case, m, k, n, trans_a, trans_b, dtype in _cases(quick):
             key = _key(case, dtype)
             shape = f"{m}x{k}{'^T' if trans_a else ''} @ {k}x{n}{'^T' if trans_b else ''}"
-            rows += [
-                Row(
-                    case=f"{key} {count}t",
-                    shape=shape,
-                    tensorlite_ms=ours[key] * 1e3,
-                    baseline=name,
-                    baseline_ms=baseline[key] * 1e3,
-                    work=2.0 * m * n * k,
-                    peak=peak_gflops(count, np.dtype(dtype).itemsize, isa=_C.gemm_isa()),
-                    extra={"threads": count, "dtype": np.dtype(dtype).name, "isa": _C.gemm_isa()},
-                )
-                for name, baseline in times.items()
-            ]
+            rows += rows_from_rounds(
+                results,
+                key,
+                shape,
+                case=f"{key} {count}t",
+                work=2.0 * m * n * k,
+                peak=peaks[f"GFLOP/s {np.dtype(dtype).name}"],
+                extra={"threads": count, "dtype": np.dtype(dtype).name, "isa": _C.gemm_isa()},
+            )
     return rows
 
 
@@ -136,7 +131,7 @@ def main(argv=None):
     cfg = _C.gemm_config()
     title = (
         f"GEMM: tensorlite ({cfg['isa']}; float32 blocks {cfg['float32']}) vs NumPy/PyTorch; "
-        "peak% = rate / (threads x SIMD lanes x 2 FMA x 2 flops x clock measured by _C.measure_clock_ghz)"
+        f"{METHOD.format(rounds=ROUNDS)}"
     )
     print_table(rows, title=title)
     if args.json:

@@ -1,38 +1,29 @@
 """Optimizer-step benchmark: one step over a 10M-element float32 parameter with tensorlite's fused C++
 kernels, against the usual multi-line NumPy implementation of the same formula and torch.optim
-(foreach and fused, CPU) when installed. Throughput is the minimal memory traffic (bytes read +
-written) per step; the "peak" column is the bandwidth of a NumPy copy of the same size split over as
-many threads as the kernels use, timed in the same interleaved rounds as the steps (the machine may be
-shared, so every case gets its own)."""
+(foreach and fused, CPU) when installed, each library alone in its own processes. Throughput is the
+minimal memory traffic (bytes read + written) per step; % of peak divides it by the measured streaming
+copy bandwidth (bench.peak)."""
 
-import argparse
 import math
-import statistics
-import time
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 import tensorlite as tl
-from tensorlite.bench.common import Row, print_table, torch_or_none, write_json
+from tensorlite.bench.common import (
+    METHOD,
+    bench_arguments,
+    isolated_rounds,
+    median_seconds,
+    print_table,
+    rows_from_rounds,
+    torch_or_none,
+    write_json,
+    write_times,
+)
+from tensorlite.bench.peak import measured_peaks
 
 SIZE, QUICK_SIZE = 10_000_000, 1_000_000
 LR, BETAS, EPS, ALPHA, MOMENTUM = 1e-3, (0.9, 0.999), 1e-8, 0.99, 0.9
-
-
-def interleaved_medians(fns, repeats=9):
-    """Median seconds of each function, timed in turns so that load from other processes on a shared
-    machine hits every contender alike. Each timed call follows an untimed one of the same function,
-    so that the previous contender's OpenMP threads (PyTorch ships its own runtime) have stopped
-    spinning and the caches hold what this contender touches."""
-    samples = [[] for _ in fns]
-    for _ in range(repeats):
-        for fn, out in zip(fns, samples):
-            fn()
-            start = time.perf_counter()
-            fn()
-            out.append(time.perf_counter() - start)
-    return [statistics.median(s) for s in samples]
 
 
 def _numpy_adam(p, g, m, v):
@@ -82,8 +73,8 @@ CASES = {
 
 
 def _torch_steps(torch, name, kwargs, start, grad):
-    """(label, step function) for each torch.optim implementation available for this optimizer."""
-    out = []
+    """{implementation: step function} for each torch.optim implementation available for this optimizer."""
+    out = {}
     for impl in ("foreach", "fused"):
         param = torch.nn.Parameter(torch.from_numpy(start.copy()))
         param.grad = torch.from_numpy(grad)
@@ -92,79 +83,94 @@ def _torch_steps(torch, name, kwargs, start, grad):
             optimizer.step()
         except (TypeError, RuntimeError):  # e.g. RMSprop has no fused implementation
             continue
-        out.append((f"torch {impl}", optimizer.step))
+        out[impl] = optimizer.step
     return out
 
 
-def run(quick=False, threads=None):
-    """One optimizer step per case; returns Rows against NumPy and each torch implementation."""
-    if threads is not None:
-        tl.set_num_threads(threads)
-    torch = torch_or_none()
-    if torch is not None and threads is not None:
+def _steps(contender, case, start, grad):
+    """{key: step function} of one library for one optimizer case (none when it has no such step)."""
+    make, numpy_update, buffers, torch_name, torch_kwargs, _ = CASES[case]
+    if contender == "tensorlite":
+        param = tl.nn.Parameter(start.copy())
+        param.grad = tl.from_numpy(grad)
+        return {f"{case} step": make([param]).step}
+    if contender == "numpy":
+        if numpy_update is None:
+            return {}
+        p, state = start.copy(), [np.zeros(start.size, np.float32) for _ in range(buffers)]
+        return {f"{case} step": lambda: numpy_update(p, grad, *state)}
+    import torch
+
+    steps = _torch_steps(torch, torch_name, torch_kwargs, start, grad)
+    return {f"{case} step {impl}": step for impl, step in steps.items()}
+
+
+def time_contender(contender, quick, threads):
+    """{key: median seconds per step} for one library at `threads` threads (run in a child process)."""
+    tl.set_num_threads(threads)
+    if contender == "pytorch":
+        import torch
+
         torch.set_num_threads(threads)
     n = QUICK_SIZE if quick else SIZE
     rng = np.random.default_rng(0)
     start = rng.standard_normal(n, dtype=np.float32)
     grad = rng.standard_normal(n, dtype=np.float32)
-    copy_target = np.empty_like(start)
-    copy_threads = tl.get_num_threads()
-    pool = ThreadPoolExecutor(copy_threads)
+    times = {}
+    for case in CASES:
+        for key, step in _steps(contender, case, start, grad).items():
+            times[key] = median_seconds(step, repeats=9, warmup=2, min_time=0.01)
+    return times
+
+
+def rounds_for(quick):
+    """Alternating rounds per library: 3, or 2 with --quick."""
+    return 2 if quick else 3
+
+
+def run(quick=False, threads=None):
+    """One optimizer step per case; returns Rows against NumPy and each torch implementation."""
+    threads = threads or tl.get_num_threads()
+    contenders = ["tensorlite", "numpy"] + (["pytorch"] if torch_or_none() is not None else [])
+    extra = ["--quick"] if quick else []
+    results = isolated_rounds(
+        "tensorlite.bench.optim", contenders, threads, rounds=rounds_for(quick), extra_args=extra
+    )
+    torch_results = results.pop("pytorch", None)
+    bandwidth = measured_peaks(threads, quick)["GB/s"]
+    n = QUICK_SIZE if quick else SIZE
     shape = f"{n / 1e6:g}M float32"
     rows = []
-    for case, (make, numpy_update, buffers, torch_name, torch_kwargs, arrays) in CASES.items():
-        param = tl.nn.Parameter(start.copy())
-        param.grad = tl.Tensor._wrap(grad)
-        optimizer = make([param])
-        contenders = [("tensorlite", optimizer.step)]
-        if numpy_update is not None:
-            p, state = start.copy(), [np.zeros(n, np.float32) for _ in range(buffers)]
-            contenders.append(("numpy", lambda p=p, state=state, f=numpy_update: f(p, grad, *state)))
-        if torch is not None:
-            contenders += _torch_steps(torch, torch_name, torch_kwargs, start, grad)
-        *seconds, copy_seconds = interleaved_medians(
-            [fn for _, fn in contenders] + [lambda: threaded_copy(pool, copy_threads, copy_target, start)]
-        )
-        copy_bandwidth = 8 * n / copy_seconds / 1e9
-        work = arrays * 4 * n
-        for (label, _), baseline in zip(contenders[1:], seconds[1:]):
-            rows.append(
-                Row(
-                    f"{case} step",
-                    shape,
-                    seconds[0] * 1e3,
-                    label,
-                    baseline * 1e3,
-                    work,
-                    "GB/s",
-                    copy_bandwidth,
-                    {
-                        "baseline_GBps": work / baseline / 1e9,
-                        "copy_GBps": copy_bandwidth,
-                        "isa": tl._C.optim_isa(),
-                    },
-                )
-            )
-    pool.shutdown()
+    for case, (*_, arrays) in CASES.items():
+        key, fields = f"{case} step", {"work": arrays * 4.0 * n, "unit": "GB/s", "peak": bandwidth}
+        rows += rows_from_rounds(results, key, shape, **fields, extra={"isa": tl._C.optim_isa()})
+        for impl in ("foreach", "fused"):
+            if torch_results is not None and f"{key} {impl}" in torch_results["times"]:
+                # The torch child times each implementation under its own key; compare it with ours.
+                renamed = {
+                    "times": {key: torch_results["times"][f"{key} {impl}"]},
+                    "pids": torch_results["pids"],
+                }
+                both = {"tensorlite": results["tensorlite"], f"torch {impl}": renamed}
+                rows += rows_from_rounds(both, key, shape, **fields, extra={"isa": tl._C.optim_isa()})
     return rows
-
-
-def threaded_copy(pool, threads, dst, src):
-    """dst[:] = src in `threads` contiguous slices run on `pool` (NumPy releases the GIL while copying)."""
-    bounds = np.linspace(0, src.size, threads + 1).astype(int)
-    jobs = [pool.submit(np.copyto, dst[a:b], src[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
-    for job in jobs:
-        job.result()
 
 
 def main(argv=None):
     """Command line: --quick (1M parameters), --threads N, --json PATH."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="1M parameters instead of 10M")
-    parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--json", default=None, help="also write the rows to this JSON file")
-    args = parser.parse_args(argv)
+    args = bench_arguments(
+        argv, __doc__.splitlines()[0], "1M parameters instead of 10M", "threads for every library"
+    )
+    if args.contender is not None:
+        write_times(
+            time_contender(args.contender, args.quick, args.threads or tl.get_num_threads()), args.json
+        )
+        return
     rows = run(quick=args.quick, threads=args.threads)
-    print_table(rows, title="Optimizer step (peak% = share of a multi-threaded NumPy copy's bandwidth)")
+    print_table(rows, title=f"Optimizer step ({METHOD.format(rounds=rounds_for(args.quick))})")
     if args.json:
         write_json(rows, args.json)
+
+
+if __name__ == "__main__":
+    main()
