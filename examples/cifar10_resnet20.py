@@ -16,16 +16,14 @@ from tensorlite import data, nn, train
 from tensorlite.data import transforms as T
 
 
-class AugmentedDataset(data.Dataset):
-    """(transform(images[i]), labels[i]); a DataLoader batch is augmented in one batch call."""
+class AugmentedBatches(data.Dataset):
+    """dataset[indices] = (transform(images[indices]), labels[indices]): a whole batch augmented in one
+    call. Used with a BatchSampler and batch_size=None, the PyTorch idiom for batched datasets."""
 
     def __init__(self, images, labels, transform):
         self.images, self.labels, self.transform = images, labels, transform
 
-    def __getitem__(self, i):
-        return self.__getitems__([i])
-
-    def __getitems__(self, indices):
+    def __getitem__(self, indices):
         indices = np.asarray(indices, dtype=np.int64)
         return tl.tensor(self.transform(self.images[indices])), tl.tensor(self.labels[indices])
 
@@ -72,9 +70,9 @@ def main(root="cifar-10-batches-bin", epochs=30, quick=False, seed=0, batch_size
         return ((x.astype(np.float32) / 255.0 - mean) / std).astype(np.float32)
 
     augment = T.Compose([T.RandomCrop(32, padding=4), T.RandomHorizontalFlip()])
-    train_loader = data.DataLoader(
-        AugmentedDataset(standardize(x_train), y_train, augment), batch_size=batch_size, shuffle=True
-    )
+    train_set = AugmentedBatches(standardize(x_train), y_train, augment)
+    batches = data.BatchSampler(data.RandomSampler(train_set), batch_size, drop_last=False)
+    train_loader = data.DataLoader(train_set, batch_size=None, sampler=batches)
     test_loader = data.DataLoader(data.TensorDataset(standardize(x_test), y_test), batch_size=256)
 
     model = tl.models.resnet20()
