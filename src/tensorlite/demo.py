@@ -8,27 +8,24 @@ import tensorlite as tl
 from tensorlite import data, nn, train
 
 
-def build_model(kind):
-    """The demo network with He (kaiming normal, fan_in, relu) weights and zero biases.
+def build_model(kind, side=8, dropout=None, nn=nn):
+    """The demo network for side x side images, with He (kaiming normal, fan_in, relu) weights and zero
+    biases; Dropout(dropout) before the last Linear when dropout is given. `nn` may be another library's
+    torch.nn-like module (the benchmarks build the same net in PyTorch).
 
-    cnn: conv3x3(1->32)-relu-maxpool2 -> conv3x3(32->64)-relu-maxpool2 -> linear(64*2*2 -> 10)
-    mlp: linear(64 -> 128)-relu -> linear(128 -> 10)
+    cnn: conv3x3(1->32)-relu-maxpool2 -> conv3x3(32->64)-relu-maxpool2 -> linear(64*(side/4)^2 -> 10)
+    mlp: linear(side^2 -> 128)-relu -> linear(128 -> 10)
     """
     if kind == "cnn":
-        model = nn.Sequential(
-            nn.Conv2d(1, 32, 3, padding=1),
-            nn.ReLU(),
-            nn.MaxPool2d(2),
-            nn.Conv2d(32, 64, 3, padding=1),
-            nn.ReLU(),
-            nn.MaxPool2d(2),
-            nn.Flatten(),
-            nn.Linear(64 * 2 * 2, 10),
-        )
+        features = [nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]
+        features += [nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten()]
+        width = 64 * (side // 4) ** 2
     elif kind == "mlp":
-        model = nn.Sequential(nn.Flatten(), nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
+        features, width = [nn.Flatten(), nn.Linear(side * side, 128), nn.ReLU()], 128
     else:
         raise ValueError(f"demo: model must be 'cnn' or 'mlp', got {kind!r}")
+    head = ([] if dropout is None else [nn.Dropout(dropout)]) + [nn.Linear(width, 10)]
+    model = nn.Sequential(*features, *head)
     for module in model.modules():
         if isinstance(module, (nn.Conv2d, nn.Linear)):
             nn.init.kaiming_normal_(module.weight, mode="fan_in", nonlinearity="relu")

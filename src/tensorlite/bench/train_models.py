@@ -43,7 +43,8 @@ def lenet5(nn):
 
 def digits_cnn(nn):
     """The demo's CNN (tensorlite.demo.build_model("cnn")) for (N, 1, 8, 8) digits: conv3x3(1->32)-relu-
-    maxpool2 -> conv3x3(32->64)-relu-maxpool2 -> linear(64*2*2 -> 10)."""
+    maxpool2 -> conv3x3(32->64)-relu-maxpool2 -> linear(64*2*2 -> 10). Written out rather than imported
+    from tensorlite.demo so that the PyTorch process never imports tensorlite (and its OpenMP settings)."""
     return nn.Sequential(
         nn.Conv2d(1, 32, 3, padding=1),
         nn.ReLU(),

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 import tensorlite as tl
-from tensorlite import data, nn, train
+from tensorlite import data, demo, nn, train
 from tensorlite.tune.trial import TrialPruned
 
 DEFAULTS = {
@@ -27,34 +27,12 @@ HYPERPARAMETERS = ("lr", "momentum", "weight_decay", "dropout", "batch_size", "n
 
 
 def build_model(kind, side, dropout):
-    """The demo's nets for side x side images with Dropout(dropout) before the last Linear.
-
-    cnn: conv3x3(1->32)-relu-maxpool2 -> conv3x3(32->64)-relu-maxpool2 -> dropout -> linear(64*(side/4)^2 -> 10)
-    mlp: linear(side^2 -> 128)-relu -> dropout -> linear(128 -> 10)
-    """
-    if kind == "cnn":
-        model = nn.Sequential(
-            nn.Conv2d(1, 32, 3, padding=1),
-            nn.ReLU(),
-            nn.MaxPool2d(2),
-            nn.Conv2d(32, 64, 3, padding=1),
-            nn.ReLU(),
-            nn.MaxPool2d(2),
-            nn.Flatten(),
-            nn.Dropout(dropout),
-            nn.Linear(64 * (side // 4) ** 2, 10),
-        )
-    elif kind == "mlp":
-        model = nn.Sequential(
-            nn.Flatten(), nn.Linear(side * side, 128), nn.ReLU(), nn.Dropout(dropout), nn.Linear(128, 10)
-        )
-    else:
-        raise ValueError(f"tune: model must be 'cnn' or 'mlp', got {kind!r}")
-    for module in model.modules():
-        if isinstance(module, (nn.Conv2d, nn.Linear)):
-            nn.init.kaiming_normal_(module.weight, mode="fan_in", nonlinearity="relu")
-            nn.init.zeros_(module.bias)
-    return model
+    """The demo's net (tensorlite.demo.build_model) for side x side images with Dropout(dropout) before
+    its last Linear."""
+    try:
+        return demo.build_model(kind, side, dropout)
+    except ValueError as error:
+        raise ValueError(str(error).replace("demo:", "tune:")) from None
 
 
 def load_split(source, data_seed):
