@@ -3,10 +3,8 @@
 import pytest
 
 import tensorlite as torch
-import tensorlite.nn as nn
 import tensorlite.nn.functional as F
-import tensorlite.optim as optim
-from tensorlite import compat
+from tensorlite import compat, nn, optim
 from tensorlite.compat import NotImplementedInTensorlite
 
 # (owner, attribute, torch name): each listed in torch_names.txt and absent from tensorlite. If one of
