@@ -22,8 +22,8 @@ CASES = {
     "char_lstm": (40, 1e-3, ()),
     "lbfgs_sequence": (3, 1e-6, ()),
     "tensor_tour": (30, 1e-4, ()),
-    "mlp_dataloader": (12, 1e-3, ("torch.cuda", "Tensor.type")),
-    "rnn_classifier": (12, 1e-3, ("Tensor.eq", "Tensor.view_as", "Tensor.size(dim)")),
+    "mlp_dataloader": (20, 1e-3, ("torch.cuda", "Tensor.type")),
+    "rnn_classifier": (30, 1e-3, ("Tensor.eq", "Tensor.view_as", "Tensor.size(dim)")),
 }
 
 

@@ -40,7 +40,7 @@ def run(torch, steps, seed, init=None):
     if init is not None:
         init(torch, model)
     loss_fn = nn.CrossEntropyLoss()
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
 
     losses = []
     model.train()

@@ -28,13 +28,13 @@ def run(torch, steps, seed, init=None):
     if init is not None:
         init(torch, model)
     optimizer = torch.optim.Adadelta(model.parameters(), lr=1.0)
-    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=5, gamma=0.7)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=10, gamma=0.7)
     model.train()
     losses = []
     for _ in range(steps):
         target = rng.integers(0, 10, 32)
         images = rng.uniform(0, 0.3, (32, 1, 28, 28)).astype(np.float32)
-        images[np.arange(32), 0, 2 * target + 4, :] += 1.0
+        images[np.arange(32), 0, 2 * target + 4, :] += 2.0
         data, target = torch.from_numpy(images), torch.from_numpy(target)
         optimizer.zero_grad()
         output = model(data)
