@@ -1,5 +1,7 @@
 """tensorlite: a small, fast, honest deep-learning engine with C++/OpenMP kernels and a PyTorch-shaped API."""
 
+from tensorlite import compat as _compat
+
 __version__ = "0.1.0"
 
 import os
@@ -46,3 +48,6 @@ from tensorlite.tensor import Tensor
 float = float32  # torch.float
 double = float64
 long = int64
+
+# A known torch name missing here raises NotImplementedError naming it (tensorlite.compat).
+__getattr__ = _compat.module_getattr("torch", "tensorlite")

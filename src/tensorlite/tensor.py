@@ -3,7 +3,7 @@ counter shared with every tensor that views the same memory)."""
 
 import numpy as np
 
-from tensorlite import _dtype
+from tensorlite import _dtype, compat
 from tensorlite._inplace import InplaceMethods, _VersionCounter
 
 
@@ -27,6 +27,11 @@ class Tensor(InplaceMethods):
         self._hooks = []
         self.grad = None
         self.requires_grad = requires_grad
+
+    def __getattr__(self, name):
+        """Called only when normal lookup misses: a torch.Tensor name tensorlite lacks raises
+        NotImplementedError (also an AttributeError), anything else a plain AttributeError."""
+        raise compat.missing(f"torch.Tensor.{name}", "'Tensor' object", name)
 
     @classmethod
     def _wrap(cls, array, requires_grad=False, node=None, version=None):

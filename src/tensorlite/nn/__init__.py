@@ -1,5 +1,6 @@
 """Neural-network building blocks: Module, Parameter, layers, losses, init, functional."""
 
+from tensorlite import compat as _compat
 from tensorlite.nn import functional, init, utils
 from tensorlite.nn.activation import (
     ELU,
@@ -108,3 +109,6 @@ __all__ = [
     "init",
     "utils",
 ]
+
+# A known torch name missing here raises NotImplementedError naming it (tensorlite.compat).
+__getattr__ = _compat.module_getattr("torch.nn", "tensorlite.nn")

@@ -1,4 +1,9 @@
-"""Activation layers."""
+"""Activation layers.
+
+`inplace=True` (PyTorch's flag on ReLU, LeakyReLU, ELU, SELU) is accepted so that model definitions
+port unchanged, and the result is computed out of place: the values and gradients are the same, the
+input is left unchanged (see docs/pytorch-compat.md).
+"""
 
 from tensorlite import ops
 from tensorlite.nn.module import Module
@@ -6,6 +11,10 @@ from tensorlite.nn.module import Module
 
 class ReLU(Module):
     """max(x, 0)"""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
 
     def forward(self, x):
         return ops.relu(x)
@@ -56,9 +65,9 @@ class LogSoftmax(Module):
 class LeakyReLU(Module):
     """x if x > 0 else negative_slope * x"""
 
-    def __init__(self, negative_slope=0.01):
+    def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
-        self.negative_slope = negative_slope
+        self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, x):
         return ops.leaky_relu(x, self.negative_slope)
@@ -70,9 +79,9 @@ class LeakyReLU(Module):
 class ELU(Module):
     """x if x > 0 else alpha * (exp(x) - 1)"""
 
-    def __init__(self, alpha=1.0):
+    def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
-        self.alpha = alpha
+        self.alpha, self.inplace = alpha, inplace
 
     def forward(self, x):
         return ops.elu(x, self.alpha)
@@ -83,6 +92,10 @@ class ELU(Module):
 
 class SELU(Module):
     """1.0507009873554805 * (x if x > 0 else 1.6732632423543772 * (exp(x) - 1))"""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
 
     def forward(self, x):
         return ops.selu(x)

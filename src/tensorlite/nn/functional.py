@@ -1,5 +1,6 @@
 """Functional forms of layers and losses (tl.nn.functional, imported as F), and regularization penalties."""
 
+from tensorlite import compat as _compat
 from tensorlite import ops
 from tensorlite.nn.module import Module
 from tensorlite.ops import (
@@ -69,3 +70,6 @@ def l2_penalty(params, lam, include_bias=False):
     biases excluded unless include_bias=True); add it to the loss. Its gradient is lam * w."""
     terms = [(p * p).sum() for p in _penalized(params, include_bias)]
     return (lam / 2) * sum(terms[1:], terms[0]) if terms else ops.as_tensor(0.0)
+
+# A known torch name missing here raises NotImplementedError naming it (tensorlite.compat).
+__getattr__ = _compat.module_getattr("torch.nn.functional", "tensorlite.nn.functional")

@@ -48,6 +48,7 @@ import numbers
 
 import numpy as np
 
+from tensorlite import compat as _compat
 from tensorlite.autograd.grad_mode import no_grad
 from tensorlite.random import rng
 
@@ -365,3 +366,6 @@ def init_weight_and_bias_(weight, bias=None, weight_init=None, bias_init=None, g
         uniform_(bias, -bound, bound, generator)
     else:
         apply_init(bias, bias_init, generator, "bias_init")
+
+# A known torch name missing here raises NotImplementedError naming it (tensorlite.compat).
+__getattr__ = _compat.module_getattr("torch.nn.init", "tensorlite.nn.init")

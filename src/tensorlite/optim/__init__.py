@@ -1,5 +1,6 @@
 """Optimizers (each update one fused C++ kernel per parameter) and learning-rate schedules."""
 
+from tensorlite import compat as _compat
 from tensorlite.optim import lr_scheduler
 from tensorlite.optim.adadelta import Adadelta
 from tensorlite.optim.adagrad import Adagrad
@@ -27,3 +28,6 @@ __all__ = [
     "set_lr",
     "update_param_groups",
 ]
+
+# A known torch name missing here raises NotImplementedError naming it (tensorlite.compat).
+__getattr__ = _compat.module_getattr("torch.optim", "tensorlite.optim")

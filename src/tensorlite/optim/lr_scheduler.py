@@ -9,6 +9,7 @@ learning rates (`initial_lr`) and `last_epoch`, so a restored state dict continu
 import bisect
 import math
 
+from tensorlite import compat as _compat
 from tensorlite.optim.optimizer import Optimizer, require_number
 
 
@@ -272,3 +273,6 @@ class ReduceLROnPlateau:
     def load_state_dict(self, state_dict):
         """Restore from state_dict()."""
         self.__dict__.update(state_dict)
+
+# A known torch name missing here raises NotImplementedError naming it (tensorlite.compat).
+__getattr__ = _compat.module_getattr("torch.optim.lr_scheduler", "tensorlite.optim.lr_scheduler")
