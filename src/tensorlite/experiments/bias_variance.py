@@ -67,7 +67,12 @@ def load_images(seed):
     x_pool, x_val, y_pool, y_val = tl.data.train_val_test_split(
         x_train, y_train, ratios=(0.8, 0.2), stratify=y_train, seed=seed
     )
-    return {"train": (x_train, y_train), "dev": (x_dev, y_dev), "pool": (x_pool, y_pool), "val": (x_val, y_val)}
+    return {
+        "train": (x_train, y_train),
+        "dev": (x_dev, y_dev),
+        "pool": (x_pool, y_pool),
+        "val": (x_val, y_val),
+    }
 
 
 def mlp(hidden, dropout=0.0):
@@ -158,12 +163,16 @@ def run(out_dir, quick=False, seed=0, mnist_root=None):
     quick); try REMEDIES (QUICK_REMEDIES when quick) on those subsets, keep the lowest validation error,
     diagnose it; draw the cases and every remedy's train/val/dev errors."""
     if mnist_root:
-        print(f"{NAME}: runs on the bundled 8x8 digits (its augmentation is sized for 8x8 images); MNIST not used")
+        print(
+            f"{NAME}: runs on the bundled 8x8 digits (its augmentation is sized for 8x8 images); MNIST not used"
+        )
     epochs = QUICK_EPOCHS if quick else EPOCHS
     seeds = range(seed, seed + (1 if quick else 4))
     data = load_images(seed)
     cases = {
-        "2-unit net": _case("2-unit net", epochs["full"], 1, _averaged(data, epochs["full"], [seed], hidden=(2,))),
+        "2-unit net": _case(
+            "2-unit net", epochs["full"], 1, _averaged(data, epochs["full"], [seed], hidden=(2,))
+        ),
         "bigger net": _case("bigger net", epochs["full"], 1, _averaged(data, epochs["full"], [seed])),
     }
     remedies = {}
