@@ -227,24 +227,33 @@ def run(out_dir, quick=False, seed=0, mnist_root=None):
 
 def _figure(cases, remedies, best, train_images, verdict):
     """Left: train/dev error per diagnosed case. Right: every remedy's train/val/dev error on the small
-    subsets (the chosen one starred), with the more-data dev error as a dashed line."""
+    subsets (the chosen one marked), with the more-data dev error as a dashed line."""
     plt = pyplot()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(14, 4.4), gridspec_kw={"width_ratios": [1, 1.6]})
+    fig, (left, right) = plt.subplots(1, 2, figsize=(15, 4.6), gridspec_kw={"width_ratios": [1, 1.5]})
     positions = np.arange(len(cases))
-    left.bar(positions - 0.2, [c["train_error"] for c in cases.values()], 0.4, label="train error")
-    left.bar(positions + 0.2, [c["dev_error"] for c in cases.values()], 0.4, label="dev error")
-    labels = [f"{n}\n{c['diagnosis']}" for n, c in cases.items()]
-    labels[1] = f"bigger net, all {train_images}\nimages (more data)\n{cases['bigger net']['diagnosis']}"
+    left.bar(
+        positions - 0.2, [c["train_error"] for c in cases.values()], 0.4, color="C0", label="train error"
+    )
+    left.bar(positions + 0.2, [c["dev_error"] for c in cases.values()], 0.4, color="C1", label="dev error")
+    labels = [f"{n.replace(' + ', chr(10) + '+ ', 1)}\n{c['diagnosis']}" for n, c in cases.items()]
+    labels[1] = f"bigger net,\nall {train_images} images\n(= more data)\n{cases['bigger net']['diagnosis']}"
     left.set_xticks(positions, labels, fontsize=7)
     left.set(ylabel="error (1 - accuracy)", title="diagnose, then cure")
     left.legend(fontsize=8)
     positions = np.arange(len(remedies))
-    for offset, key in ((-0.27, "train_error"), (0.0, "val_error"), (0.27, "dev_error")):
-        right.bar(positions + offset, [r[key] for r in remedies.values()], 0.27, label=key.replace("_", " "))
+    for offset, key, color in (
+        (-0.27, "train_error", "C0"),
+        (0.0, "val_error", "C2"),
+        (0.27, "dev_error", "C1"),
+    ):
+        values = [r[key] for r in remedies.values()]
+        right.bar(positions + offset, values, 0.27, color=color, label=key.replace("_", " "))
     right.axhline(cases["bigger net"]["dev_error"], color="k", ls="--", lw=1, label="dev error, all images")
-    names = [f"*{n}*" if n == best else n for n in remedies]
+    names = [f"{n} (chosen)" if n == best else n for n in remedies]
     right.set_xticks(positions, names, fontsize=7, rotation=30, ha="right")
-    right.set(title=f"high variance on {SMALL_SUBSET} images: remedies (* = lowest validation error)")
+    for tick in right.get_xticklabels():
+        tick.set_fontweight("bold" if tick.get_text().endswith("(chosen)") else "normal")
+    right.set(title=f"high variance on {SMALL_SUBSET} images: remedies, chosen by validation error")
     right.legend(fontsize=8)
     fig.suptitle(verdict, fontsize=9)
     return fig
