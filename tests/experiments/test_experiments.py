@@ -8,6 +8,7 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
+import tensorlite as tl
 from tensorlite import experiments
 from tensorlite.cli import main
 
@@ -114,9 +115,41 @@ def test_mnist_files_replace_digits(tmp_path):
 
 
 def test_bias_variance(out_dir):
-    cases = run_quick("bias-variance", out_dir)["cases"]
-    small, bigger, few, shifted = (cases[name] for name in cases)
-    assert small["diagnosis"] == "high bias" and small["train_error"] > 0.2, "2 hidden units cannot fit digits"
+    results = run_quick("bias-variance", out_dir)
+    cases, remedies = results["cases"], results["remedies"]
+    small, bigger, few, treated = (cases[name] for name in cases)
+    assert small["diagnosis"] == "high bias" and small["train_error"] > 0.2, (
+        "2 hidden units cannot fit digits"
+    )
+    assert "1. train a bigger network" in small["report"]
     assert "high bias" not in bigger["diagnosis"] and bigger["dev_error"] < small["dev_error"] / 3
     assert few["diagnosis"] == "high variance" and few["train_error"] == 0.0 and few["variance"] > 0.05
-    assert "1. get more training data" in shifted["report"]
+    assert "1. get more training data" in few["report"]
+    # the remedy kept is the lowest *validation* error among those tried (the dev set plays no part)
+    best = results["chosen_remedy"]
+    assert best != "none" and remedies[best]["val_error"] == min(
+        r["val_error"] for n, r in remedies.items() if n != "none"
+    )
+    assert list(cases)[-1] == f"100 images + {best}" and treated["dev_error"] == remedies[best]["dev_error"]
+    assert results["cured"] == (treated["diagnosis"] == "fine")
+    assert ("no remedy tried cures" in results["verdict"]) == (not results["cured"])
+    # more data (the bigger net on every training image) beats 100 images with or without a remedy
+    assert bigger["dev_error"] < min(r["dev_error"] for r in remedies.values())
+    assert results["train_images"] == 1438 and results["validation_images"] == 288
+
+
+def test_bias_variance_augmentation_is_fresh_every_epoch():
+    from tensorlite.data import DataLoader, TensorDataset
+    from tensorlite.experiments import bias_variance as bv
+
+    images = bv.load_images(0)["pool"][0][:8]
+
+    def epochs(seed):
+        collate = bv.augmenting_collate(bv.augmentation("affine + elastic", tl.Generator(seed)))
+        loader = DataLoader(TensorDataset(images, np.arange(8)), batch_size=8, collate_fn=collate)
+        return [next((x.numpy(), y.numpy()) for x, y in loader) for _ in range(2)]
+
+    (first, labels), (second, _) = epochs(1)
+    assert first.shape == (8, 1, 8, 8) and np.array_equal(labels, np.arange(8))
+    assert np.abs(first - images).max() > 0.1 and np.abs(first - second).max() > 0.1
+    assert np.array_equal(first, epochs(1)[0][0]) and not np.array_equal(first, epochs(2)[0][0])
