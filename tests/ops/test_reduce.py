@@ -224,7 +224,7 @@ def grad_of(fn, values):
     x = tl.tensor(values, dtype=tl.float64, requires_grad=True)
     y = fn(x)
     y.sum().backward()
-    return y.numpy(), x.grad.numpy()
+    return y.detach().numpy(), x.grad.detach().numpy()
 
 
 NAN, INF = float("nan"), float("inf")

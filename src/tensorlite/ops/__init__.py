@@ -90,7 +90,6 @@ __all__ = [
     "amin",
     "argmax",
     "argmin",
-    "as_tensor",
     "avg_pool2d",
     "batch_norm",
     "binary_cross_entropy",

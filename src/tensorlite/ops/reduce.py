@@ -167,7 +167,7 @@ def _extreme(x, dim, keepdim, axis, keepdims, largest):
     name = "max" if largest else "min"
     x = as_tensor(x)
     dim, keepdim = resolve_dim_aliases(name, dim, keepdim, axis, keepdims)
-    if x.size == 0:
+    if x.numel() == 0:
         raise ValueError(f"{name}: cannot reduce an empty tensor of shape {x.shape}")
     if isinstance(dim, (int, np.integer)):
         if not normalize_dims(dim, x.ndim, name):  # a 0-d tensor is its own maximum, at index 0
@@ -214,7 +214,7 @@ def _arg_extreme(x, dim, keepdim, axis, keepdims, largest):
     name = "argmax" if largest else "argmin"
     x = as_tensor(x)
     dim, keepdim = resolve_dim_aliases(name, dim, keepdim, axis, keepdims)
-    if x.size == 0:
+    if x.numel() == 0:
         raise ValueError(f"{name}: cannot reduce an empty tensor of shape {x.shape}")
     pick = np.argmax if largest else np.argmin
     if dim is None:

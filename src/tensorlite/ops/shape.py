@@ -90,12 +90,12 @@ def _resolve_shape(x, shape):
     known = int(np.prod([s for s in shape if s != -1]))
     bad = len(unknown) > 1 or any(s < -1 for s in shape)
     if not bad and unknown:
-        bad = known == 0 or x.size % known != 0
+        bad = known == 0 or x.numel() % known != 0
         if not bad:
-            shape = shape[: unknown[0]] + (x.size // known,) + shape[unknown[0] + 1 :]
-    if bad or int(np.prod(shape)) != x.size:
+            shape = shape[: unknown[0]] + (x.numel() // known,) + shape[unknown[0] + 1 :]
+    if bad or int(np.prod(shape)) != x.numel():
         raise ValueError(
-            f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) to {shape}"
+            f"reshape: cannot reshape a tensor of shape {x.shape} ({x.numel()} elements) to {shape}"
         )
     return shape
 
