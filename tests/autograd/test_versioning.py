@@ -144,6 +144,8 @@ def test_every_view_an_op_returns_shares_the_counter():
             except (TypeError, ValueError, IndexError):
                 continue
             for out in outputs if isinstance(outputs, tuple) else (outputs,):
+                if not isinstance(out, tl.Tensor):  # allclose answers with a Python bool
+                    continue
                 if np.shares_memory(np.asarray(out.numpy()), x.numpy()):
                     checked += 1
                     assert out._ver is x._ver, f"{name}{args} returns a view with its own version counter"

@@ -14,6 +14,7 @@ from tensorlite.ops.activation import (
     tanh,
 )
 from tensorlite.ops.conv import conv2d
+from tensorlite.ops.cumulative import cumprod, cumsum
 from tensorlite.ops.dropout import dropout, dropout2d
 from tensorlite.ops.elementwise import (
     abs,
@@ -43,6 +44,8 @@ from tensorlite.ops.elementwise import (
     sub,
     where,
 )
+from tensorlite.ops.indexing import gather, index_select, masked_fill, scatter, scatter_add, tril, triu
+from tensorlite.ops.linalg import bmm, einsum, mm, norm
 from tensorlite.ops.loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -56,23 +59,30 @@ from tensorlite.ops.loss import (
 from tensorlite.ops.matmul import linear, matmul
 from tensorlite.ops.normalization import batch_norm
 from tensorlite.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
-from tensorlite.ops.reduce import amax, amin, argmax, argmin, max, mean, min, std, sum, var
+from tensorlite.ops.reduce import all, amax, amin, any, argmax, argmin, max, mean, min, std, sum, var
+from tensorlite.ops.reorder import chunk, flip, repeat, roll
+from tensorlite.ops.sampling import multinomial
 from tensorlite.ops.shape import (
     cat,
     concat,
     expand,
+    expand_as,
     flatten,
     getitem,
     index_key,
     permute,
     reshape,
+    reshape_as,
     split,
     squeeze,
     stack,
     transpose,
     unsqueeze,
     view,
+    view_as,
 )
+from tensorlite.ops.sort import argsort, sort, topk
+from tensorlite.ops.unary import allclose, expm1, isfinite, isinf, isnan, log1p, log2, log10
 
 # Ops that are also Tensor methods: t.exp(), t.sum(dim=1), t.reshape(2, 3), ...
 TENSOR_METHODS = (
@@ -80,22 +90,32 @@ TENSOR_METHODS = (
     "maximum", "minimum", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "matmul",
     "sum", "mean", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin",
     "reshape", "view", "flatten", "transpose", "permute", "squeeze", "unsqueeze", "expand", "split",
+    "eq", "ne", "lt", "le", "gt", "ge", "view_as", "expand_as", "reshape_as", "mm", "bmm", "norm",
+    "log1p", "expm1", "log2", "log10", "cumsum", "cumprod", "multinomial", "masked_fill", "gather",
+    "scatter", "scatter_add", "index_select", "topk", "sort", "argsort", "tril", "triu", "repeat", "chunk",
+    "flip", "roll", "any", "all", "isnan", "isinf", "isfinite", "allclose",
 )  # fmt: skip
 
 __all__ = [
     "abs",
     "adaptive_avg_pool2d",
     "add",
+    "all",
+    "allclose",
     "amax",
     "amin",
+    "any",
     "argmax",
     "argmin",
+    "argsort",
     "avg_pool2d",
     "batch_norm",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "bmm",
     "cast",
     "cat",
+    "chunk",
     "clamp",
     "clip",
     "clone",
@@ -103,28 +123,42 @@ __all__ = [
     "conv2d",
     "cos",
     "cross_entropy",
+    "cumprod",
+    "cumsum",
     "div",
     "dropout",
     "dropout2d",
+    "einsum",
     "elu",
     "eq",
     "exp",
     "expand",
+    "expm1",
     "flatten",
+    "flip",
+    "gather",
     "ge",
     "gelu",
     "getitem",
     "gt",
     "huber_loss",
     "index_key",
+    "index_select",
+    "isfinite",
+    "isinf",
+    "isnan",
     "l1_loss",
     "le",
     "leaky_relu",
     "linear",
     "log",
+    "log1p",
+    "log2",
+    "log10",
     "log_softmax",
     "logical_not",
     "lt",
+    "masked_fill",
     "matmul",
     "max",
     "max_pool2d",
@@ -132,21 +166,28 @@ __all__ = [
     "mean",
     "min",
     "minimum",
+    "mm",
     "mse_loss",
     "mul",
+    "multinomial",
     "ne",
     "neg",
     "nll_loss",
+    "norm",
     "permute",
     "pow",
     "relu",
     "reshape",
+    "roll",
+    "scatter",
+    "scatter_add",
     "selu",
     "sigmoid",
     "sin",
     "smooth_l1_loss",
     "softmax",
     "softplus",
+    "sort",
     "split",
     "sqrt",
     "squeeze",
@@ -155,7 +196,10 @@ __all__ = [
     "sub",
     "sum",
     "tanh",
+    "topk",
     "transpose",
+    "tril",
+    "triu",
     "unsqueeze",
     "var",
     "view",

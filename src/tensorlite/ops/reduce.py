@@ -235,3 +235,19 @@ def argmax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
 def argmin(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Index of the first minimum (over the flattened tensor when dim is None); int64, no gradient."""
     return _arg_extreme(x, dim, keepdim, axis, keepdims, largest=False)
+
+
+def _logical_reduce(name, test, x, dim, keepdim):
+    x = as_tensor(x)
+    dims = normalize_dims(_all_if_empty(dim), x.ndim, name)
+    return Tensor._wrap(np.asarray(test(x._array.astype(bool), axis=dims, keepdims=bool(keepdim))))
+
+
+def any(x, dim=None, keepdim=False):
+    """True where any element over dim (all elements when None) is nonzero; a bool tensor."""
+    return _logical_reduce("any", np.any, x, dim, keepdim)
+
+
+def all(x, dim=None, keepdim=False):
+    """True where every element over dim (all elements when None) is nonzero; a bool tensor."""
+    return _logical_reduce("all", np.all, x, dim, keepdim)

@@ -111,6 +111,25 @@ def view(x, *shape):
     return reshape(x, *shape)
 
 
+def view_as(x, other):
+    """x viewed with other's shape."""
+    return reshape(x, _tensor_arg("view_as", other).shape)
+
+
+reshape_as = view_as
+
+
+def expand_as(x, other):
+    """x broadcast to other's shape."""
+    return expand(x, _tensor_arg("expand_as", other).shape)
+
+
+def _tensor_arg(op_name, other):
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{op_name}: other must be a Tensor, got {type(other).__name__}")
+    return other
+
+
 def flatten(x, start_dim=0, end_dim=-1):
     """Merge dimensions start_dim..end_dim into one."""
     x = as_tensor(x)
