@@ -37,6 +37,8 @@ class Cumprod(Function):
         x = np.moveaxis(self.x, self.dim, -1)
         g, z = np.moveaxis(grad, self.dim, -1), np.moveaxis(self.z, self.dim, -1)
         n = x.shape[-1]
+        if n == 0 or x.size == 0:
+            return (np.zeros_like(grad),)
         zero = x == 0
         first = np.where(zero.any(-1), np.argmax(zero, -1), n)[..., None]  # n: no zero on this line
         position = np.arange(n)

@@ -168,4 +168,6 @@ def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
     elif isinstance(p, (str, bool)) or not isinstance(p, (int, float, np.number)):
         raise ValueError(f"norm: p must be a number, 'fro' or inf, got {p!r}")
     dims = normalize_dims(None if isinstance(dim, (tuple, list)) and not dim else dim, x.ndim, "norm")
+    if abs(p) == np.inf and 0 in [x.shape[d] for d in dims]:
+        raise ValueError(f"norm: the inf norm of an empty set of elements has no value (shape {x.shape})")
     return Norm.apply(x, p=float(p), dims=dims, keepdim=bool(keepdim))
