@@ -43,8 +43,8 @@ def test_type_names_and_conversions():
 
 
 def test_format_of_one_element_tensors():
-    assert f"{tl.tensor(3.14159):.2f}" == "3.14" and "{:.1f}".format(tl.tensor([2.25])) == "2.2"
-    assert f"{tl.tensor(7):d}" == "7" and "{:>5}".format(tl.tensor(1)) == "    1"
+    assert f"{tl.tensor(3.14159):.2f}" == "3.14" and "{:.1f}".format(tl.tensor([2.25])) == "2.2"  # noqa: UP032 (the idiom under test)
+    assert f"{tl.tensor(7):d}" == "7" and "{:>5}".format(tl.tensor(1)) == "    1"  # noqa: UP032
     x = tl.tensor([1.0, 2.0])
     assert f"{x}" == str(x)
     with pytest.raises(TypeError, match="unsupported format string"):

@@ -20,7 +20,7 @@ class TestSort(OpTestCase):
         return (x,)
 
     def forward(self, x):
-        values, indices = x.sort(self.dim, descending=self.descending)
+        values, _ = x.sort(self.dim, descending=self.descending)
         weights = tl.arange(x.numel(), dtype=x.dtype).reshape(x.shape)
         return values * weights + tl.gather(x, self.dim, tl.argsort(x, self.dim, self.descending))
 
