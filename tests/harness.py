@@ -39,7 +39,7 @@ def broadcast_partner(rng, shape):
 
 def assert_close(actual, expected, dtype):
     """Compare a tensorlite result to a float64 NumPy reference with dtype-appropriate tolerances."""
-    actual = actual.numpy() if isinstance(actual, tl.Tensor) else np.asarray(actual)
+    actual = actual.detach().numpy() if isinstance(actual, tl.Tensor) else np.asarray(actual)
     expected = np.asarray(expected)
     assert actual.shape == expected.shape, f"shape {actual.shape} != expected {expected.shape}"
     np.testing.assert_allclose(actual.astype(np.float64), expected, equal_nan=True, **TOLERANCES[dtype])

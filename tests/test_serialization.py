@@ -147,7 +147,7 @@ def test_a_tensorlite_model_loads_into_pytorch(tmp_path):
     torch_model = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.ReLU(), torch.nn.Linear(6, 2))
     torch_model.load_state_dict(safetensors.torch.load_file(tmp_path / "m.safetensors"))
     x = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
-    expected = model(tl.tensor(x)).numpy()
+    expected = model(tl.tensor(x)).detach().numpy()
     np.testing.assert_allclose(
         torch_model(torch.from_numpy(x)).detach().numpy(), expected, rtol=1e-5, atol=1e-6
     )

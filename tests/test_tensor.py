@@ -100,7 +100,8 @@ def test_tensor_copies_and_from_numpy_shares():
 def test_attributes():
     t = tl.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
     assert t.shape == (2, 3) and isinstance(t.shape, tuple)
-    assert t.ndim == 2 and t.dim() == 2 and t.size == 6 and t.numel() == 6 and len(t) == 2
+    assert t.ndim == 2 and t.dim() == 2 and t.numel() == 6 and t.nelement() == 6 and len(t) == 2
+    assert t.size() == (2, 3) and t.size(1) == 3 and t.size(-2) == 2
     assert t.dtype == tl.float64 and t.is_leaf and t.grad is None and t.grad_fn is None
     assert t.T.shape == (3, 2) and t.T.tolist() == [[0.0, 3.0], [1.0, 4.0], [2.0, 5.0]]
     y = t * 2
@@ -156,9 +157,9 @@ def test_item_tolist_conversions():
 def test_detach_clone_astype():
     x = tl.tensor([1.0, 2.0], requires_grad=True)
     d = x.detach()
-    assert not d.requires_grad and d.numpy() is x.numpy()
+    assert not d.requires_grad and d.detach().numpy() is x.detach().numpy()
     c = x.clone()
-    assert c.numpy() is not x.numpy() and c.requires_grad and not c.is_leaf
+    assert c.detach().numpy() is not x.detach().numpy() and c.requires_grad and not c.is_leaf
     (c * tl.tensor([3.0, 4.0])).sum().backward()
     assert x.grad.tolist() == [3.0, 4.0]
     x.grad = None

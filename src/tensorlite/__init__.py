@@ -15,13 +15,16 @@ if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
     os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
     os.environ["GOMP_SPINCOUNT"] = "100"
 
-from tensorlite import autograd, data, diagnostics, experiments, models, nn, optim, train, utils
+from tensorlite import accelerator, autograd, cuda, data, diagnostics, experiments, models, nn, optim, train, utils
+from tensorlite._device import device
 from tensorlite._dtype import bool_ as bool  # tl.bool, like torch.bool
 from tensorlite._dtype import float32, float64, int64
+from tensorlite._size import Size
 from tensorlite.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from tensorlite.config import get_num_threads, set_num_threads, show_config
 from tensorlite.creation import (
     arange,
+    as_tensor,
     empty,
     empty_like,
     eye,

@@ -43,8 +43,13 @@ class InplaceMethods:
         self._ver.value += 1
 
     def _inplace(self, op, other):
+        _refuse_grad_operand(other)
         other = other._array if isinstance(other, InplaceMethods) else other
-        result = np.asarray(op(self._array, other))
+        return self._assign(op(self._array, other))
+
+    def _assign(self, result):
+        """Write `result` (same shape, a dtype castable to ours) into this tensor after _check_inplace."""
+        result = np.asarray(result)
         if result.shape != self.shape:
             raise ValueError(f"in-place operation: result shape {result.shape} does not match {self.shape}")
         if not np.can_cast(result.dtype, self.dtype, casting="same_kind"):
@@ -96,11 +101,74 @@ class InplaceMethods:
         self._array[...] = value
         return self
 
-    def copy_(self, src):
+    def copy_(self, src, non_blocking=False):
         """Copy `src`'s values into this tensor in place (broadcasting)."""
+        _refuse_grad_operand(src)
         self._check_inplace()
         self._array[...] = src._array if isinstance(src, InplaceMethods) else src
         return self
+
+    def clamp_(self, min=None, max=None):
+        """Clamp every element into [min, max] in place (either bound may be None)."""
+        return self._assign(_ops().clamp(self.detach(), min, max)._array)
+
+    clip_ = clamp_
+
+    def masked_fill_(self, mask, value):
+        """Set the elements where the bool mask (broadcast to this shape) is True to `value`, in place."""
+        _refuse_grad_operand(value)
+        return self._assign(_ops().masked_fill(self.detach(), mask, value)._array)
+
+    def scatter_(self, dim, index, src=None, *, value=None):
+        """In-place scatter: self[index[i][j]][j] = src[i][j] for dim 0 (see tl.scatter)."""
+        _refuse_grad_operand(src)
+        return self._assign(_ops().scatter(self.detach(), dim, index, src, value=value)._array)
+
+    def scatter_add_(self, dim, index, src):
+        """In-place scatter_add: self[index[i][j]][j] += src[i][j] for dim 0 (see tl.scatter_add)."""
+        _refuse_grad_operand(src)
+        return self._assign(_ops().scatter_add(self.detach(), dim, index, src)._array)
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        """Fill with samples from N(mean, std^2) in place."""
+        self._require_float("normal_")
+        return self._assign(_rng(generator).normal(mean, std, self._array.shape))
+
+    def uniform_(self, a=0.0, b=1.0, *, generator=None, **from_to):
+        """Fill with samples from U[a, b) in place (PyTorch's from=/to= keywords are accepted)."""
+        self._require_float("uniform_")
+        low, high = from_to.pop("from", a), from_to.pop("to", b)
+        if from_to:
+            raise TypeError(f"uniform_: unexpected keyword argument(s) {', '.join(sorted(from_to))}")
+        if low > high:
+            raise ValueError(f"uniform_: expected a <= b, got a={low}, b={high}")
+        return self._assign(_rng(generator).uniform(low, high, self._array.shape))
+
+    def _require_float(self, name):
+        if self._array.dtype.kind != "f":
+            raise TypeError(f"{name}: expected a float32 or float64 tensor, got dtype {self._array.dtype}")
+
+
+def _refuse_grad_operand(other):
+    """An in-place write from a tensor that requires grad would need recording in the graph, which
+    tensorlite does not do for in-place ops; refuse rather than drop the gradient silently."""
+    if isinstance(other, InplaceMethods) and other.requires_grad and is_grad_enabled():
+        raise RuntimeError(
+            "in-place operation with an operand that requires grad is not recorded for autograd; use the "
+            "out-of-place op (e.g. x = x + y) or detach() the operand"
+        )
+
+
+def _ops():
+    from tensorlite import ops  # ops import Tensor, which imports this module
+
+    return ops
+
+
+def _rng(generator):
+    from tensorlite.random import rng
+
+    return rng(generator)
 
 
 def _scaled(other, alpha):

@@ -4,6 +4,7 @@ counter shared with every tensor that views the same memory)."""
 import numpy as np
 
 from tensorlite import _dtype, compat
+from tensorlite._conversion import ConversionMethods
 from tensorlite._inplace import InplaceMethods, _VersionCounter
 
 
@@ -15,7 +16,7 @@ def _to_array(data, dtype=None):
     return _dtype.convert(data, _dtype.as_dtype(dtype))
 
 
-class Tensor(InplaceMethods):
+class Tensor(ConversionMethods, InplaceMethods):
     """An n-dimensional array that can record the ops applied to it for reverse-mode autodiff."""
 
     __array_priority__ = 1000  # make ndarray (op) Tensor defer to Tensor's reflected operators
@@ -71,11 +72,6 @@ class Tensor(InplaceMethods):
         self._array, self._ver = array, version
 
     @property
-    def shape(self):
-        """The shape as a tuple of ints."""
-        return self._array.shape
-
-    @property
     def dtype(self):
         """The element type (a NumPy dtype: tl.float32, tl.float64, tl.int64 or tl.bool)."""
         return self._array.dtype
@@ -84,15 +80,6 @@ class Tensor(InplaceMethods):
     def ndim(self):
         """Number of dimensions."""
         return self._array.ndim
-
-    @property
-    def size(self):
-        """Number of elements (same as numel())."""
-        return self._array.size
-
-    def numel(self):
-        """Number of elements."""
-        return self._array.size
 
     def dim(self):
         """Number of dimensions (PyTorch spelling)."""
@@ -149,7 +136,10 @@ class Tensor(InplaceMethods):
     # ------------------------------------------------------------------ conversion
     def numpy(self):
         """The underlying NumPy array (shares memory; as in PyTorch, writes through it bypass the version
-        counter, so use tensor methods or .data to change values a graph may have used)."""
+        counter, so use tensor methods or .data to change values a graph may have used). Like PyTorch,
+        refuses a tensor that requires grad (RuntimeError): call detach().numpy()."""
+        if self._requires_grad:
+            raise RuntimeError("numpy(): the tensor requires grad; use tensor.detach().numpy() instead")
         return self._array
 
     def item(self):
@@ -169,24 +159,6 @@ class Tensor(InplaceMethods):
     def clone(self):
         """A copy of the data that stays in the graph (gradient flows back unchanged)."""
         return _ops.clone(self)
-
-    def astype(self, dtype):
-        """This tensor converted to `dtype` (differentiable between float dtypes)."""
-        return _ops.cast(self, _dtype.as_dtype(dtype))
-
-    to = astype
-
-    def float(self):
-        """Converted to float32."""
-        return self.astype(_dtype.float32)
-
-    def double(self):
-        """Converted to float64."""
-        return self.astype(_dtype.float64)
-
-    def long(self):
-        """Converted to int64."""
-        return self.astype(_dtype.int64)
 
     def where(self, condition, other):
         """self where condition is true, else other (torch.Tensor.where)."""
@@ -229,8 +201,10 @@ class Tensor(InplaceMethods):
         body = np.array2string(self._array, separator=", ", prefix="tensor(", precision=4)
         extras = []
         if self._array.size == 0 and self.ndim != 1:
-            extras.append(f"size={self.shape}")
-        inferred = (_dtype.float32,) if self.size == 0 else (_dtype.float32, _dtype.int64, _dtype.bool_)
+            extras.append(f"size={tuple(self._array.shape)}")
+        inferred = (
+            (_dtype.float32,) if self._array.size == 0 else (_dtype.float32, _dtype.int64, _dtype.bool_)
+        )
         if self.dtype not in inferred:
             extras.append(f"dtype=tensorlite.{self.dtype}")
         if self._node is not None:

@@ -18,7 +18,7 @@ def test_numpy_baseline_matches_tensorlite():
     ty = tl.batch_norm(tx, None, None, tw, tb, training=True)
     ty.backward(tl.tensor(dy))
     for got, expected in ((ty, y), (tx.grad, dx), (tw.grad, dweight), (tb.grad, dbias)):
-        np.testing.assert_allclose(got.numpy(), expected, rtol=1e-9, atol=1e-10)
+        np.testing.assert_allclose(got.detach().numpy(), expected, rtol=1e-9, atol=1e-10)
 
 
 @pytest.mark.parametrize(

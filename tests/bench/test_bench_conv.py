@@ -18,7 +18,7 @@ def test_numpy_im2col_baseline_matches_tensorlite_forward_and_backward():
     ty = F.conv2d(tx, tw, tb, padding=1)
     ty.backward(tl.tensor(dy))
     for got, expected in ((ty, y), (tx.grad, dx), (tw.grad, dw), (tb.grad, db)):
-        np.testing.assert_allclose(got.numpy(), expected, rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(got.detach().numpy(), expected, rtol=1e-10, atol=1e-10)
 
 
 def test_numpy_max_pool_baseline_matches_tensorlite():

@@ -116,7 +116,7 @@ def test_lr_range_test_on_a_quadratic():
     assert lrs[0] == pytest.approx(1e-7) and np.all(np.diff(lrs) > 0)
     assert 1.0 < lrs[-1] < 10, "the sweep stops once the loss diverges (lr > 1)"
     assert min(losses) < 0.5 * losses[0]
-    np.testing.assert_array_equal(model.w.numpy(), 3.0)
+    np.testing.assert_array_equal(model.w.detach().numpy(), 3.0)
 
 
 def test_lr_range_test_validates_its_range():

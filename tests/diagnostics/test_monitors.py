@@ -17,7 +17,9 @@ def test_activation_stats_match_numpy():
         model(x2)
     stats = monitor.stats()
     assert list(stats) == ["1", "3"]
-    outputs = np.concatenate([model[:2](x1).numpy(), model[:2](x2).numpy()]).astype(np.float64)
+    outputs = np.concatenate([model[:2](x1).detach().numpy(), model[:2](x2).detach().numpy()]).astype(
+        np.float64
+    )
     s = stats["1"]
     assert s.kind == "Tanh" and s.count == outputs.size
     assert s.mean == pytest.approx(outputs.mean(), rel=1e-5)
@@ -83,14 +85,14 @@ def test_dead_units_counts_only_units_never_active():
 def test_gradient_monitor_norms_updates_and_ratio():
     model = deep_mlp(nn.ReLU, 0.1, depth=2, width=4, in_features=3, bias=0.1)
     monitor = GradientMonitor(model)
-    before = {n: p.numpy().copy() for n, p in model.named_parameters()}
+    before = {n: p.detach().numpy().copy() for n, p in model.named_parameters()}
     model(tl.randn(5, 3)).sum().backward()
     optimizer = tl.optim.SGD(model.parameters(), lr=0.1)
     optimizer.step()
     record = monitor.step()
     for name, p in model.named_parameters():
         assert record.grad_norms[name] == pytest.approx(np.linalg.norm(p.grad.numpy()), rel=1e-6)
-        expected = np.linalg.norm(p.numpy() - before[name]) / np.linalg.norm(before[name])
+        expected = np.linalg.norm(p.detach().numpy() - before[name]) / np.linalg.norm(before[name])
         assert record.update_ratios[name] == pytest.approx(expected, rel=1e-5)
     assert (monitor.first, monitor.last) == ("0.weight", "2.weight")
     assert record.first_last_ratio == pytest.approx(

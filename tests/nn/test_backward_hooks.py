@@ -24,7 +24,7 @@ def test_hook_receives_grads_of_input_and_output():
     out.backward(tl.tensor(cotangent))
     ((grad_input, grad_output),) = seen
     np.testing.assert_allclose(grad_output, cotangent)
-    np.testing.assert_allclose(grad_input, cotangent @ model[2].weight.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(grad_input, cotangent @ model[2].weight.detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_relu_grad_input_is_masked_grad_output():
@@ -35,7 +35,7 @@ def test_relu_grad_input_is_masked_grad_output():
     model(x).sum().backward()
     module, grad_input, grad_output = seen[0]
     assert module is model[1]
-    np.testing.assert_array_equal(grad_input, grad_output * (model[0](x).numpy() > 0))
+    np.testing.assert_array_equal(grad_input, grad_output * (model[0](x).detach().numpy() > 0))
 
 
 def test_input_without_grad_gives_none_and_hook_still_fires():

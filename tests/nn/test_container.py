@@ -57,8 +57,8 @@ def test_apply_visits_children_before_parent():
 
 def test_penalties_follow_their_formulas_and_skip_biases():
     model = tl.nn.Sequential(tl.nn.Linear(3, 2, dtype=tl.float64), tl.nn.Linear(2, 1, dtype=tl.float64))
-    weights = [model[0].weight.numpy(), model[1].weight.numpy()]
-    everything = [p.numpy() for p in model.parameters()]
+    weights = [model[0].weight.detach().numpy(), model[1].weight.detach().numpy()]
+    everything = [p.detach().numpy() for p in model.parameters()]
     assert F.l1_penalty(model, 0.1).item() == pytest.approx(0.1 * sum(np.abs(w).sum() for w in weights))
     assert F.l2_penalty(model.parameters(), 0.1).item() == pytest.approx(
         0.05 * sum((w**2).sum() for w in weights)

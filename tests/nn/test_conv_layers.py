@@ -26,7 +26,7 @@ def test_conv2d_default_init_is_pytorch_kaiming_uniform_with_a_sqrt5():
     conv = nn.Conv2d(16, 32, 3, groups=2)
     fan_in = 16 // 2 * 3 * 3
     bound = 1 / math.sqrt(fan_in)  # gain sqrt(2 / (1 + 5)) * sqrt(3 / fan_in)
-    w, b = conv.weight.numpy(), conv.bias.numpy()
+    w, b = conv.weight.detach().numpy(), conv.bias.detach().numpy()
     assert np.abs(w).max() <= bound and np.abs(w).max() > 0.98 * bound
     assert abs(w.std() - bound / math.sqrt(3)) < 0.05 * bound
     assert np.abs(b).max() <= bound and np.abs(b).max() > 0.5 * bound
@@ -37,20 +37,20 @@ def test_conv2d_init_is_reproducible_with_manual_seed():
     a = nn.Conv2d(3, 4, 3)
     tl.manual_seed(7)
     b = nn.Conv2d(3, 4, 3)
-    np.testing.assert_array_equal(a.weight.numpy(), b.weight.numpy())
-    np.testing.assert_array_equal(a.bias.numpy(), b.bias.numpy())
+    np.testing.assert_array_equal(a.weight.detach().numpy(), b.weight.detach().numpy())
+    np.testing.assert_array_equal(a.bias.detach().numpy(), b.bias.detach().numpy())
 
 
 def test_conv2d_weight_init_and_bias_init():
     tl.manual_seed(1)
     conv = nn.Conv2d(16, 64, 3, groups=2, weight_init="he_normal", bias_init=0.01, dtype=tl.float64)
     fan_in = 16 // 2 * 3 * 3  # He normal: std sqrt(2 / fan_in) with the conv fan
-    w = conv.weight.numpy()
+    w = conv.weight.detach().numpy()
     standard_error = math.sqrt(2 / fan_in) / math.sqrt(2 * (w.size - 1))
     assert abs(w.std() - math.sqrt(2 / fan_in)) < 5 * standard_error
-    np.testing.assert_array_equal(conv.bias.numpy(), np.full(64, 0.01))
+    np.testing.assert_array_equal(conv.bias.detach().numpy(), np.full(64, 0.01))
     zeros = nn.Conv2d(3, 4, 3, weight_init=tl.nn.init.zeros_)
-    assert not zeros.weight.numpy().any()
+    assert not zeros.weight.detach().numpy().any()
     with pytest.raises(ValueError, match="Conv2d: weight_init"):
         nn.Conv2d(3, 4, 3, weight_init="no_such_init")
 
@@ -61,7 +61,7 @@ def test_conv2d_layer_matches_functional_and_keeps_dtype():
     y = conv(x)
     assert y.dtype == tl.float64 and y.shape == (1, 3, 6, 5)
     expected = F.conv2d(x, conv.weight, conv.bias, padding="same", dilation=2)
-    np.testing.assert_array_equal(y.numpy(), expected.numpy())
+    np.testing.assert_array_equal(y.detach().numpy(), expected.detach().numpy())
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,7 @@ def big_phi(z):
 
 def assert_zero_mean_variance(w, variance):
     """Sample mean ~ 0 and mean(w^2) ~ variance, each within Z standard errors."""
-    x = w.numpy().astype(np.float64).ravel()
+    x = w.detach().numpy().astype(np.float64).ravel()
     n = x.size
     assert abs(x.mean()) < Z * math.sqrt(variance / n), f"mean {x.mean()} for variance {variance}"
     se = np.std(x**2) / math.sqrt(n)
@@ -40,7 +40,7 @@ def assert_zero_mean_variance(w, variance):
 
 def assert_bounded(w, bound):
     """All values inside [-bound, bound] and the extremes close to it (so the bound is the right one)."""
-    x = w.numpy()
+    x = w.detach().numpy()
     assert x.min() >= -bound * (1 + 1e-6) and x.max() <= bound * (1 + 1e-6)
     assert x.max() > 0.95 * bound and x.min() < -0.95 * bound
 
@@ -251,21 +251,23 @@ def test_linear_weight_init_by_name(name, variance):
 
 def test_linear_numeric_callable_and_default_inits():
     layer = tl.nn.Linear(4, 3, weight_init="zeros", bias_init=0.01)
-    assert np.all(layer.weight.numpy() == 0) and np.allclose(layer.bias.numpy(), 0.01)
+    assert np.all(layer.weight.detach().numpy() == 0) and np.allclose(layer.bias.detach().numpy(), 0.01)
     layer = tl.nn.Linear(4, 3, weight_init=lambda w: init.constant_(w, 2.0), bias_init="ones")
-    assert np.all(layer.weight.numpy() == 2) and np.all(layer.bias.numpy() == 1)
+    assert np.all(layer.weight.detach().numpy() == 2) and np.all(layer.bias.detach().numpy() == 1)
     tl.manual_seed(1)
     default = tl.nn.Linear(400, 100)
     bound = 1 / math.sqrt(400)  # PyTorch's default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for both
     assert_bounded(default.weight, bound)
-    assert np.abs(default.bias.numpy()).max() <= bound
+    assert np.abs(default.bias.detach().numpy()).max() <= bound
 
 
 def test_reset_parameters_redraws_with_the_spec():
     layer = tl.nn.Linear(50, 50, weight_init="orthogonal", bias_init=0.1, dtype=tl.float64)
     layer.weight.data[...] = 0
     layer.reset_parameters()
-    np.testing.assert_allclose(layer.weight.numpy() @ layer.weight.numpy().T, np.eye(50), atol=1e-10)
+    np.testing.assert_allclose(
+        layer.weight.detach().numpy() @ layer.weight.detach().numpy().T, np.eye(50), atol=1e-10
+    )
 
 
 def test_module_apply_reinitializes_every_linear():
@@ -278,7 +280,7 @@ def test_module_apply_reinitializes_every_linear():
 
     assert model.apply(reinit) is model
     for layer in (model[0], model[2]):
-        assert np.all(layer.weight.numpy() == 0) and np.all(layer.bias.numpy() == 0.5)
+        assert np.all(layer.weight.detach().numpy() == 0) and np.all(layer.bias.detach().numpy() == 0.5)
 
 
 def test_resolver_errors_and_apply_init():

@@ -104,7 +104,7 @@ def test_state_dict_round_trip_and_strict_checks():
     missing, unexpected = dst.load_state_dict(state)
     assert missing == [] and unexpected == []
     for (name, p), (_, q) in zip(src.named_parameters(), dst.named_parameters()):
-        np.testing.assert_array_equal(p.numpy(), q.numpy(), err_msg=name)
+        np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy(), err_msg=name)
 
     before = {k: v.numpy().copy() for k, v in dst.state_dict().items()}
     bad = dict(Net().state_dict())
@@ -150,7 +150,7 @@ def test_sequential_container():
     assert len(model) == 3 and model[0] is layers[0] and model[-1] is layers[2]
     assert list(model) == layers and isinstance(model[1:], nn.Sequential) and len(model[1:]) == 2
     x = tl.randn(4, 2)
-    np.testing.assert_allclose(model(x).numpy(), layers[2](layers[1](layers[0](x))).numpy())
+    np.testing.assert_allclose(model(x).detach().numpy(), layers[2](layers[1](layers[0](x))).detach().numpy())
     model.append(nn.Identity())
     assert len(model) == 4
 
@@ -162,16 +162,19 @@ def test_linear_default_init_bounds(fan_in, fan_out):
     bound = 1 / math.sqrt(fan_in)
     for p in (layer.weight, layer.bias):
         assert p.requires_grad and p.dtype == tl.float32
-        assert np.abs(p.numpy()).max() <= bound
+        assert np.abs(p.detach().numpy()).max() <= bound
     assert layer.weight.shape == (fan_out, fan_in) and layer.bias.shape == (fan_out,)
     if fan_in * fan_out >= 6000:  # U(-b, b) has standard deviation b / sqrt(3)
-        assert layer.weight.numpy().std() == pytest.approx(bound / math.sqrt(3), rel=0.05)
+        assert layer.weight.detach().numpy().std() == pytest.approx(bound / math.sqrt(3), rel=0.05)
 
 
 def test_linear_forward_and_gradients():
     layer = nn.Linear(3, 2).double()
     x = tl.tensor(np.random.default_rng(0).standard_normal((4, 3)), requires_grad=True)
-    np.testing.assert_allclose(layer(x).numpy(), x.numpy() @ layer.weight.numpy().T + layer.bias.numpy())
+    np.testing.assert_allclose(
+        layer(x).detach().numpy(),
+        x.detach().numpy() @ layer.weight.detach().numpy().T + layer.bias.detach().numpy(),
+    )
     assert tl.autograd.gradcheck(
         lambda x, w, b: tl.nn.functional.linear(x, w, b), [x, layer.weight, layer.bias]
     )

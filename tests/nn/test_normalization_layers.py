@@ -19,21 +19,25 @@ def test_running_stats_over_several_steps_then_eval(cls, shape):
     for _ in range(4):
         x = rng.standard_normal(shape) * 2 + 1
         y = bn(tl.tensor(x))
-        expected, mean, var = batch_norm_forward(x, bn.weight.numpy(), bn.bias.numpy(), 1e-5, mean, var)
-        np.testing.assert_allclose(y.numpy(), expected, rtol=1e-10, atol=1e-12)
+        expected, mean, var = batch_norm_forward(
+            x, bn.weight.detach().numpy(), bn.bias.detach().numpy(), 1e-5, mean, var
+        )
+        np.testing.assert_allclose(y.detach().numpy(), expected, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(bn.running_mean.numpy(), mean, rtol=1e-12)
     np.testing.assert_allclose(bn.running_var.numpy(), var, rtol=1e-12)
     assert int(bn.num_batches_tracked.item()) == 4
     bn.eval()
     x = rng.standard_normal(shape)
-    expected = batch_norm_forward(x, bn.weight.numpy(), bn.bias.numpy(), 1e-5, mean, var, training=False)[0]
-    np.testing.assert_allclose(bn(tl.tensor(x)).numpy(), expected, rtol=1e-10, atol=1e-12)
+    expected = batch_norm_forward(
+        x, bn.weight.detach().numpy(), bn.bias.detach().numpy(), 1e-5, mean, var, training=False
+    )[0]
+    np.testing.assert_allclose(bn(tl.tensor(x)).detach().numpy(), expected, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(bn.running_mean.numpy(), mean)  # eval leaves the statistics alone
 
 
 def test_training_output_is_normalized_per_channel():
     x = tl.tensor(np.random.default_rng(1).standard_normal((16, 4, 3, 3)) * 5 + 2)
-    y = tl.nn.BatchNorm2d(4)(x).numpy()
+    y = tl.nn.BatchNorm2d(4)(x).detach().numpy()
     np.testing.assert_allclose(y.mean(axis=(0, 2, 3)), 0, atol=1e-5)
     np.testing.assert_allclose(y.var(axis=(0, 2, 3)), 1, atol=1e-3)
 

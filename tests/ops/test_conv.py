@@ -119,7 +119,14 @@ def test_result_does_not_depend_on_thread_count(batch):
             xt, wt, bt = (tl.tensor(a, requires_grad=True) for a in (x, w, b))
             y = F.conv2d(xt, wt, bt, padding=1)
             y.backward(tl.tensor(dy))
-            results.append([y.numpy(), xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()])
+            results.append(
+                [
+                    y.detach().numpy(),
+                    xt.grad.detach().numpy(),
+                    wt.grad.detach().numpy(),
+                    bt.grad.detach().numpy(),
+                ]
+            )
     finally:
         tl.set_num_threads(threads)
     for one, two in zip(*results):
@@ -138,7 +145,7 @@ def test_large_image_uses_column_tiles_and_stays_correct():
     assert_close(y, conv2d_reference(x, w, stride=(1, 2)), np.float64)
     dy = rng.standard_normal(y.shape)
     y.backward(tl.tensor(dy))
-    inner = float(np.sum(dy * y.numpy()))
+    inner = float(np.sum(dy * y.detach().numpy()))
     assert np.isclose(float(np.sum(xt.grad.numpy() * x)), inner, rtol=1e-10)
     assert np.isclose(float(np.sum(wt.grad.numpy() * w)), inner, rtol=1e-10)
 
@@ -186,7 +193,7 @@ def test_direct_path_forward_and_backward_match_the_reference(x_shape, w_shape, 
     )
     for got, want in zip((y, xt.grad, wt.grad, bt.grad), (expected, *expected_grads)):
         assert got.dtype == dtype
-        np.testing.assert_allclose(got.numpy().astype(np.float64), want, **tol)
+        np.testing.assert_allclose(got.detach().numpy().astype(np.float64), want, **tol)
 
 
 def test_gradients_only_for_inputs_that_require_them():
@@ -378,7 +385,7 @@ def test_winograd_gradcheck(seed):
     inputs = [tl.tensor(rng.standard_normal(s), requires_grad=True) for s in shapes]
     with conv_algorithm("winograd"):
         out_size = tuple(s + 2 * p - 2 for s, p in zip(size, padding))
-        x, w = (t.numpy() for t in inputs[:2])
+        x, w = (t.detach().numpy() for t in inputs[:2])
         assert _C.conv2d_algorithm(x, w, (1, 1), padding, (1, 1), 1, out_size) == ("winograd",) * 2
         assert tl.autograd.gradcheck(
             lambda x, w, b: F.conv2d(x, w, b, padding=padding), inputs, eps=1e-6, atol=1e-6, rtol=1e-5
@@ -400,7 +407,7 @@ def test_winograd_is_chosen_by_itself_and_differs_from_im2col_only_by_rounding()
     xt, wt, bt = (tl.tensor(a, requires_grad=True) for a in (x, w, b))
     yt = F.conv2d(xt, wt, bt, padding=1)
     yt.backward(tl.tensor(dy))
-    np.testing.assert_array_equal(yt.numpy(), y)
+    np.testing.assert_array_equal(yt.detach().numpy(), y)
     np.testing.assert_array_equal(xt.grad.numpy(), dx)
     with conv_algorithm("im2col"):
         y_im2col = backend.conv2d(x, w, b, (1, 1), (1, 1), (1, 1), 1, (15, 17))

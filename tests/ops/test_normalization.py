@@ -130,7 +130,7 @@ def test_result_does_not_depend_on_thread_count():
             x.grad = None
             y = tl.batch_norm(x, None, None, training=True)
             (y * y * y).sum().backward()
-            results.append((y.numpy().copy(), x.grad.numpy().copy()))
+            results.append((y.detach().numpy().copy(), x.grad.detach().numpy().copy()))
     finally:
         tl.set_num_threads(before)
     np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-12, atol=1e-12)

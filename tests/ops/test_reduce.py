@@ -224,7 +224,7 @@ def grad_of(fn, values):
     x = tl.tensor(values, dtype=tl.float64, requires_grad=True)
     y = fn(x)
     y.sum().backward()
-    return y.numpy(), x.grad.numpy()
+    return y.detach().numpy(), x.grad.detach().numpy()
 
 
 NAN, INF = float("nan"), float("inf")
@@ -279,3 +279,11 @@ def test_empty_dim_tuple_reduces_every_dimension_like_pytorch():
     assert x.var(dim=()).item() == 0.5 and x.std(axis=[]).shape == ()
     x.std(dim=()).backward()
     np.testing.assert_allclose(x.grad.numpy(), [[-(0.5**0.5), 0.5**0.5]], rtol=1e-15)
+
+
+def test_any_and_all_over_dims_give_bool_tensors():
+    x = tl.tensor([[1.0, 0.0], [2.0, 3.0]])
+    assert tl.any(x).item() is True and x.all().item() is False
+    assert x.all(dim=1).tolist() == [False, True] and x.any(0, keepdim=True).tolist() == [[True, True]]
+    assert tl.all(x, dim=(0, 1)).item() is False and x.all().dtype == tl.bool
+    assert tl.zeros(0).all().item() is True and tl.zeros(0).any().item() is False

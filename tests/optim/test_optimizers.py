@@ -138,7 +138,7 @@ def _run_against_reference(name, seed, shapes, steps):
             for p, e in zip(params, expected):
                 assert p.dtype == dtype
                 np.testing.assert_allclose(
-                    p.numpy().astype(np.float64),
+                    p.detach().numpy().astype(np.float64),
                     e,
                     **OPT_TOLERANCES[dtype],
                     err_msg=f"{name} {dtype.__name__} hyperparameters {hypers}",
@@ -166,15 +166,15 @@ def test_matches_reference_on_a_large_tensor(name, isa):
 def test_momentum_is_pytorch_momentum_at_constant_lr():
     rng = np.random.default_rng(0)
     a = tl.nn.Parameter(rng.standard_normal(50))
-    b = tl.nn.Parameter(a.numpy().copy())
+    b = tl.nn.Parameter(a.detach().numpy().copy())
     classic, pytorch_style = tl.optim.Momentum([a], lr=0.1, mu=0.9), tl.optim.SGD([b], lr=0.1, momentum=0.9)
     for _ in range(20):
         g = rng.standard_normal(50)
         a.grad, b.grad = tl.tensor(g), tl.tensor(g)
         classic.step()
         pytorch_style.step()
-    np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, atol=1e-12)
-    assert not np.array_equal(a.numpy(), b.numpy() * 0)  # the trajectory actually moved
+    np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-12, atol=1e-12)
+    assert not np.array_equal(a.detach().numpy(), b.detach().numpy() * 0)  # the trajectory actually moved
 
 
 def test_parameters_without_grad_are_skipped():
@@ -182,17 +182,17 @@ def test_parameters_without_grad_are_skipped():
     optimizer = tl.optim.Adam([p, q], lr=0.1)
     p.grad = tl.tensor(np.ones(3))
     optimizer.step()
-    assert np.all(p.numpy() < 1) and np.array_equal(q.numpy(), np.ones(3))
+    assert np.all(p.detach().numpy() < 1) and np.array_equal(q.detach().numpy(), np.ones(3))
     assert q not in optimizer.state and optimizer.state[p]["step"] == 1
 
 
 def test_non_contiguous_parameter_is_updated_in_place():
     p = tl.nn.Parameter(np.zeros((3, 4)))
     p.data = np.asfortranarray(np.arange(12.0).reshape(3, 4))
-    view = p.numpy()
+    view = p.detach().numpy()
     p.grad = tl.tensor(np.ones((3, 4)))
     tl.optim.SGD([p], lr=0.5).step()
-    assert p.numpy() is view
+    assert p.detach().numpy() is view
     np.testing.assert_array_equal(view, np.arange(12.0).reshape(3, 4) - 0.5)
 
 
@@ -217,7 +217,7 @@ def test_step_runs_closure_and_returns_its_loss():
         return loss
 
     loss = optimizer.step(closure)
-    assert float(loss) == 4.0 and p.numpy()[0] == 2.0 - 0.25 * 4.0
+    assert float(loss) == 4.0 and p.detach().numpy()[0] == 2.0 - 0.25 * 4.0
 
 
 def test_sgd_keeps_the_positional_lr_form():
@@ -225,7 +225,7 @@ def test_sgd_keeps_the_positional_lr_form():
     optimizer = tl.optim.SGD([p], 0.5)
     p.grad = tl.tensor([2.0], dtype=tl.float64)
     optimizer.step()
-    assert p.numpy()[0] == 0.0 and optimizer.defaults["momentum"] == 0.0
+    assert p.detach().numpy()[0] == 0.0 and optimizer.defaults["momentum"] == 0.0
 
 
 @pytest.mark.parametrize(
@@ -315,10 +315,10 @@ def _minimize(make, fn, start, steps):
     p = tl.nn.Parameter(np.array(start))
     optimizer = make([p])
     for _ in range(steps):
-        _, grad = fn(p.numpy())
+        _, grad = fn(p.detach().numpy())
         p.grad = tl.Tensor._wrap(grad)
         optimizer.step()
-    return fn(p.numpy())[0], p.numpy()
+    return fn(p.detach().numpy())[0], p.detach().numpy()
 
 
 @pytest.mark.parametrize("name", sorted(CONVERGENCE))
@@ -349,7 +349,7 @@ def test_results_do_not_depend_on_the_thread_count(name):
             for g in grads:
                 p.grad = tl.tensor(g.astype(np.float32))
                 optimizer.step()
-            results.append(p.numpy())
+            results.append(p.detach().numpy())
     finally:
         tl.set_num_threads(threads)
     assert np.array_equal(results[0], results[1])

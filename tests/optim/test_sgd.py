@@ -12,7 +12,7 @@ def test_sgd_step_is_w_minus_lr_g():
     optimizer = tl.optim.SGD([w, b], lr=0.1)
     (w * tl.tensor([3.0, 4.0])).sum().backward()
     optimizer.step()
-    np.testing.assert_allclose(w.numpy(), [1.0 - 0.3, -2.0 - 0.4], rtol=1e-6)
+    np.testing.assert_allclose(w.detach().numpy(), [1.0 - 0.3, -2.0 - 0.4], rtol=1e-6)
     assert b.tolist() == [0.5]  # no gradient: untouched
     assert w.is_leaf and w.requires_grad
 
@@ -25,7 +25,7 @@ def test_sgd_minimizes_a_quadratic():
         optimizer.zero_grad()
         ((w - tl.tensor(target)) ** 2).sum().backward()
         optimizer.step()
-    np.testing.assert_allclose(w.numpy(), target, atol=1e-8)
+    np.testing.assert_allclose(w.detach().numpy(), target, atol=1e-8)
 
 
 def test_param_groups_defaults_and_zero_grad():
@@ -66,5 +66,5 @@ def test_sgd_trains_a_module():
         optimizer.zero_grad()
         tl.nn.functional.mse_loss(model(x), y).backward()
         optimizer.step()
-    np.testing.assert_allclose(model.weight.numpy(), [[1.0, -2.0, 0.5]], atol=1e-4)
-    np.testing.assert_allclose(model.bias.numpy(), [0.3], atol=1e-4)
+    np.testing.assert_allclose(model.weight.detach().numpy(), [[1.0, -2.0, 0.5]], atol=1e-4)
+    np.testing.assert_allclose(model.bias.detach().numpy(), [0.3], atol=1e-4)

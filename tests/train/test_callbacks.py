@@ -29,7 +29,7 @@ class WeightsPerEpoch(Callback):
         self.weights = {}
 
     def on_epoch_end(self, state, logs):
-        self.weights[state.epoch] = state.model.weight.numpy().copy()
+        self.weights[state.epoch] = state.model.weight.detach().numpy().copy()
 
 
 def read_rows(path):
@@ -58,7 +58,7 @@ def test_early_stopping_waits_patience_epochs_then_restores_the_best_weights():
     model, _, history = run([1.0, 0.8, 0.9, 0.85, 0.7, 0.6], [weights, stopper])
     assert history.epoch == [1, 2, 3, 4] and history.stopped_epoch == 4
     assert (stopper.best_epoch, stopper.best, stopper.stopped_epoch) == (2, pytest.approx(0.8), 4)
-    np.testing.assert_array_equal(model.weight.numpy(), weights.weights[2])
+    np.testing.assert_array_equal(model.weight.detach().numpy(), weights.weights[2])
     assert not np.array_equal(weights.weights[2], weights.weights[4])
 
 
@@ -69,7 +69,7 @@ def test_early_stopping_min_delta_mode_and_no_restore():
     assert (
         history.epoch == [1, 2, 3, 4, 5] and stopper.best_epoch == 3
     )  # 0.95, 0.45, 0.44 are within min_delta
-    np.testing.assert_array_equal(model.weight.numpy(), weights.weights[5])
+    np.testing.assert_array_equal(model.weight.detach().numpy(), weights.weights[5])
     maximize = EarlyStopping(monitor="val_accuracy", patience=0)
     _, _, history = run([1.0] * 4, [maximize])
     assert maximize._tracker.mode == "max" and maximize.best == max(history["val_accuracy"])
@@ -133,7 +133,8 @@ def test_model_checkpoint_saves_the_best_epochs_atomically(tmp_path):
     every = ModelCheckpoint(tmp_path / "last.safetensors")
     model, _, _ = run([1.0, 2.0], [every])
     np.testing.assert_array_equal(
-        tl.load(str(tmp_path / "last.safetensors"))["model"]["weight"].numpy(), model.weight.numpy()
+        tl.load(str(tmp_path / "last.safetensors"))["model"]["weight"].detach().numpy(),
+        model.weight.detach().numpy(),
     )
 
 

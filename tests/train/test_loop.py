@@ -58,7 +58,7 @@ def test_epoch_loss_is_the_sample_weighted_mean_of_batch_losses():
     expected = [loss_fn(model(xb), yb).item() * len(yb) for xb, yb in loader]
     result = evaluate(model, loader, loss_fn)
     assert result["loss"] == pytest.approx(sum(expected) / 10, rel=1e-6)
-    logits = model(tl.tensor(x)).numpy()
+    logits = model(tl.tensor(x)).detach().numpy()
     assert result["accuracy"] == pytest.approx(np.mean(logits.argmax(1) == y))
 
 
@@ -92,7 +92,7 @@ def test_predict_matches_the_model_in_batches():
     model = linear_model()
     x = np.random.default_rng(0).normal(size=(70, 2)).astype(np.float32)
     out = predict(model, x, batch_size=32)
-    np.testing.assert_allclose(out.numpy(), model(tl.tensor(x)).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(out.detach().numpy(), model(tl.tensor(x)).detach().numpy(), rtol=1e-6)
     from_loader = predict(model, DataLoader(TensorDataset(x, np.zeros(70)), batch_size=8))
     np.testing.assert_allclose(from_loader.numpy(), out.numpy(), rtol=1e-6)
 

@@ -62,7 +62,7 @@ def backward(root, gradient=None, retain_graph=False):
     if not root.requires_grad:
         raise RuntimeError("backward: the tensor does not require grad and has no grad_fn")
     if gradient is None:
-        if root.size != 1:
+        if root.numel() != 1:
             raise RuntimeError(
                 f"backward: grad can be implicitly created only for scalar outputs, got shape {root.shape}; "
                 "pass gradient= with the same shape"

@@ -46,7 +46,7 @@ class TensorDataset(Dataset):
         tensors = tuple(t if isinstance(t, Tensor) else Tensor._wrap(np.asarray(t)) for t in tensors)
         lengths = [t.shape[0] if t.ndim else None for t in tensors]
         if None in lengths or len(set(lengths)) != 1:
-            shapes = [t.shape for t in tensors]
+            shapes = [tuple(t.shape) for t in tensors]
             raise ValueError(f"TensorDataset: all tensors need the same first dimension, got shapes {shapes}")
         self.tensors = tensors
 

@@ -71,7 +71,7 @@ def accuracy(model, x, y):
     was_training = model.training
     model.eval()
     with tl.no_grad():
-        predicted = np.argmax(model(tl.tensor(x)).numpy(), axis=1)
+        predicted = np.argmax(model(tl.tensor(x)).detach().numpy(), axis=1)
     model.train(was_training)
     return float(np.mean(predicted == y))
 

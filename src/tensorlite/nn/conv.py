@@ -1,6 +1,7 @@
 """Convolution layers: Conv1d, Conv2d and ConvTranspose2d."""
 
 from tensorlite import creation, ops
+from tensorlite._device import check_device
 from tensorlite.nn import init
 from tensorlite.nn._factory import check_device
 from tensorlite.nn.module import Module
@@ -16,12 +17,17 @@ class Conv2d(Module):
     Default init (PyTorch's): W ~ kaiming_uniform_(a=sqrt(5)) = U(-1/sqrt(fan_in), 1/sqrt(fan_in)) and
     b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = in_channels / groups * kh * kw. weight_init= /
     bias_init= replace them: an initializer name ("he_normal", "xavier_uniform", ...), a number (a
-    constant, e.g. bias_init=0.01) or a callable fn(tensor), as for Linear.
+    constant, e.g. bias_init=0.01) or a callable fn(tensor), as for Linear. padding_mode must be 'zeros';
+    device= and dtype= as in PyTorch (device "cpu").
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, dtype=None, weight_init=None, bias_init=None):  # fmt: skip
+                 bias=True, padding_mode="zeros", device=None, dtype=None, *, weight_init=None,
+                 bias_init=None):  # fmt: skip
         super().__init__()
+        check_device(device, "Conv2d")
+        if padding_mode != "zeros":
+            raise NotImplementedError(f"Conv2d: padding_mode={padding_mode!r} (only 'zeros' is supported)")
         for name, value in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
             if (
                 not isinstance(value, int)

@@ -78,14 +78,14 @@ def _fill(tensor, values):
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
     """Fill with samples from U(a, b)."""
-    if tensor.size == 0:
+    if tensor.numel() == 0:
         return tensor
     return _fill(tensor, rng(generator).uniform(a, b, tensor.shape))
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fill with samples from N(mean, std^2)."""
-    if tensor.size == 0:
+    if tensor.numel() == 0:
         return tensor
     return _fill(tensor, rng(generator).normal(mean, std, tensor.shape))
 
@@ -106,10 +106,10 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
             f"trunc_normal_: [a, b] = [{a}, {b}] holds only {mass:.3g} of N({mean}, {std}^2); "
             "choose bounds nearer the mean"
         )
-    if tensor.size == 0:
+    if tensor.numel() == 0:
         return tensor
     source = rng(generator)
-    out = np.empty(tensor.size)
+    out = np.empty(tensor.numel())
     filled = 0
     while filled < out.size:
         want = out.size - filled
@@ -190,7 +190,7 @@ def _fan(tensor, mode):
 
 def xavier_uniform_(tensor, gain=1.0, generator=None):
     """Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."""
-    if tensor.size == 0:
+    if tensor.numel() == 0:
         return tensor
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
@@ -199,7 +199,7 @@ def xavier_uniform_(tensor, gain=1.0, generator=None):
 
 def xavier_normal_(tensor, gain=1.0, generator=None):
     """Glorot normal: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
-    if tensor.size == 0:
+    if tensor.numel() == 0:
         return tensor
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
@@ -207,7 +207,7 @@ def xavier_normal_(tensor, gain=1.0, generator=None):
 
 def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """He uniform: U(-bound, bound) with bound = gain * sqrt(3 / fan)."""
-    if tensor.size == 0:
+    if tensor.numel() == 0:
         return tensor
     bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / _fan(tensor, mode))
     return uniform_(tensor, -bound, bound, generator)
@@ -215,7 +215,7 @@ def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", ge
 
 def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """He normal: N(0, std^2) with std = gain / sqrt(fan) (sqrt(2 / fan_in) for ReLU)."""
-    if tensor.size == 0:
+    if tensor.numel() == 0:
         return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     return normal_(tensor, 0.0, std, generator)
@@ -244,7 +244,7 @@ def variance_scaling_(tensor, scale=1.0, mode="fan_in", distribution="truncated_
             "variance_scaling_: distribution must be 'truncated_normal', 'untruncated_normal' or 'uniform', "
             f"got {distribution!r}"
         )
-    if tensor.size == 0:
+    if tensor.numel() == 0:
         return tensor
     fan_in, fan_out = _keras_fans(tensor)
     n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[mode]
@@ -273,10 +273,10 @@ def orthogonal_(tensor, gain=1.0, generator=None):
     decomposition of a normal (rows, cols) matrix, rows = shape[0], cols = the product of the rest."""
     if tensor.ndim < 2:
         raise ValueError(f"orthogonal_: need a tensor with at least 2 dimensions, got shape {tensor.shape}")
-    if tensor.size == 0:
+    if tensor.numel() == 0:
         return tensor
     rows = tensor.shape[0]
-    cols = tensor.size // rows
+    cols = tensor.numel() // rows
     flat = rng(generator).normal(0.0, 1.0, (rows, cols))
     if rows < cols:
         flat = flat.T

@@ -67,7 +67,7 @@ def layer_activations(weight_init, activation, num_layers=5, width=100, num_samp
                 width, width, bias=False, dtype="float64", weight_init=lambda w: weight_init(w, generator)
             )
             x = _ACTIVATIONS[activation](layer(x))
-            outputs.append(x.numpy())
+            outputs.append(x.detach().numpy())
     return outputs
 
 

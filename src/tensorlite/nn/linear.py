@@ -1,6 +1,7 @@
 """Linear, Identity and Flatten layers."""
 
 from tensorlite import creation, ops
+from tensorlite._device import check_device
 from tensorlite.nn import init
 from tensorlite.nn.module import Module
 from tensorlite.nn.parameter import Parameter
@@ -10,13 +11,24 @@ class Linear(Module):
     """y = x W^T + b with W of shape (out_features, in_features).
 
     Default init (PyTorch's): W ~ kaiming_uniform_(a=sqrt(5)) = U(-1/sqrt(in), 1/sqrt(in)),
-    b ~ U(-1/sqrt(in), 1/sqrt(in)). weight_init= / bias_init= replace them: an initializer name
+    b ~ U(-1/sqrt(in), 1/sqrt(in)). device= and dtype= as in PyTorch (device "cpu"). weight_init= / bias_init= replace them: an initializer name
     ("xavier_uniform", "he_normal", "lecun_normal", "zeros", ...; see tl.nn.init.INITIALIZER_NAMES),
     a number (a constant, e.g. bias_init=0.01) or a callable fn(tensor).
     """
 
-    def __init__(self, in_features, out_features, bias=True, dtype=None, weight_init=None, bias_init=None):
+    def __init__(
+        self,
+        in_features,
+        out_features,
+        bias=True,
+        device=None,
+        dtype=None,
+        *,
+        weight_init=None,
+        bias_init=None,
+    ):
         super().__init__()
+        check_device(device, "Linear")
         for name, value in (("in_features", in_features), ("out_features", out_features)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"Linear: {name} must be a non-negative int, got {value!r}")

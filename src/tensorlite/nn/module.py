@@ -5,6 +5,8 @@ from collections import OrderedDict
 import numpy as np
 
 from tensorlite import _dtype
+from tensorlite._conversion import parse_to_args
+from tensorlite._device import refuse_cuda
 from tensorlite.autograd.grad_mode import is_grad_enabled
 from tensorlite.nn.hooks import BackwardHookCall
 from tensorlite.nn.parameter import Parameter
@@ -189,7 +191,7 @@ class Module:
 
     def num_parameters(self, trainable_only=False):
         """Total number of scalar parameters (only those with requires_grad when trainable_only)."""
-        return int(sum(p.size for p in self.parameters() if p.requires_grad or not trainable_only))
+        return int(sum(p.numel() for p in self.parameters() if p.requires_grad or not trainable_only))
 
     def apply(self, fn):
         """Call fn(module) on every descendant and then on self (e.g. to re-initialize). Returns self."""
@@ -219,17 +221,30 @@ class Module:
             else:
                 p.grad.zero_()
 
-    def to(self, dtype):
-        """Convert floating-point parameters and buffers to `dtype` in place. Returns self."""
-        dtype = _dtype.as_dtype(dtype)
+    def to(self, *args, **kwargs):
+        """Move and/or convert floating-point parameters and buffers in place, as torch's Module.to:
+        to(device), to(dtype), to(device, dtype), to(tensor), or by keyword (device=, dtype=,
+        non_blocking=). Only the CPU exists here: "cpu" changes nothing, an accelerator raises
+        RuntimeError. Returns self."""
+        _, dtype, _ = parse_to_args("Module.to", args, kwargs)
+        if dtype is None:
+            return self
         if not _dtype.is_floating(dtype):
             raise TypeError(f"Module.to: only float32/float64 are supported, got {dtype}")
         for t in list(self.parameters()) + list(self.buffers()):
-            if _dtype.is_floating(t.dtype):
+            if _dtype.is_floating(t.dtype) and t.dtype != dtype:
                 t.data = t._array.astype(dtype)  # new memory, so a new version counter
                 if t.grad is not None:
                     t.grad = Tensor._wrap(t.grad._array.astype(dtype))
         return self
+
+    def cpu(self):
+        """Returns self: parameters and buffers are on the CPU already."""
+        return self
+
+    def cuda(self, device=None):
+        """Raises RuntimeError: tensorlite is built without CUDA."""
+        refuse_cuda("Module.cuda()")
 
     def float(self):
         """Convert to float32."""

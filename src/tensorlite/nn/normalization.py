@@ -1,6 +1,7 @@
 """Batch, layer and group normalization layers (PyTorch semantics)."""
 
 from tensorlite import creation, ops
+from tensorlite._device import check_device
 from tensorlite._dtype import int64
 from tensorlite.nn import init
 from tensorlite.nn._factory import check_device
@@ -21,9 +22,11 @@ class _BatchNorm(Module):
     expected_ndims = ()
 
     def __init__(
-        self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, dtype=None
-    ):
+        self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None,
+        dtype=None,
+    ):  # fmt: skip
         super().__init__()
+        check_device(device, type(self).__name__)
         if not isinstance(num_features, int) or isinstance(num_features, bool) or num_features < 1:
             raise ValueError(
                 f"{type(self).__name__}: num_features must be a positive int, got {num_features!r}"

@@ -15,6 +15,7 @@ from tensorlite.ops.activation import (
 )
 from tensorlite.ops.conv import conv2d
 from tensorlite.ops.conv_transpose import conv1d, conv_transpose2d
+from tensorlite.ops.cumulative import cumprod, cumsum
 from tensorlite.ops.dropout import dropout, dropout2d
 from tensorlite.ops.elementwise import (
     abs,
@@ -45,8 +46,10 @@ from tensorlite.ops.elementwise import (
     where,
 )
 from tensorlite.ops.embedding import embedding
+from tensorlite.ops.indexing import gather, index_select, masked_fill, scatter, scatter_add, tril, triu
 from tensorlite.ops.interpolate import interpolate
 from tensorlite.ops.layer_norm import group_norm, layer_norm
+from tensorlite.ops.linalg import bmm, einsum, mm, norm
 from tensorlite.ops.loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -61,23 +64,30 @@ from tensorlite.ops.matmul import linear, matmul
 from tensorlite.ops.normalization import batch_norm
 from tensorlite.ops.pad import pad
 from tensorlite.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
-from tensorlite.ops.reduce import amax, amin, argmax, argmin, max, mean, min, std, sum, var
+from tensorlite.ops.reduce import all, amax, amin, any, argmax, argmin, max, mean, min, std, sum, var
+from tensorlite.ops.reorder import chunk, flip, repeat, roll
+from tensorlite.ops.sampling import multinomial
 from tensorlite.ops.shape import (
     cat,
     concat,
     expand,
+    expand_as,
     flatten,
     getitem,
     index_key,
     permute,
     reshape,
+    reshape_as,
     split,
     squeeze,
     stack,
     transpose,
     unsqueeze,
     view,
+    view_as,
 )
+from tensorlite.ops.sort import argsort, sort, topk
+from tensorlite.ops.unary import allclose, expm1, isfinite, isinf, isnan, log1p, log2, log10
 
 # Ops that are also Tensor methods: t.exp(), t.sum(dim=1), t.reshape(2, 3), ...
 TENSOR_METHODS = (
@@ -85,23 +95,32 @@ TENSOR_METHODS = (
     "maximum", "minimum", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "matmul",
     "sum", "mean", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin",
     "reshape", "view", "flatten", "transpose", "permute", "squeeze", "unsqueeze", "expand", "split",
+    "eq", "ne", "lt", "le", "gt", "ge", "view_as", "expand_as", "reshape_as", "mm", "bmm", "norm",
+    "log1p", "expm1", "log2", "log10", "cumsum", "cumprod", "multinomial", "masked_fill", "gather",
+    "scatter", "scatter_add", "index_select", "topk", "sort", "argsort", "tril", "triu", "repeat", "chunk",
+    "flip", "roll", "any", "all", "isnan", "isinf", "isfinite", "allclose",
 )  # fmt: skip
 
 __all__ = [
     "abs",
     "adaptive_avg_pool2d",
     "add",
+    "all",
+    "allclose",
     "amax",
     "amin",
+    "any",
     "argmax",
     "argmin",
-    "as_tensor",
+    "argsort",
     "avg_pool2d",
     "batch_norm",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "bmm",
     "cast",
     "cat",
+    "chunk",
     "clamp",
     "clip",
     "clone",
@@ -111,15 +130,21 @@ __all__ = [
     "conv_transpose2d",
     "cos",
     "cross_entropy",
+    "cumprod",
+    "cumsum",
     "div",
     "dropout",
     "dropout2d",
+    "einsum",
     "elu",
     "embedding",
     "eq",
     "exp",
     "expand",
+    "expm1",
     "flatten",
+    "flip",
+    "gather",
     "ge",
     "gelu",
     "getitem",
@@ -127,15 +152,23 @@ __all__ = [
     "gt",
     "huber_loss",
     "index_key",
+    "index_select",
+    "isfinite",
+    "isinf",
+    "isnan",
     "l1_loss",
     "layer_norm",
     "le",
     "leaky_relu",
     "linear",
     "log",
+    "log1p",
+    "log2",
+    "log10",
     "log_softmax",
     "logical_not",
     "lt",
+    "masked_fill",
     "matmul",
     "max",
     "max_pool2d",
@@ -143,21 +176,28 @@ __all__ = [
     "mean",
     "min",
     "minimum",
+    "mm",
     "mse_loss",
     "mul",
+    "multinomial",
     "ne",
     "neg",
     "nll_loss",
+    "norm",
     "permute",
     "pow",
     "relu",
     "reshape",
+    "roll",
+    "scatter",
+    "scatter_add",
     "selu",
     "sigmoid",
     "sin",
     "smooth_l1_loss",
     "softmax",
     "softplus",
+    "sort",
     "split",
     "sqrt",
     "squeeze",
@@ -166,7 +206,10 @@ __all__ = [
     "sub",
     "sum",
     "tanh",
+    "topk",
     "transpose",
+    "tril",
+    "triu",
     "unsqueeze",
     "var",
     "view",

@@ -331,9 +331,9 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     y = _as_array(target)
     if y.shape != x.shape:
         raise ValueError(f"binary_cross_entropy: target shape {y.shape} must equal input shape {x.shape}")
-    if x.size and not (x._array.min() >= 0 and x._array.max() <= 1):
+    if x.numel() and not (x._array.min() >= 0 and x._array.max() <= 1):
         raise ValueError(
-            f"binary_cross_entropy: input values must lie in [0, 1], got min {x.numpy().min()} max {x.numpy().max()}"
+            f"binary_cross_entropy: input values must lie in [0, 1], got min {x._array.min()} max {x._array.max()}"
         )
     w = _elementwise_weight("binary_cross_entropy", weight, x.shape, x.dtype)
     loss = BinaryCrossEntropy.apply(x, target=y.astype(x.dtype), weight=w)

@@ -77,7 +77,7 @@ def batch_norm(
         raise ValueError("batch_norm: give both running_mean and running_var, or neither")
     if not training and running_mean is None:
         raise ValueError("batch_norm: running_mean and running_var are required when training=False")
-    if training and x.size // max(channels, 1) <= 1:
+    if training and x.numel() // max(channels, 1) <= 1:
         raise ValueError(
             f"batch_norm: expected more than 1 value per channel when training, got input of shape {x.shape}"
         )

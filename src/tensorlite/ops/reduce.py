@@ -167,7 +167,7 @@ def _extreme(x, dim, keepdim, axis, keepdims, largest):
     name = "max" if largest else "min"
     x = as_tensor(x)
     dim, keepdim = resolve_dim_aliases(name, dim, keepdim, axis, keepdims)
-    if x.size == 0:
+    if x.numel() == 0:
         raise ValueError(f"{name}: cannot reduce an empty tensor of shape {x.shape}")
     if isinstance(dim, (int, np.integer)):
         if not normalize_dims(dim, x.ndim, name):  # a 0-d tensor is its own maximum, at index 0
@@ -214,7 +214,7 @@ def _arg_extreme(x, dim, keepdim, axis, keepdims, largest):
     name = "argmax" if largest else "argmin"
     x = as_tensor(x)
     dim, keepdim = resolve_dim_aliases(name, dim, keepdim, axis, keepdims)
-    if x.size == 0:
+    if x.numel() == 0:
         raise ValueError(f"{name}: cannot reduce an empty tensor of shape {x.shape}")
     pick = np.argmax if largest else np.argmin
     if dim is None:
@@ -235,3 +235,19 @@ def argmax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
 def argmin(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Index of the first minimum (over the flattened tensor when dim is None); int64, no gradient."""
     return _arg_extreme(x, dim, keepdim, axis, keepdims, largest=False)
+
+
+def _logical_reduce(name, test, x, dim, keepdim):
+    x = as_tensor(x)
+    dims = normalize_dims(_all_if_empty(dim), x.ndim, name)
+    return Tensor._wrap(np.asarray(test(x._array.astype(bool), axis=dims, keepdims=bool(keepdim))))
+
+
+def any(x, dim=None, keepdim=False):
+    """True where any element over dim (all elements when None) is nonzero; a bool tensor."""
+    return _logical_reduce("any", np.any, x, dim, keepdim)
+
+
+def all(x, dim=None, keepdim=False):
+    """True where every element over dim (all elements when None) is nonzero; a bool tensor."""
+    return _logical_reduce("all", np.all, x, dim, keepdim)

@@ -90,12 +90,12 @@ def _resolve_shape(x, shape):
     known = int(np.prod([s for s in shape if s != -1]))
     bad = len(unknown) > 1 or any(s < -1 for s in shape)
     if not bad and unknown:
-        bad = known == 0 or x.size % known != 0
+        bad = known == 0 or x.numel() % known != 0
         if not bad:
-            shape = shape[: unknown[0]] + (x.size // known,) + shape[unknown[0] + 1 :]
-    if bad or int(np.prod(shape)) != x.size:
+            shape = shape[: unknown[0]] + (x.numel() // known,) + shape[unknown[0] + 1 :]
+    if bad or int(np.prod(shape)) != x.numel():
         raise ValueError(
-            f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) to {shape}"
+            f"reshape: cannot reshape a tensor of shape {x.shape} ({x.numel()} elements) to {shape}"
         )
     return shape
 
@@ -109,6 +109,25 @@ def reshape(x, *shape):
 def view(x, *shape):
     """Same as reshape (tensorlite tensors are always safe to view)."""
     return reshape(x, *shape)
+
+
+def view_as(x, other):
+    """x viewed with other's shape."""
+    return reshape(x, _tensor_arg("view_as", other).shape)
+
+
+reshape_as = view_as
+
+
+def expand_as(x, other):
+    """x broadcast to other's shape."""
+    return expand(x, _tensor_arg("expand_as", other).shape)
+
+
+def _tensor_arg(op_name, other):
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{op_name}: other must be a Tensor, got {type(other).__name__}")
+    return other
 
 
 def flatten(x, start_dim=0, end_dim=-1):
