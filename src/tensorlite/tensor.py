@@ -136,10 +136,8 @@ class Tensor(ConversionMethods, InplaceMethods):
     # ------------------------------------------------------------------ conversion
     def numpy(self):
         """The underlying NumPy array (shares memory; as in PyTorch, writes through it bypass the version
-        counter, so use tensor methods or .data to change values a graph may have used). Like PyTorch,
-        refuses a tensor that requires grad (RuntimeError): call detach().numpy()."""
-        if self._requires_grad:
-            raise RuntimeError("numpy(): the tensor requires grad; use tensor.detach().numpy() instead")
+        counter, so use tensor methods or .data to change values a graph may have used). Unlike PyTorch it
+        also serves a tensor that requires grad, as detach().numpy() would (docs/pytorch-compat.md)."""
         return self._array
 
     def item(self):

@@ -3,7 +3,6 @@
 from tensorlite import creation, ops
 from tensorlite._device import check_device
 from tensorlite.nn import init
-from tensorlite.nn._factory import check_device
 from tensorlite.nn.module import Module
 from tensorlite.nn.parameter import Parameter
 from tensorlite.ops._util import int_pair
@@ -104,7 +103,7 @@ class Conv1d(Module):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                  bias=True, padding_mode="zeros", device=None, dtype=None):  # fmt: skip
         super().__init__()
-        check_device("Conv1d", device)
+        check_device(device, "Conv1d")
         _check_channels("Conv1d", in_channels, out_channels, groups)
         if padding_mode not in ("zeros", "reflect", "replicate"):
             raise ValueError(
@@ -166,7 +165,7 @@ class ConvTranspose2d(Module):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
                  bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):  # fmt: skip
         super().__init__()
-        check_device("ConvTranspose2d", device)
+        check_device(device, "ConvTranspose2d")
         _check_channels("ConvTranspose2d", in_channels, out_channels, groups)
         if padding_mode != "zeros":
             raise ValueError(f"ConvTranspose2d: only padding_mode 'zeros' is supported, got {padding_mode!r}")

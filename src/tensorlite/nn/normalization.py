@@ -4,7 +4,6 @@ from tensorlite import creation, ops
 from tensorlite._device import check_device
 from tensorlite._dtype import int64
 from tensorlite.nn import init
-from tensorlite.nn._factory import check_device
 from tensorlite.nn.module import Module
 from tensorlite.nn.parameter import Parameter
 from tensorlite.ops.layer_norm import normalized_shape_tuple
@@ -119,7 +118,7 @@ class LayerNorm(Module):
         self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None
     ):
         super().__init__()
-        check_device("LayerNorm", device)
+        check_device(device, "LayerNorm")
         self.normalized_shape = normalized_shape_tuple("LayerNorm", normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
         if elementwise_affine:
@@ -150,7 +149,7 @@ class GroupNorm(Module):
 
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None):
         super().__init__()
-        check_device("GroupNorm", device)
+        check_device(device, "GroupNorm")
         for name, value in (("num_groups", num_groups), ("num_channels", num_channels)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"GroupNorm: {name} must be a positive int, got {value!r}")

@@ -5,6 +5,7 @@ import numbers
 import warnings
 
 from tensorlite import creation, ops
+from tensorlite._device import check_device
 from tensorlite.nn import init
 from tensorlite.nn.module import Module
 from tensorlite.nn.parameter import Parameter
@@ -12,24 +13,6 @@ from tensorlite.ops._util import as_tensor
 from tensorlite.ops.rnn import recurrence
 
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
-
-
-def check_device(owner, device):
-    """Accept device None, "cpu" / "cpu:N" or a device object of type "cpu"; a known accelerator
-    raises RuntimeError (this build computes on the CPU only), anything else ValueError."""
-    if device is None:
-        return
-    kind = getattr(device, "type", device)
-    if isinstance(kind, str):
-        name = kind.split(":")[0]
-        if name == "cpu":
-            return
-        if name in ("cuda", "mps", "xpu", "hip", "meta"):
-            raise RuntimeError(
-                f"{owner}: device {str(device)!r} is not available: tensorlite computes on the CPU only "
-                "(use device='cpu' or leave device out)"
-            )
-    raise ValueError(f"{owner}: invalid device {device!r} (expected None or 'cpu')")
 
 
 def check_size(owner, name, value, minimum):
@@ -88,7 +71,7 @@ class RNNBase(Module):
     ):
         super().__init__()
         name = type(self).__name__
-        check_device(name, device)
+        check_device(device, name)
         check_size(name, "input_size", input_size, 0)
         check_size(name, "hidden_size", hidden_size, 1)
         check_size(name, "num_layers", num_layers, 1)

@@ -18,7 +18,7 @@ class RNNCellBase(Module):
     def __init__(self, mode, input_size, hidden_size, bias, device, dtype):
         super().__init__()
         name = type(self).__name__
-        check_device(name, device)
+        check_device(device, name)
         check_size(name, "input_size", input_size, 0)
         check_size(name, "hidden_size", hidden_size, 1)
         self.mode, self.input_size, self.hidden_size, self.bias = mode, input_size, hidden_size, bool(bias)

@@ -3,7 +3,7 @@
 from tensorlite import creation, ops
 from tensorlite.autograd.grad_mode import no_grad
 from tensorlite.nn import init
-from tensorlite.nn._factory import check_device
+from tensorlite._device import check_device
 from tensorlite.nn.module import Module
 from tensorlite.nn.parameter import Parameter
 from tensorlite.ops._util import as_tensor
@@ -22,7 +22,7 @@ class Embedding(Module):
                  scale_grad_by_freq=False, sparse=False, _weight=None, _freeze=False, device=None,
                  dtype=None):  # fmt: skip
         super().__init__()
-        check_device("Embedding", device)
+        check_device(device, "Embedding")
         for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"Embedding: {name} must be an int >= 0, got {value!r}")
