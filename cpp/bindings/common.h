@@ -115,6 +115,13 @@ py::array_t<T> contiguous(const py::array& a) {
     return py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(a);
 }
 
+// a as a C-contiguous array after checking its dtype (T).
+template <typename T>
+py::array_t<T> checked(const char* op, const char* name, const py::array& a) {
+    require_dtype<T>(op, name, a);
+    return contiguous<T>(a);
+}
+
 // a as a C-contiguous array after checking its dtype (T) and shape; ValueError naming both shapes.
 template <typename T>
 py::array_t<T> checked(const char* op, const char* name, const py::array& a, const Shape& shape) {

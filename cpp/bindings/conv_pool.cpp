@@ -80,10 +80,9 @@ py::array conv2d_forward(py::array x, py::array w, std::optional<py::array> bias
     const tl::ConvGeometry g = conv_geometry(op, x, w, stride, padding, dilation, groups, out_size);
     return dispatch_float(op, x, [&](auto t) -> py::array {
         using T = decltype(t);
-        require_dtype<T>(op, "weight", w);
+        auto wc = checked<T>(op, "weight", w);
         auto bc = checked<T>(op, "bias", bias, {g.out_channels});
         auto xc = contiguous<T>(x);
-        auto wc = contiguous<T>(w);
         auto y = empty<T>(op, {g.batch, g.out_channels, g.out_h, g.out_w});
         const T *xp = xc.data(), *wp = wc.data(), *bp = data_or_null(bc);
         T* yp = y.mutable_data();
@@ -103,11 +102,8 @@ py::tuple conv2d_backward(py::array x, py::array w, py::array dy, Pair stride, P
                               " does not match input " + shape_str(x) + " and weight " + shape_str(w));
     return dispatch_float(op, x, [&](auto t) -> py::tuple {
         using T = decltype(t);
-        require_dtype<T>(op, "weight", w);
-        require_dtype<T>(op, "grad_output", dy);
+        auto wc = checked<T>(op, "weight", w), dyc = checked<T>(op, "grad_output", dy);
         auto xc = contiguous<T>(x);
-        auto wc = contiguous<T>(w);
-        auto dyc = contiguous<T>(dy);
         T *dxp, *dwp, *dbp;
         py::object dx = optional_output<T>(op, need_dx, shape_of(x), dxp);
         py::object dw = optional_output<T>(op, need_dw, shape_of(w), dwp);
@@ -201,56 +197,10 @@ void require_divisor(const char* op, int64_t divisor_override) {
                               std::to_string(kMaxWindowArg) + "], got " + std::to_string(divisor_override));
 }
 
-py::array avg_pool2d_forward(py::array x, Pair kernel, Pair stride, Pair padding, Pair out_size,
-                             bool count_include_pad, int64_t divisor_override) {
-    const char* op = "avg_pool2d";
-    require_divisor(op, divisor_override);
-    const tl::PoolGeometry g = pool_geometry(op, x, kernel, stride, padding, {1, 1}, out_size);
-    return dispatch_float(op, x, [&](auto t) -> py::array {
-        using T = decltype(t);
-        auto xc = contiguous<T>(x);
-        auto y = empty<T>(op, nc_hw(x, out_size));
-        const T* xp = xc.data();
-        T* yp = y.mutable_data();
-        with_gil_released([&] { tl::avg_pool2d_forward<T>(xp, yp, g, count_include_pad, divisor_override); });
-        return y;
-    });
-}
-
-py::array avg_pool2d_backward(py::array dy, Pair input_size, Pair kernel, Pair stride, Pair padding,
-                              bool count_include_pad, int64_t divisor_override) {
-    const char* op = "avg_pool2d_backward";
-    require_divisor(op, divisor_override);
-    require_4d(op, "grad_output", dy);
-    require_at_least(op, "input size", input_size, 0);
-    tl::PoolGeometry g = pool_geometry(op, dy, kernel, stride, padding, {1, 1}, {dy.shape(2), dy.shape(3)});
-    g.in_h = input_size[0];
-    g.in_w = input_size[1];
-    return dispatch_float(op, dy, [&](auto t) -> py::array {
-        using T = decltype(t);
-        auto dyc = contiguous<T>(dy);
-        auto dx = empty<T>(op, nc_hw(dy, input_size));
-        const T* dyp = dyc.data();
-        T* dxp = dx.mutable_data();
-        with_gil_released([&] { tl::avg_pool2d_backward<T>(dyp, dxp, g, count_include_pad, divisor_override); });
-        return dx;
-    });
-}
-
-void require_adaptive_sizes(const char* op, const Pair& input_size, const Pair& out_size) {
-    require_window_arg(op, "output size", out_size, 0);
-    require_at_least(op, "input size", input_size, 0);
-    if ((out_size[0] > 0 && input_size[0] == 0) || (out_size[1] > 0 && input_size[1] == 0))
-        throw py::value_error(std::string(op) + ": cannot pool an input of spatial size " +
-                              pair_str(input_size) + " to " + pair_str(out_size));
-}
-
-// Adaptive average pooling one way or the other: `from` (x, or dy for the backward pass; 4-D, checked by
-// the caller) becomes a new array of spatial size to_hw; kernel(from, to, planes).
+// A pooling pass that maps `from` (x, or dy for a backward pass; 4-D, checked by the caller) to a new
+// array of spatial size to_hw: kernel(from, to, planes) with planes = N * C.
 template <typename K>
-py::array adaptive_avg_pool(const char* op, const py::array& from, const Pair& input_size, const Pair& out_size,
-                            const Pair& to_hw, K kernel) {
-    require_adaptive_sizes(op, input_size, out_size);
+py::array pool_map(const char* op, const py::array& from, const Pair& to_hw, K kernel) {
     return dispatch_float(op, from, [&](auto t) -> py::array {
         using T = decltype(t);
         auto fc = contiguous<T>(from);
@@ -263,24 +213,58 @@ py::array adaptive_avg_pool(const char* op, const py::array& from, const Pair& i
     });
 }
 
+py::array avg_pool2d_forward(py::array x, Pair kernel, Pair stride, Pair padding, Pair out_size,
+                             bool count_include_pad, int64_t divisor_override) {
+    const char* op = "avg_pool2d";
+    require_divisor(op, divisor_override);
+    const tl::PoolGeometry g = pool_geometry(op, x, kernel, stride, padding, {1, 1}, out_size);
+    return pool_map(op, x, out_size, [&](const auto* xp, auto* yp, int64_t) {
+        tl::avg_pool2d_forward(xp, yp, g, count_include_pad, divisor_override);
+    });
+}
+
+py::array avg_pool2d_backward(py::array dy, Pair input_size, Pair kernel, Pair stride, Pair padding,
+                              bool count_include_pad, int64_t divisor_override) {
+    const char* op = "avg_pool2d_backward";
+    require_divisor(op, divisor_override);
+    require_4d(op, "grad_output", dy);
+    require_at_least(op, "input size", input_size, 0);
+    tl::PoolGeometry g = pool_geometry(op, dy, kernel, stride, padding, {1, 1}, {dy.shape(2), dy.shape(3)});
+    g.in_h = input_size[0];
+    g.in_w = input_size[1];
+    return pool_map(op, dy, input_size, [&](const auto* dyp, auto* dxp, int64_t) {
+        tl::avg_pool2d_backward(dyp, dxp, g, count_include_pad, divisor_override);
+    });
+}
+
+// out_size within the window-argument range, input_size >= 0, and no output from an empty input.
+void require_adaptive_sizes(const char* op, const Pair& input_size, const Pair& out_size) {
+    require_window_arg(op, "output size", out_size, 0);
+    require_at_least(op, "input size", input_size, 0);
+    if ((out_size[0] > 0 && input_size[0] == 0) || (out_size[1] > 0 && input_size[1] == 0))
+        throw py::value_error(std::string(op) + ": cannot pool an input of spatial size " +
+                              pair_str(input_size) + " to " + pair_str(out_size));
+}
+
 py::array adaptive_avg_pool2d_forward(py::array x, Pair out_size) {
-    require_4d("adaptive_avg_pool2d", "input", x);
+    const char* op = "adaptive_avg_pool2d";
+    require_4d(op, "input", x);
     const Pair in_size{x.shape(2), x.shape(3)};
-    return adaptive_avg_pool("adaptive_avg_pool2d", x, in_size, out_size, out_size,
-                             [&](const auto* xp, auto* yp, int64_t planes) {
-                                 tl::adaptive_avg_pool2d_forward(xp, yp, planes, in_size[0], in_size[1],
-                                                                 out_size[0], out_size[1]);
-                             });
+    require_adaptive_sizes(op, in_size, out_size);
+    return pool_map(op, x, out_size, [&](const auto* xp, auto* yp, int64_t planes) {
+        tl::adaptive_avg_pool2d_forward(xp, yp, planes, in_size[0], in_size[1], out_size[0], out_size[1]);
+    });
 }
 
 py::array adaptive_avg_pool2d_backward(py::array dy, Pair input_size) {
-    require_4d("adaptive_avg_pool2d_backward", "grad_output", dy);
+    const char* op = "adaptive_avg_pool2d_backward";
+    require_4d(op, "grad_output", dy);
     const Pair out_size{dy.shape(2), dy.shape(3)};
-    return adaptive_avg_pool("adaptive_avg_pool2d_backward", dy, input_size, out_size, input_size,
-                             [&](const auto* dyp, auto* dxp, int64_t planes) {
-                                 tl::adaptive_avg_pool2d_backward(dyp, dxp, planes, input_size[0], input_size[1],
-                                                                  out_size[0], out_size[1]);
-                             });
+    require_adaptive_sizes(op, input_size, out_size);
+    return pool_map(op, dy, input_size, [&](const auto* dyp, auto* dxp, int64_t planes) {
+        tl::adaptive_avg_pool2d_backward(dyp, dxp, planes, input_size[0], input_size[1], out_size[0],
+                                         out_size[1]);
+    });
 }
 
 }  // namespace

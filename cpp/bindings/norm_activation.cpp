@@ -128,6 +128,25 @@ py::array parametric_activation_backward(py::array x, py::array dy, const std::s
 
 // ---------------------------------------------------------------- batch norm
 
+// What every normalization reads: x of shape (N, C, S), made contiguous, and its optional per-channel
+// weight and bias of shape (C,), checked.
+template <typename T>
+struct NormInput {
+    int64_t n, c, s;
+    py::array_t<T> x;
+    std::optional<py::array_t<T>> weight, bias;
+    const T* w() const { return data_or_null(weight); }
+    const T* b() const { return data_or_null(bias); }
+};
+
+template <typename T>
+NormInput<T> norm_input(const char* op, const py::array& x, const OptionalArray& weight,
+                        const OptionalArray& bias) {
+    const int64_t c = x.shape(1);
+    return {x.shape(0), c, x.shape(2), contiguous<T>(x), checked<T>(op, "weight", weight, {c}),
+            checked<T>(op, "bias", bias, {c})};
+}
+
 // x of shape (N, C, S) and eps >= 0.
 void require_ncs(const char* op, const py::array& x, double eps) {
     if (x.ndim() != 3)
@@ -142,15 +161,13 @@ py::tuple batchnorm_forward_train(py::array x, OptionalArray gamma, OptionalArra
         throw py::value_error(std::string(op) + ": no values per channel in x of shape " + shape_str(x));
     return dispatch_float(op, x, [&](auto t) -> py::tuple {
         using T = decltype(t);
-        const int64_t n = x.shape(0), c = x.shape(1), s = x.shape(2);
-        auto g = checked<T>(op, "weight", gamma, {c});
-        auto b = checked<T>(op, "bias", beta, {c});
-        auto xc = contiguous<T>(x);
+        const NormInput<T> in = norm_input<T>(op, x, gamma, beta);
         auto y = empty_like<T>(x);
-        py::array_t<T> mean(c), var(c);
-        const T *xp = xc.data(), *gp = data_or_null(g), *bp = data_or_null(b);
+        py::array_t<T> mean(in.c), var(in.c);
         T *yp = y.mutable_data(), *mp = mean.mutable_data(), *vp = var.mutable_data();
-        with_gil_released([&] { tl::batchnorm_forward_train<T>(xp, gp, bp, yp, mp, vp, n, c, s, eps); });
+        with_gil_released([&] {
+            tl::batchnorm_forward_train<T>(in.x.data(), in.w(), in.b(), yp, mp, vp, in.n, in.c, in.s, eps);
+        });
         return py::make_tuple(y, mean, var);
     });
 }
@@ -161,16 +178,15 @@ py::array batchnorm_forward_eval(py::array x, OptionalArray gamma, OptionalArray
     require_ncs(op, x, eps);
     return dispatch_float(op, x, [&](auto t) -> py::array {
         using T = decltype(t);
-        const int64_t n = x.shape(0), c = x.shape(1), s = x.shape(2);
-        auto g = checked<T>(op, "weight", gamma, {c});
-        auto b = checked<T>(op, "bias", beta, {c});
-        auto m = checked<T>(op, "mean", mean, {c});
-        auto v = checked<T>(op, "var", var, {c});
-        auto xc = contiguous<T>(x);
+        const NormInput<T> in = norm_input<T>(op, x, gamma, beta);
+        auto m = checked<T>(op, "mean", mean, {in.c});
+        auto v = checked<T>(op, "var", var, {in.c});
         auto y = empty_like<T>(x);
-        const T *xp = xc.data(), *gp = data_or_null(g), *bp = data_or_null(b), *mp = m.data(), *vp = v.data();
+        const T *mp = m.data(), *vp = v.data();
         T* yp = y.mutable_data();
-        with_gil_released([&] { tl::batchnorm_forward_eval<T>(xp, gp, bp, mp, vp, yp, n, c, s, eps); });
+        with_gil_released([&] {
+            tl::batchnorm_forward_eval<T>(in.x.data(), in.w(), in.b(), mp, vp, yp, in.n, in.c, in.s, eps);
+        });
         return y;
     });
 }
@@ -182,19 +198,17 @@ py::tuple batchnorm_backward(py::array x, py::array dy, py::array mean, py::arra
     require_same_shape(op, x, dy);
     return dispatch_float(op, x, [&](auto t) -> py::tuple {
         using T = decltype(t);
-        require_dtype<T>(op, "dy", dy);
-        const int64_t n = x.shape(0), c = x.shape(1), s = x.shape(2);
-        auto g = checked<T>(op, "weight", gamma, {c});
-        auto m = checked<T>(op, "mean", mean, {c});
-        auto v = checked<T>(op, "var", var, {c});
-        auto xc = contiguous<T>(x);
-        auto dyc = contiguous<T>(dy);
+        const NormInput<T> in = norm_input<T>(op, x, gamma, std::nullopt);
+        auto dyc = checked<T>(op, "dy", dy);
+        auto m = checked<T>(op, "mean", mean, {in.c});
+        auto v = checked<T>(op, "var", var, {in.c});
         auto dx = empty_like<T>(x);
-        py::array_t<T> dgamma(c), dbeta(c);
-        const T *xp = xc.data(), *dyp = dyc.data(), *mp = m.data(), *vp = v.data(), *gp = data_or_null(g);
+        py::array_t<T> dgamma(in.c), dbeta(in.c);
+        const T *dyp = dyc.data(), *mp = m.data(), *vp = v.data();
         T *dxp = dx.mutable_data(), *dgp = dgamma.mutable_data(), *dbp = dbeta.mutable_data();
         with_gil_released([&] {
-            tl::batchnorm_backward<T>(xp, dyp, mp, vp, gp, dxp, dgp, dbp, n, c, s, eps, batch_stats);
+            tl::batchnorm_backward<T>(in.x.data(), dyp, mp, vp, in.w(), dxp, dgp, dbp, in.n, in.c, in.s, eps,
+                                      batch_stats);
         });
         return py::make_tuple(dx, dgamma, dbeta);
     });
@@ -220,15 +234,13 @@ py::tuple layernorm_forward(py::array x, OptionalArray weight, OptionalArray bia
     check_group_geometry(op, x, groups, eps);
     return dispatch_float(op, x, [&](auto t) -> py::tuple {
         using T = decltype(t);
-        const int64_t n = x.shape(0), c = x.shape(1), s = x.shape(2);
-        auto w = checked<T>(op, "weight", weight, {c});
-        auto b = checked<T>(op, "bias", bias, {c});
-        auto xc = contiguous<T>(x);
+        const NormInput<T> in = norm_input<T>(op, x, weight, bias);
         auto y = empty_like<T>(x);
-        py::array_t<T> mean({n, groups}), rstd({n, groups});
-        const T *xp = xc.data(), *wp = data_or_null(w), *bp = data_or_null(b);
+        py::array_t<T> mean({in.n, groups}), rstd({in.n, groups});
         T *yp = y.mutable_data(), *mp = mean.mutable_data(), *rp = rstd.mutable_data();
-        with_gil_released([&] { tl::layernorm_forward<T>(xp, wp, bp, yp, mp, rp, n, c, s, groups, eps); });
+        with_gil_released([&] {
+            tl::layernorm_forward<T>(in.x.data(), in.w(), in.b(), yp, mp, rp, in.n, in.c, in.s, groups, eps);
+        });
         return py::make_tuple(y, mean, rstd);
     });
 }
@@ -239,19 +251,19 @@ py::tuple layernorm_backward(py::array x, py::array dy, py::array mean, py::arra
     check_group_geometry(op, x, groups, 0.0);
     return dispatch_float(op, x, [&](auto t) -> py::tuple {
         using T = decltype(t);
-        const int64_t n = x.shape(0), c = x.shape(1), s = x.shape(2);
-        auto dyc = checked<T>(op, "dy", dy, {n, c, s});
-        auto m = checked<T>(op, "mean", mean, {n, groups});
-        auto r = checked<T>(op, "rstd", rstd, {n, groups});
-        auto w = checked<T>(op, "weight", weight, {c});
-        auto xc = contiguous<T>(x);
+        const NormInput<T> in = norm_input<T>(op, x, weight, std::nullopt);
+        auto dyc = checked<T>(op, "dy", dy, {in.n, in.c, in.s});
+        auto m = checked<T>(op, "mean", mean, {in.n, groups});
+        auto r = checked<T>(op, "rstd", rstd, {in.n, groups});
         auto dx = empty_like<T>(x);
-        T *dwp = nullptr, *dbp = nullptr;
-        py::object dweight = optional_output<T>(op, need_params, {c}, dwp);
-        py::object dbias = optional_output<T>(op, need_params, {c}, dbp);
-        const T *xp = xc.data(), *dyp = dyc.data(), *mp = m.data(), *rp = r.data(), *wp = data_or_null(w);
+        T *dwp, *dbp;
+        py::object dweight = optional_output<T>(op, need_params, {in.c}, dwp);
+        py::object dbias = optional_output<T>(op, need_params, {in.c}, dbp);
+        const T *dyp = dyc.data(), *mp = m.data(), *rp = r.data();
         T* dxp = dx.mutable_data();
-        with_gil_released([&] { tl::layernorm_backward<T>(xp, dyp, mp, rp, wp, dxp, dwp, dbp, n, c, s, groups); });
+        with_gil_released([&] {
+            tl::layernorm_backward<T>(in.x.data(), dyp, mp, rp, in.w(), dxp, dwp, dbp, in.n, in.c, in.s, groups);
+        });
         return py::make_tuple(dx, dweight, dbias);
     });
 }

@@ -25,20 +25,42 @@ std::pair<int64_t, int64_t> gate_dims(const char* op, const char* name, const py
     return {batch, hidden};
 }
 
+// What both cells' forward reads: xw and hw of shape (B, chunks * H), the optional biases (chunks * H,)
+// and the previous state (c for LSTM, h for GRU) of shape (B, H), checked and made contiguous.
+template <typename T>
+struct CellInput {
+    int64_t batch, hidden;
+    py::array_t<T> xw, hw;
+    std::optional<py::array_t<T>> b_ih, b_hh;
+    py::array_t<T> prev;
+};
+
+template <typename T>
+CellInput<T> cell_input(const char* op, int64_t chunks, const py::array& xw, const py::array& hw,
+                        const OptionalArray& b_ih, const OptionalArray& b_hh, const char* prev_name,
+                        const py::array& prev) {
+    const auto [batch, hidden] = gate_dims(op, "xw", xw, chunks);
+    const int64_t gates = chunks * hidden;
+    return {batch,
+            hidden,
+            checked<T>(op, "xw", xw, {batch, gates}),
+            checked<T>(op, "hw", hw, {batch, gates}),
+            checked<T>(op, "b_ih", b_ih, {gates}),
+            checked<T>(op, "b_hh", b_hh, {gates}),
+            checked<T>(op, prev_name, prev, {batch, hidden})};
+}
+
 py::tuple lstm_cell_forward(py::array xw, py::array hw, OptionalArray b_ih, OptionalArray b_hh, py::array c_prev) {
     const char* op = "lstm_cell_forward";
     return dispatch_float(op, xw, [&](auto t) -> py::tuple {
         using T = decltype(t);
-        const auto [batch, hidden] = gate_dims(op, "xw", xw, 4);
-        const int64_t g4 = 4 * hidden;
-        auto xc = checked<T>(op, "xw", xw, {batch, g4}), hc = checked<T>(op, "hw", hw, {batch, g4});
-        auto bi = checked<T>(op, "b_ih", b_ih, {g4}), bh = checked<T>(op, "b_hh", b_hh, {g4});
-        auto cp = checked<T>(op, "c_prev", c_prev, {batch, hidden});
-        py::array_t<T> h({batch, hidden}), c({batch, hidden}), gates({batch, g4});
-        const T *xp = xc.data(), *hp = hc.data(), *bip = data_or_null(bi), *bhp = data_or_null(bh);
-        const T* cpp = cp.data();
+        const CellInput<T> in = cell_input<T>(op, 4, xw, hw, b_ih, b_hh, "c_prev", c_prev);
+        py::array_t<T> h({in.batch, in.hidden}), c({in.batch, in.hidden}), gates({in.batch, 4 * in.hidden});
         T *ho = h.mutable_data(), *co = c.mutable_data(), *go = gates.mutable_data();
-        with_gil_released([&] { tl::lstm_cell_forward<T>(xp, hp, bip, bhp, cpp, ho, co, go, batch, hidden); });
+        with_gil_released([&] {
+            tl::lstm_cell_forward<T>(in.xw.data(), in.hw.data(), data_or_null(in.b_ih), data_or_null(in.b_hh),
+                                     in.prev.data(), ho, co, go, in.batch, in.hidden);
+        });
         return py::make_tuple(h, c, gates);
     });
 }
@@ -65,16 +87,13 @@ py::tuple gru_cell_forward(py::array xw, py::array hw, OptionalArray b_ih, Optio
     const char* op = "gru_cell_forward";
     return dispatch_float(op, xw, [&](auto t) -> py::tuple {
         using T = decltype(t);
-        const auto [batch, hidden] = gate_dims(op, "xw", xw, 3);
-        const int64_t g3 = 3 * hidden;
-        auto xc = checked<T>(op, "xw", xw, {batch, g3}), hc = checked<T>(op, "hw", hw, {batch, g3});
-        auto bi = checked<T>(op, "b_ih", b_ih, {g3}), bh = checked<T>(op, "b_hh", b_hh, {g3});
-        auto hpc = checked<T>(op, "h_prev", h_prev, {batch, hidden});
-        py::array_t<T> h({batch, hidden}), saved({batch, 4 * hidden});
-        const T *xp = xc.data(), *hp = hc.data(), *bip = data_or_null(bi), *bhp = data_or_null(bh);
-        const T* hpp = hpc.data();
+        const CellInput<T> in = cell_input<T>(op, 3, xw, hw, b_ih, b_hh, "h_prev", h_prev);
+        py::array_t<T> h({in.batch, in.hidden}), saved({in.batch, 4 * in.hidden});
         T *ho = h.mutable_data(), *so = saved.mutable_data();
-        with_gil_released([&] { tl::gru_cell_forward<T>(xp, hp, bip, bhp, hpp, ho, so, batch, hidden); });
+        with_gil_released([&] {
+            tl::gru_cell_forward<T>(in.xw.data(), in.hw.data(), data_or_null(in.b_ih), data_or_null(in.b_hh),
+                                    in.prev.data(), ho, so, in.batch, in.hidden);
+        });
         return py::make_tuple(h, saved);
     });
 }

@@ -37,9 +37,8 @@ py::array grid_sample_forward(py::array input, py::array grid, int64_t mode, int
     const tl::GridSampleGeometry g = geometry(op, input, grid, mode, padding, align_corners);
     return dispatch_float(op, input, [&](auto t) -> py::array {
         using T = decltype(t);
-        require_dtype<T>(op, "grid", grid);
+        auto gc = checked<T>(op, "grid", grid);
         auto xc = contiguous<T>(input);
-        auto gc = contiguous<T>(grid);
         auto y = empty<T>(op, {g.batch, g.channels, g.out_h, g.out_w});
         const T *xp = xc.data(), *gp = gc.data();
         T* yp = y.mutable_data();
@@ -57,11 +56,8 @@ py::tuple grid_sample_backward(py::array input, py::array grid, py::array grad_o
                               " does not match input " + shape_str(input) + " and grid " + shape_str(grid));
     return dispatch_float(op, input, [&](auto t) -> py::tuple {
         using T = decltype(t);
-        require_dtype<T>(op, "grid", grid);
-        require_dtype<T>(op, "grad_output", grad_output);
+        auto gc = checked<T>(op, "grid", grid), dyc = checked<T>(op, "grad_output", grad_output);
         auto xc = contiguous<T>(input);
-        auto gc = contiguous<T>(grid);
-        auto dyc = contiguous<T>(grad_output);
         T *dxp, *dgp;
         py::object dx = optional_output<T>(op, need_input, shape_of(input), dxp);
         py::object dgrid = optional_output<T>(op, need_grid, {g.batch, g.out_h, g.out_w, 2}, dgp);
