@@ -246,33 +246,31 @@ void require_adaptive_sizes(const char* op, const Pair& input_size, const Pair& 
                               pair_str(input_size) + " to " + pair_str(out_size));
 }
 
-py::array adaptive_avg_pool2d_forward(py::array x, Pair out_size) {
-    const char* op = "adaptive_avg_pool2d";
-    require_4d(op, "input", x);
-    const Pair in_size{x.shape(2), x.shape(3)};
-    require_adaptive_sizes(op, in_size, out_size);
-    return pool_map(op, x, out_size, [&](const auto* xp, auto* yp, int64_t planes) {
-        tl::adaptive_avg_pool2d_forward(xp, yp, planes, in_size[0], in_size[1], out_size[0], out_size[1]);
+// Adaptive average pooling of `from` (x: forward, to other_size = the output size; or dy: backward, to
+// other_size = the input size).
+py::array adaptive_avg_pool(bool backward, const py::array& from, const Pair& other_size) {
+    const char* op = backward ? "adaptive_avg_pool2d_backward" : "adaptive_avg_pool2d";
+    require_4d(op, backward ? "grad_output" : "input", from);
+    const Pair from_size{from.shape(2), from.shape(3)};
+    const Pair in = backward ? other_size : from_size, out = backward ? from_size : other_size;
+    require_adaptive_sizes(op, in, out);
+    return pool_map(op, from, other_size, [&](const auto* fp, auto* tp, int64_t planes) {
+        if (backward)
+            tl::adaptive_avg_pool2d_backward(fp, tp, planes, in[0], in[1], out[0], out[1]);
+        else
+            tl::adaptive_avg_pool2d_forward(fp, tp, planes, in[0], in[1], out[0], out[1]);
     });
 }
 
+py::array adaptive_avg_pool2d_forward(py::array x, Pair out_size) { return adaptive_avg_pool(false, x, out_size); }
+
 py::array adaptive_avg_pool2d_backward(py::array dy, Pair input_size) {
-    const char* op = "adaptive_avg_pool2d_backward";
-    require_4d(op, "grad_output", dy);
-    const Pair out_size{dy.shape(2), dy.shape(3)};
-    require_adaptive_sizes(op, input_size, out_size);
-    return pool_map(op, dy, input_size, [&](const auto* dyp, auto* dxp, int64_t planes) {
-        tl::adaptive_avg_pool2d_backward(dyp, dxp, planes, input_size[0], input_size[1], out_size[0],
-                                         out_size[1]);
-    });
+    return adaptive_avg_pool(true, dy, input_size);
 }
 
 }  // namespace
-}  // namespace tl::bindings
 
-void register_conv_pool(pybind11::module_& m) {
-    namespace py = pybind11;
-    using namespace tl::bindings;
+void register_conv_pool(py::module_& m) {
     m.def("conv2d_forward", &conv2d_forward, py::arg("x"), py::arg("weight"), py::arg("bias"),
           py::arg("stride"), py::arg("padding"), py::arg("dilation"), py::arg("groups"), py::arg("out_size"),
           "NCHW conv2d (cross-correlation) by the direct loop, im2col + GEMM or Winograd F(2x2, 3x3), chosen "
@@ -306,3 +304,5 @@ void register_conv_pool(pybind11::module_& m) {
     m.def("adaptive_avg_pool2d_backward", &adaptive_avg_pool2d_backward, py::arg("grad_output"),
           py::arg("input_size"), "dx of adaptive average pooling.");
 }
+
+}  // namespace tl::bindings

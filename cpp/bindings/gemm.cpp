@@ -131,11 +131,8 @@ py::dict gemm_config() {
 }
 
 }  // namespace
-}  // namespace tl::bindings
 
-void register_gemm(pybind11::module_& m) {
-    namespace py = pybind11;
-    using namespace tl::bindings;
+void register_gemm(py::module_& m) {
     m.def("gemm", &gemm, py::arg("a"), py::arg("b"), py::arg("trans_a") = false, py::arg("trans_b") = false,
           py::arg("alpha") = 1.0, py::arg("beta") = 0.0, py::arg("out") = py::none(),
           "C := alpha * op(a) @ op(b) + beta * out for 2-D or batched 3-D float arrays; returns C "
@@ -145,3 +142,5 @@ void register_gemm(pybind11::module_& m) {
           "Switch the GEMM kernels to `name`; ValueError when this CPU/build cannot run it.");
     m.def("gemm_config", &gemm_config, "Active GEMM ISA, the ISAs available here, and per-dtype block sizes.");
 }
+
+}  // namespace tl::bindings

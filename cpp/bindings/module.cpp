@@ -7,11 +7,11 @@
 PYBIND11_MODULE(_C, m) {
     m.doc() = "tensorlite C++ kernels: GEMM, convolution and pooling, normalization and activations, "
               "fused optimizer updates, recurrent cells, grid sampling, and the runtime (threads, ISA).";
-    register_gemm(m);
-    register_norm_activation(m);
-    register_conv_pool(m);
-    register_optim(m);
-    register_rnn(m);
-    register_sample(m);
-    register_runtime(m);
+    tl::bindings::register_gemm(m);
+    tl::bindings::register_norm_activation(m);
+    tl::bindings::register_conv_pool(m);
+    tl::bindings::register_optim(m);
+    tl::bindings::register_rnn(m);
+    tl::bindings::register_sample(m);
+    tl::bindings::register_runtime(m);
 }

@@ -3,6 +3,8 @@
 #pragma once
 #include <pybind11/pybind11.h>
 
+namespace tl::bindings {
+
 void register_gemm(pybind11::module_& m);
 void register_norm_activation(pybind11::module_& m);
 void register_conv_pool(pybind11::module_& m);
@@ -10,3 +12,5 @@ void register_optim(pybind11::module_& m);
 void register_rnn(pybind11::module_& m);
 void register_sample(pybind11::module_& m);
 void register_runtime(pybind11::module_& m);
+
+}  // namespace tl::bindings

@@ -269,11 +269,8 @@ py::tuple layernorm_backward(py::array x, py::array dy, py::array mean, py::arra
 }
 
 }  // namespace
-}  // namespace tl::bindings
 
-void register_norm_activation(pybind11::module_& m) {
-    namespace py = pybind11;
-    using namespace tl::bindings;
+void register_norm_activation(py::module_& m) {
     m.def("softmax_forward", &softmax_forward, py::arg("x"), py::arg("log") = false,
           "Row-wise (log-)softmax of a 2-D array: y_ij = exp(x_ij - max_i) / sum_k exp(x_ik - max_i).");
     m.def("softmax_backward", &softmax_backward, py::arg("y"), py::arg("dy"), py::arg("log") = false,
@@ -301,3 +298,5 @@ void register_norm_activation(pybind11::module_& m) {
           py::arg("rstd"), py::arg("weight"), py::arg("groups"), py::arg("need_params"),
           "Fused layer / group norm backward; returns (dx, dweight or None, dbias or None).");
 }
+
+}  // namespace tl::bindings

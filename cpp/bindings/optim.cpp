@@ -146,10 +146,7 @@ double grad_norm(const std::vector<py::array>& grads, double norm_type) {
 
 }  // namespace
 
-}  // namespace tl::bindings
-
-void register_optim(pybind11::module_& m) {
-    using namespace tl::bindings;
+void register_optim(py::module_& m) {
     using py::arg;
     // Keyword arguments only: a long list of floats is easy to misorder. Defaults are the values that
     // turn an option off (no decay, no buffer, minimize).
@@ -183,3 +180,5 @@ void register_optim(pybind11::module_& m) {
     m.def("grad_norm", &grad_norm, arg("grads"), arg("norm_type"),
           "The norm_type-norm of all arrays together (float64 accumulation; NaN if any value is NaN).");
 }
+
+}  // namespace tl::bindings

@@ -65,20 +65,33 @@ py::tuple lstm_cell_forward(py::array xw, py::array hw, OptionalArray b_ih, Opti
     });
 }
 
+// The (B, 4H) array a cell's forward saved (LSTM's gates, GRU's [r, z, n, hn]), checked, with B and H.
+template <typename T>
+struct SavedGates {
+    int64_t batch, hidden;
+    py::array_t<T> array;
+    Shape state() const { return {batch, hidden}; }
+};
+
+template <typename T>
+SavedGates<T> saved_gates(const char* op, const char* name, const py::array& saved) {
+    const auto [batch, hidden] = gate_dims(op, name, saved, 4);
+    return {batch, hidden, checked<T>(op, name, saved, {batch, 4 * hidden})};
+}
+
 py::tuple lstm_cell_backward(py::array gates, py::array c_prev, py::array c, py::array dh, OptionalArray dc) {
     const char* op = "lstm_cell_backward";
     return dispatch_float(op, gates, [&](auto t) -> py::tuple {
         using T = decltype(t);
-        const auto [batch, hidden] = gate_dims(op, "gates", gates, 4);
-        const Shape bh{batch, hidden};
-        auto gc = checked<T>(op, "gates", gates, {batch, 4 * hidden});
-        auto cpc = checked<T>(op, "c_prev", c_prev, bh), cc = checked<T>(op, "c", c, bh);
-        auto dhc = checked<T>(op, "dh", dh, bh);
-        auto dcc = checked<T>(op, "dc", dc, bh);
-        py::array_t<T> dgates({batch, 4 * hidden}), dc_prev({batch, hidden});
-        const T *gp = gc.data(), *cpp = cpc.data(), *cp = cc.data(), *dhp = dhc.data(), *dcp = data_or_null(dcc);
+        const SavedGates<T> g = saved_gates<T>(op, "gates", gates);
+        auto cpc = checked<T>(op, "c_prev", c_prev, g.state()), cc = checked<T>(op, "c", c, g.state());
+        auto dhc = checked<T>(op, "dh", dh, g.state()), dcc = checked<T>(op, "dc", dc, g.state());
+        py::array_t<T> dgates({g.batch, 4 * g.hidden}), dc_prev({g.batch, g.hidden});
         T *dgo = dgates.mutable_data(), *dco = dc_prev.mutable_data();
-        with_gil_released([&] { tl::lstm_cell_backward<T>(gp, cpp, cp, dhp, dcp, dgo, dco, batch, hidden); });
+        with_gil_released([&] {
+            tl::lstm_cell_backward<T>(g.array.data(), cpc.data(), cc.data(), dhc.data(), data_or_null(dcc), dgo,
+                                      dco, g.batch, g.hidden);
+        });
         return py::make_tuple(dgates, dc_prev);
     });
 }
@@ -102,24 +115,20 @@ py::tuple gru_cell_backward(py::array saved, py::array h_prev, py::array dh) {
     const char* op = "gru_cell_backward";
     return dispatch_float(op, saved, [&](auto t) -> py::tuple {
         using T = decltype(t);
-        const auto [batch, hidden] = gate_dims(op, "saved", saved, 4);
-        const Shape bh{batch, hidden};
-        auto sc = checked<T>(op, "saved", saved, {batch, 4 * hidden});
-        auto hpc = checked<T>(op, "h_prev", h_prev, bh), dhc = checked<T>(op, "dh", dh, bh);
-        py::array_t<T> dxg({batch, 3 * hidden}), dhg({batch, 3 * hidden}), dh_prev({batch, hidden});
-        const T *sp = sc.data(), *hpp = hpc.data(), *dhp = dhc.data();
+        const SavedGates<T> g = saved_gates<T>(op, "saved", saved);
+        auto hpc = checked<T>(op, "h_prev", h_prev, g.state()), dhc = checked<T>(op, "dh", dh, g.state());
+        py::array_t<T> dxg({g.batch, 3 * g.hidden}), dhg({g.batch, 3 * g.hidden}), dh_prev({g.batch, g.hidden});
         T *dxo = dxg.mutable_data(), *dho = dhg.mutable_data(), *dpo = dh_prev.mutable_data();
-        with_gil_released([&] { tl::gru_cell_backward<T>(sp, hpp, dhp, dxo, dho, dpo, batch, hidden); });
+        with_gil_released([&] {
+            tl::gru_cell_backward<T>(g.array.data(), hpc.data(), dhc.data(), dxo, dho, dpo, g.batch, g.hidden);
+        });
         return py::make_tuple(dxg, dhg, dh_prev);
     });
 }
 
 }  // namespace
-}  // namespace tl::bindings
 
-void register_rnn(pybind11::module_& m) {
-    namespace py = pybind11;
-    using namespace tl::bindings;
+void register_rnn(py::module_& m) {
     m.def("lstm_cell_forward", &lstm_cell_forward, py::arg("xw"), py::arg("hw"), py::arg("b_ih"), py::arg("b_hh"),
           py::arg("c_prev"),
           "Fused LSTM gates (i, f, g, o) from xw = x W_ih^T, hw = h W_hh^T (B, 4H); returns (h, c, gates).");
@@ -132,3 +141,5 @@ void register_rnn(pybind11::module_& m) {
     m.def("gru_cell_backward", &gru_cell_backward, py::arg("saved"), py::arg("h_prev"), py::arg("dh"),
           "GRU gate backward; returns (d x-side pre-activations, d h-side pre-activations, direct dh_prev).");
 }
+
+}  // namespace tl::bindings

@@ -10,10 +10,12 @@
 #include "kernels/cpu_features.h"
 #include "kernels/runtime.h"
 
+namespace tl::bindings {
 namespace {
 
+namespace py = pybind11;
+
 void set_num_threads(int64_t n) {
-    namespace py = pybind11;
     if (n < 1) throw py::value_error("set_num_threads: n must be >= 1, got " + std::to_string(n));
     if (n > std::numeric_limits<int>::max())  // OpenMP takes a C int
         throw py::value_error("set_num_threads: n must be at most " +
@@ -23,8 +25,7 @@ void set_num_threads(int64_t n) {
 
 }  // namespace
 
-void register_runtime(pybind11::module_& m) {
-    namespace py = pybind11;
+void register_runtime(py::module_& m) {
     m.def("get_num_threads", &tl::get_num_threads, "The number of threads the kernels run on.");
     m.def("set_num_threads", &set_num_threads, py::arg("n"),
           "Run the kernels on n >= 1 threads (OpenMP's team size).");
@@ -39,3 +40,5 @@ void register_runtime(pybind11::module_& m) {
     m.attr("cuda_enabled") = false;
 #endif
 }
+
+}  // namespace tl::bindings

@@ -68,11 +68,8 @@ py::tuple grid_sample_backward(py::array input, py::array grid, py::array grad_o
 }
 
 }  // namespace
-}  // namespace tl::bindings
 
-void register_sample(pybind11::module_& m) {
-    namespace py = pybind11;
-    using namespace tl::bindings;
+void register_sample(py::module_& m) {
     m.def("grid_sample_forward", &grid_sample_forward, py::arg("input"), py::arg("grid"), py::arg("mode"),
           py::arg("padding"), py::arg("align_corners"),
           "Sample (N, C, H, W) input at grid (N, H_out, W_out, 2) in [-1, 1]; mode 0 bilinear / 1 nearest, "
@@ -81,3 +78,5 @@ void register_sample(pybind11::module_& m) {
           py::arg("grad_output"), py::arg("mode"), py::arg("padding"), py::arg("align_corners"),
           py::arg("need_input"), py::arg("need_grid"), "(d input, d grid) of grid_sample, None where not needed.");
 }
+
+}  // namespace tl::bindings
