@@ -34,9 +34,10 @@ def _stub_names():
     """Every public name the stub defines: functions and annotated module attributes."""
     names = set(_stub_functions())
     for node in _stub_tree().body:
-        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        # Annotated names are the module's attributes, except the stub's own aliases (X: TypeAlias = ...).
+        is_alias = isinstance(node, ast.AnnAssign) and getattr(node.annotation, "id", None) == "TypeAlias"
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and not is_alias:
             names.add(node.target.id)
-    # The stub's own type aliases (FloatArray, Pair) are plain assignments and do not count.
     return names
 
 

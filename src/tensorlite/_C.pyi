@@ -3,14 +3,15 @@ array is float32 or float64, every array of one call the same dtype. Inputs of a
 contiguous copy is made where a kernel needs one); outputs are new C-contiguous arrays, except the fused
 optimizer updates, which write param and their state in place. Bad input raises TypeError or ValueError.
 tests/test_c_stub.py checks this file against the module."""
+# ruff: noqa: N999  (the module's name is pybind11's _C)
 
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
 
-FloatArray = NDArray[np.floating[Any]]
-Pair = tuple[int, int]
+FloatArray: TypeAlias = NDArray[np.floating[Any]]
+Pair: TypeAlias = tuple[int, int]
 
 compiler: str
 cuda_enabled: bool
@@ -45,7 +46,12 @@ def batchnorm_forward_train(
     x: FloatArray, weight: FloatArray | None, bias: FloatArray | None, eps: float
 ) -> tuple[FloatArray, FloatArray, FloatArray]: ...
 def batchnorm_forward_eval(
-    x: FloatArray, weight: FloatArray | None, bias: FloatArray | None, mean: FloatArray, var: FloatArray, eps: float
+    x: FloatArray,
+    weight: FloatArray | None,
+    bias: FloatArray | None,
+    mean: FloatArray,
+    var: FloatArray,
+    eps: float,
 ) -> FloatArray: ...
 def batchnorm_backward(
     x: FloatArray,
@@ -95,7 +101,13 @@ def conv2d_backward(
     need_db: bool,
 ) -> tuple[FloatArray | None, FloatArray | None, FloatArray | None]: ...
 def conv2d_algorithm(
-    x: FloatArray, weight: FloatArray, stride: Pair, padding: Pair, dilation: Pair, groups: int, out_size: Pair
+    x: FloatArray,
+    weight: FloatArray,
+    stride: Pair,
+    padding: Pair,
+    dilation: Pair,
+    groups: int,
+    out_size: Pair,
 ) -> tuple[str, str]: ...
 def conv2d_algorithm_override() -> str: ...
 def set_conv2d_algorithm(name: str) -> None: ...
@@ -108,7 +120,9 @@ def max_pool2d_forward(
     out_size: Pair,
     save_indices: bool,
 ) -> tuple[FloatArray, NDArray[np.int64] | None]: ...
-def max_pool2d_backward(grad_output: FloatArray, indices: NDArray[np.int64], input_size: Pair) -> FloatArray: ...
+def max_pool2d_backward(
+    grad_output: FloatArray, indices: NDArray[np.int64], input_size: Pair
+) -> FloatArray: ...
 def avg_pool2d_forward(
     x: FloatArray,
     kernel_size: Pair,
@@ -146,7 +160,9 @@ def sgd_step(
     maximize: bool = False,
     first_step: bool = False,
 ) -> None: ...
-def momentum_step(*, param: FloatArray, grad: FloatArray, velocity: FloatArray, lr: float, mu: float) -> None: ...
+def momentum_step(
+    *, param: FloatArray, grad: FloatArray, velocity: FloatArray, lr: float, mu: float
+) -> None: ...
 def adagrad_step(
     *,
     param: FloatArray,

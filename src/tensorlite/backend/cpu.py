@@ -31,7 +31,6 @@ grid_sample = _C.grid_sample_forward
 grid_sample_backward = _C.grid_sample_backward
 
 
-
 def matmul(a, b):
     """NumPy-semantics matmul (1-D, 2-D, broadcast batches) computed by the C++ GEMM for float data."""
     if a.dtype not in _FLOAT_DTYPES or a.dtype != b.dtype or a.ndim == 0 or b.ndim == 0:
@@ -93,8 +92,6 @@ def softmax_backward(y, dy, axis, log=False):
     return np.moveaxis(dx.reshape(shape), -1, axis)
 
 
-
-
 # ---------------------------------------------------------------- optimizers
 
 
@@ -154,20 +151,6 @@ def batch_norm_backward(x, dy, mean, var, weight, eps, batch_stats):
     return dx.reshape(x.shape), dweight, dbias
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 # ---------------------------------------------------------------- layer / group norm, transposed conv
 
 
@@ -207,4 +190,3 @@ def conv_transpose2d_backward(x, weight, grad, stride, padding, dilation, groups
     if need_dw:
         _, dw, _ = _C.conv2d_backward(grad, weight, x, stride, padding, dilation, groups, False, True, False)
     return dx, dw
-
