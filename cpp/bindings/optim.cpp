@@ -13,6 +13,7 @@
 #include <string>
 #include <tuple>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "bindings/common.h"
@@ -63,8 +64,7 @@ void fused_update(const char* op, const py::array& param, const py::array& grad,
             (states.array ? checked<T>(op, states.name, *states.array, param, true) : nullptr)...};
         const auto kernel = select(optim_kernels<T>());
         const auto n = static_cast<int64_t>(param.size());
-        py::gil_scoped_release release;
-        std::apply([&](auto*... b) { kernel(p, g, b..., n, h); }, buffers);
+        with_gil_released([&] { std::apply([&](auto*... b) { kernel(p, g, b..., n, h); }, buffers); });
     });
 }
 
@@ -133,9 +133,10 @@ double grad_norm(const std::vector<py::array>& grads, double norm_type) {
             }
         });
     }
-    py::gil_scoped_release release;
-    const double a = grad_norm_partial<float>(f32.data(), n32.data(), f32.size(), norm_type);
-    const double b = grad_norm_partial<double>(f64.data(), n64.data(), f64.size(), norm_type);
+    const auto [a, b] = with_gil_released([&] {
+        return std::pair{grad_norm_partial<float>(f32.data(), n32.data(), f32.size(), norm_type),
+                         grad_norm_partial<double>(f64.data(), n64.data(), f64.size(), norm_type)};
+    });
     if (std::isinf(norm_type)) return std::isnan(a) || std::isnan(b) ? a + b : std::max(a, b);
     const double total = a + b;
     if (norm_type == 2.0) return std::sqrt(total);
@@ -145,10 +146,7 @@ double grad_norm(const std::vector<py::array>& grads, double norm_type) {
 
 }  // namespace
 
-}  // namespace tl::bindings
-
-void register_optim(pybind11::module_& m) {
-    using namespace tl::bindings;
+void register_optim(py::module_& m) {
     using py::arg;
     // Keyword arguments only: a long list of floats is easy to misorder. Defaults are the values that
     // turn an option off (no decay, no buffer, minimize).
@@ -182,3 +180,5 @@ void register_optim(pybind11::module_& m) {
     m.def("grad_norm", &grad_norm, arg("grads"), arg("norm_type"),
           "The norm_type-norm of all arrays together (float64 accumulation; NaN if any value is NaN).");
 }
+
+}  // namespace tl::bindings

@@ -1,167 +1,112 @@
-// Bindings of the fused LSTM / GRU gate kernels (cpp/kernels/rnn.h). Each function checks every
-// array (float32/float64, one dtype for all, 2-D shapes consistent with (B, chunks*H)), makes the
-// inputs C-contiguous, allocates the outputs with overflow-checked sizes, releases the GIL and calls
-// the kernel. Bad input raises TypeError/ValueError naming the argument; nothing reaches a kernel unchecked.
-#include <pybind11/numpy.h>
-#include <pybind11/pybind11.h>
-#include <pybind11/stl.h>
-
+// Bindings of the fused LSTM / GRU gate kernels (cpp/kernels/rnn.h). Every array is float32 or float64,
+// one dtype for all, with 2-D shapes consistent with (B, chunks * H).
 #include <cstdint>
-#include <limits>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <utility>
 
+#include "bindings/common.h"
 #include "bindings/module.h"
 #include "kernels/rnn.h"
 
-namespace py = pybind11;
-
+namespace tl::bindings {
 namespace {
 
-// The helpers below are minimal copies of those in cpp/bindings.cpp (shape_str, dtype_str, has_dtype,
-// require_dtype, contiguous, dispatch_float), kept here until the bindings share a header.
-std::string shape_str(const py::array& a) {
-    std::ostringstream s;
-    s << "(";
-    for (py::ssize_t i = 0; i < a.ndim(); ++i) s << (i ? ", " : "") << a.shape(i);
-    s << (a.ndim() == 1 ? ",)" : ")");
-    return s.str();
-}
+using OptionalArray = std::optional<py::array>;
 
-std::string dtype_str(const py::array& a) { return py::str(a.dtype()).cast<std::string>(); }
-
-template <typename T>
-bool has_dtype(const py::array& a) {
-    return a.dtype().kind() == 'f' && a.dtype().itemsize() == static_cast<py::ssize_t>(sizeof(T));
-}
-
-template <typename F>
-auto dispatch_float(const char* op, const py::array& a, F&& f) {
-    if (has_dtype<float>(a)) return f(float{});
-    if (has_dtype<double>(a)) return f(double{});
-    throw py::type_error(std::string(op) + ": expected a float32 or float64 array, got dtype " + dtype_str(a));
-}
-
-template <typename T>
-void require_dtype(const char* op, const char* name, const py::array& a) {
-    if (!has_dtype<T>(a))
-        throw py::type_error(std::string(op) + ": " + name + " has dtype " + dtype_str(a) + " but " +
-                             py::str(py::dtype::of<T>()).cast<std::string>() + " was expected");
-}
-
-template <typename T>
-py::array_t<T> contiguous(const py::array& a) {
-    return py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(a);
-}
-
-int64_t checked_mul(const char* op, int64_t a, int64_t b) {
-    if (a != 0 && b > std::numeric_limits<int64_t>::max() / a)
-        throw py::value_error(std::string(op) + ": size " + std::to_string(a) + " x " + std::to_string(b) +
-                              " overflows");
-    return a * b;
-}
-
-// (B, H) from the gate pre-activation xw of shape (B, chunks * H).
+// (B, H) from the gate pre-activation xw of shape (B, chunks * H), after checking that B * 4H (the
+// largest array the cells make) fits in int64.
 std::pair<int64_t, int64_t> gate_dims(const char* op, const char* name, const py::array& xw, int64_t chunks) {
     if (xw.ndim() != 2 || xw.shape(1) % chunks != 0)
         throw py::value_error(std::string(op) + ": " + name + " must have shape (batch, " + std::to_string(chunks) +
                               " * hidden), got " + shape_str(xw));
-    return {xw.shape(0), xw.shape(1) / chunks};
+    const int64_t batch = xw.shape(0), hidden = xw.shape(1) / chunks;
+    checked_mul(op, batch, checked_mul(op, hidden, 4));
+    return {batch, hidden};
 }
 
-// Checks dtype T and shape (rows, cols) (rows < 0: a 1-D array of length cols); returns a C-contiguous array.
+// What both cells' forward reads: xw and hw of shape (B, chunks * H), the optional biases (chunks * H,)
+// and the previous state (c for LSTM, h for GRU) of shape (B, H), checked and made contiguous.
 template <typename T>
-py::array_t<T> checked(const char* op, const char* name, const py::array& a, int64_t rows, int64_t cols) {
-    require_dtype<T>(op, name, a);
-    const bool ok = rows < 0 ? (a.ndim() == 1 && a.shape(0) == cols)
-                             : (a.ndim() == 2 && a.shape(0) == rows && a.shape(1) == cols);
-    if (!ok) {
-        const std::string want = rows < 0 ? "(" + std::to_string(cols) + ",)"
-                                          : "(" + std::to_string(rows) + ", " + std::to_string(cols) + ")";
-        throw py::value_error(std::string(op) + ": " + name + " has shape " + shape_str(a) + " but " + want +
-                              " was expected");
-    }
-    return contiguous<T>(a);
-}
+struct CellInput {
+    int64_t batch, hidden;
+    py::array_t<T> xw, hw;
+    std::optional<py::array_t<T>> b_ih, b_hh;
+    py::array_t<T> prev;
+};
 
 template <typename T>
-std::optional<py::array_t<T>> checked_bias(const char* op, const char* name, const std::optional<py::array>& b,
-                                           int64_t size) {
-    if (!b) return std::nullopt;
-    return checked<T>(op, name, *b, -1, size);
+CellInput<T> cell_input(const char* op, int64_t chunks, const py::array& xw, const py::array& hw,
+                        const OptionalArray& b_ih, const OptionalArray& b_hh, const char* prev_name,
+                        const py::array& prev) {
+    const auto [batch, hidden] = gate_dims(op, "xw", xw, chunks);
+    const int64_t gates = chunks * hidden;
+    return {batch,
+            hidden,
+            checked<T>(op, "xw", xw, {batch, gates}),
+            checked<T>(op, "hw", hw, {batch, gates}),
+            checked<T>(op, "b_ih", b_ih, {gates}),
+            checked<T>(op, "b_hh", b_hh, {gates}),
+            checked<T>(op, prev_name, prev, {batch, hidden})};
 }
 
-template <typename T>
-const T* ptr(const std::optional<py::array_t<T>>& a) {
-    return a ? a->data() : nullptr;
-}
-
-py::tuple lstm_cell_forward(py::array xw, py::array hw, std::optional<py::array> b_ih, std::optional<py::array> b_hh,
-                            py::array c_prev) {
+py::tuple lstm_cell_forward(py::array xw, py::array hw, OptionalArray b_ih, OptionalArray b_hh, py::array c_prev) {
     const char* op = "lstm_cell_forward";
     return dispatch_float(op, xw, [&](auto t) -> py::tuple {
         using T = decltype(t);
-        const auto [batch, hidden] = gate_dims(op, "xw", xw, 4);
-        const int64_t g4 = checked_mul(op, hidden, 4);
-        checked_mul(op, batch, g4);
-        auto xc = checked<T>(op, "xw", xw, batch, g4), hc = checked<T>(op, "hw", hw, batch, g4);
-        auto bi = checked_bias<T>(op, "b_ih", b_ih, g4), bh = checked_bias<T>(op, "b_hh", b_hh, g4);
-        auto cp = checked<T>(op, "c_prev", c_prev, batch, hidden);
-        py::array_t<T> h({batch, hidden}), c({batch, hidden}), gates({batch, g4});
-        const T *xp = xc.data(), *hp = hc.data(), *bip = ptr(bi), *bhp = ptr(bh), *cpp = cp.data();
+        const CellInput<T> in = cell_input<T>(op, 4, xw, hw, b_ih, b_hh, "c_prev", c_prev);
+        py::array_t<T> h({in.batch, in.hidden}), c({in.batch, in.hidden}), gates({in.batch, 4 * in.hidden});
         T *ho = h.mutable_data(), *co = c.mutable_data(), *go = gates.mutable_data();
-        {
-            py::gil_scoped_release release;
-            tl::lstm_cell_forward<T>(xp, hp, bip, bhp, cpp, ho, co, go, batch, hidden);
-        }
+        with_gil_released([&] {
+            tl::lstm_cell_forward<T>(in.xw.data(), in.hw.data(), data_or_null(in.b_ih), data_or_null(in.b_hh),
+                                     in.prev.data(), ho, co, go, in.batch, in.hidden);
+        });
         return py::make_tuple(h, c, gates);
     });
 }
 
-py::tuple lstm_cell_backward(py::array gates, py::array c_prev, py::array c, py::array dh,
-                             std::optional<py::array> dc) {
+// The (B, 4H) array a cell's forward saved (LSTM's gates, GRU's [r, z, n, hn]), checked, with B and H.
+template <typename T>
+struct SavedGates {
+    int64_t batch, hidden;
+    py::array_t<T> array;
+    Shape state() const { return {batch, hidden}; }
+};
+
+template <typename T>
+SavedGates<T> saved_gates(const char* op, const char* name, const py::array& saved) {
+    const auto [batch, hidden] = gate_dims(op, name, saved, 4);
+    return {batch, hidden, checked<T>(op, name, saved, {batch, 4 * hidden})};
+}
+
+py::tuple lstm_cell_backward(py::array gates, py::array c_prev, py::array c, py::array dh, OptionalArray dc) {
     const char* op = "lstm_cell_backward";
     return dispatch_float(op, gates, [&](auto t) -> py::tuple {
         using T = decltype(t);
-        const auto [batch, hidden] = gate_dims(op, "gates", gates, 4);
-        const int64_t g4 = checked_mul(op, hidden, 4);
-        checked_mul(op, batch, g4);
-        auto gc = checked<T>(op, "gates", gates, batch, g4);
-        auto cpc = checked<T>(op, "c_prev", c_prev, batch, hidden), cc = checked<T>(op, "c", c, batch, hidden);
-        auto dhc = checked<T>(op, "dh", dh, batch, hidden);
-        std::optional<py::array_t<T>> dcc;
-        if (dc) dcc = checked<T>(op, "dc", *dc, batch, hidden);
-        py::array_t<T> dgates({batch, g4}), dc_prev({batch, hidden});
-        const T *gp = gc.data(), *cpp = cpc.data(), *cp = cc.data(), *dhp = dhc.data(), *dcp = ptr(dcc);
+        const SavedGates<T> g = saved_gates<T>(op, "gates", gates);
+        auto cpc = checked<T>(op, "c_prev", c_prev, g.state()), cc = checked<T>(op, "c", c, g.state());
+        auto dhc = checked<T>(op, "dh", dh, g.state()), dcc = checked<T>(op, "dc", dc, g.state());
+        py::array_t<T> dgates({g.batch, 4 * g.hidden}), dc_prev({g.batch, g.hidden});
         T *dgo = dgates.mutable_data(), *dco = dc_prev.mutable_data();
-        {
-            py::gil_scoped_release release;
-            tl::lstm_cell_backward<T>(gp, cpp, cp, dhp, dcp, dgo, dco, batch, hidden);
-        }
+        with_gil_released([&] {
+            tl::lstm_cell_backward<T>(g.array.data(), cpc.data(), cc.data(), dhc.data(), data_or_null(dcc), dgo,
+                                      dco, g.batch, g.hidden);
+        });
         return py::make_tuple(dgates, dc_prev);
     });
 }
 
-py::tuple gru_cell_forward(py::array xw, py::array hw, std::optional<py::array> b_ih, std::optional<py::array> b_hh,
-                           py::array h_prev) {
+py::tuple gru_cell_forward(py::array xw, py::array hw, OptionalArray b_ih, OptionalArray b_hh, py::array h_prev) {
     const char* op = "gru_cell_forward";
     return dispatch_float(op, xw, [&](auto t) -> py::tuple {
         using T = decltype(t);
-        const auto [batch, hidden] = gate_dims(op, "xw", xw, 3);
-        const int64_t g3 = checked_mul(op, hidden, 3), g4 = checked_mul(op, hidden, 4);
-        checked_mul(op, batch, g4);
-        auto xc = checked<T>(op, "xw", xw, batch, g3), hc = checked<T>(op, "hw", hw, batch, g3);
-        auto bi = checked_bias<T>(op, "b_ih", b_ih, g3), bh = checked_bias<T>(op, "b_hh", b_hh, g3);
-        auto hpc = checked<T>(op, "h_prev", h_prev, batch, hidden);
-        py::array_t<T> h({batch, hidden}), saved({batch, g4});
-        const T *xp = xc.data(), *hp = hc.data(), *bip = ptr(bi), *bhp = ptr(bh), *hpp = hpc.data();
+        const CellInput<T> in = cell_input<T>(op, 3, xw, hw, b_ih, b_hh, "h_prev", h_prev);
+        py::array_t<T> h({in.batch, in.hidden}), saved({in.batch, 4 * in.hidden});
         T *ho = h.mutable_data(), *so = saved.mutable_data();
-        {
-            py::gil_scoped_release release;
-            tl::gru_cell_forward<T>(xp, hp, bip, bhp, hpp, ho, so, batch, hidden);
-        }
+        with_gil_released([&] {
+            tl::gru_cell_forward<T>(in.xw.data(), in.hw.data(), data_or_null(in.b_ih), data_or_null(in.b_hh),
+                                    in.prev.data(), ho, so, in.batch, in.hidden);
+        });
         return py::make_tuple(h, saved);
     });
 }
@@ -170,18 +115,13 @@ py::tuple gru_cell_backward(py::array saved, py::array h_prev, py::array dh) {
     const char* op = "gru_cell_backward";
     return dispatch_float(op, saved, [&](auto t) -> py::tuple {
         using T = decltype(t);
-        const auto [batch, hidden] = gate_dims(op, "saved", saved, 4);
-        const int64_t g3 = checked_mul(op, hidden, 3), g4 = checked_mul(op, hidden, 4);
-        checked_mul(op, batch, g4);
-        auto sc = checked<T>(op, "saved", saved, batch, g4);
-        auto hpc = checked<T>(op, "h_prev", h_prev, batch, hidden), dhc = checked<T>(op, "dh", dh, batch, hidden);
-        py::array_t<T> dxg({batch, g3}), dhg({batch, g3}), dh_prev({batch, hidden});
-        const T *sp = sc.data(), *hpp = hpc.data(), *dhp = dhc.data();
+        const SavedGates<T> g = saved_gates<T>(op, "saved", saved);
+        auto hpc = checked<T>(op, "h_prev", h_prev, g.state()), dhc = checked<T>(op, "dh", dh, g.state());
+        py::array_t<T> dxg({g.batch, 3 * g.hidden}), dhg({g.batch, 3 * g.hidden}), dh_prev({g.batch, g.hidden});
         T *dxo = dxg.mutable_data(), *dho = dhg.mutable_data(), *dpo = dh_prev.mutable_data();
-        {
-            py::gil_scoped_release release;
-            tl::gru_cell_backward<T>(sp, hpp, dhp, dxo, dho, dpo, batch, hidden);
-        }
+        with_gil_released([&] {
+            tl::gru_cell_backward<T>(g.array.data(), hpc.data(), dhc.data(), dxo, dho, dpo, g.batch, g.hidden);
+        });
         return py::make_tuple(dxg, dhg, dh_prev);
     });
 }
@@ -201,3 +141,5 @@ void register_rnn(py::module_& m) {
     m.def("gru_cell_backward", &gru_cell_backward, py::arg("saved"), py::arg("h_prev"), py::arg("dh"),
           "GRU gate backward; returns (d x-side pre-activations, d h-side pre-activations, direct dh_prev).");
 }
+
+}  // namespace tl::bindings

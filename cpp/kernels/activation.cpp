@@ -3,17 +3,19 @@
 
 #include <cmath>
 
+#include "kernels/parallel.h"
+
 namespace tl {
 
 template <typename T>
 void activation_forward(Activation kind, const T* x, T* y, int64_t n) {
     switch (kind) {
         case Activation::relu:
-#pragma omp parallel for simd schedule(static) if (n > 65536)
+#pragma omp parallel for simd schedule(static) if (n > kCheapElementwiseParallelMin)
             for (int64_t i = 0; i < n; ++i) y[i] = x[i] > T(0) ? x[i] : (x[i] != x[i] ? x[i] : T(0));
             break;
         case Activation::sigmoid:
-#pragma omp parallel for schedule(static) if (n > 32768)
+#pragma omp parallel for schedule(static) if (n > kTranscendentalParallelMin)
             for (int64_t i = 0; i < n; ++i) {
                 // Stable in both tails: never exponentiates a large positive number.
                 if (x[i] >= T(0)) {
@@ -25,7 +27,7 @@ void activation_forward(Activation kind, const T* x, T* y, int64_t n) {
             }
             break;
         case Activation::tanh:
-#pragma omp parallel for schedule(static) if (n > 32768)
+#pragma omp parallel for schedule(static) if (n > kTranscendentalParallelMin)
             for (int64_t i = 0; i < n; ++i) y[i] = std::tanh(x[i]);
             break;
     }
@@ -35,15 +37,15 @@ template <typename T>
 void activation_backward(Activation kind, const T* saved, const T* dy, T* dx, int64_t n) {
     switch (kind) {
         case Activation::relu:
-#pragma omp parallel for simd schedule(static) if (n > 65536)
+#pragma omp parallel for simd schedule(static) if (n > kCheapElementwiseParallelMin)
             for (int64_t i = 0; i < n; ++i) dx[i] = saved[i] > T(0) ? dy[i] : T(0);
             break;
         case Activation::sigmoid:
-#pragma omp parallel for simd schedule(static) if (n > 65536)
+#pragma omp parallel for simd schedule(static) if (n > kCheapElementwiseParallelMin)
             for (int64_t i = 0; i < n; ++i) dx[i] = dy[i] * saved[i] * (T(1) - saved[i]);
             break;
         case Activation::tanh:
-#pragma omp parallel for simd schedule(static) if (n > 65536)
+#pragma omp parallel for simd schedule(static) if (n > kCheapElementwiseParallelMin)
             for (int64_t i = 0; i < n; ++i) dx[i] = dy[i] * (T(1) - saved[i] * saved[i]);
             break;
     }

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <vector>
 
+#include "kernels/parallel.h"
 #include "kernels/runtime.h"
 
 namespace tl {
@@ -23,7 +24,7 @@ int64_t channel_block(int64_t c, int64_t s) {
     return std::min(want, per_thread);
 }
 
-bool worth_threading(int64_t n, int64_t c, int64_t s) { return n * c * s > 32768; }
+bool worth_threading(int64_t n, int64_t c, int64_t s) { return n * c * s > kNormParallelMin; }
 
 // Values per flush in the lane sums below: lanes accumulate in T (float for float input) for at most
 // kChunk / kLanes values each before the partial sums are added in double.

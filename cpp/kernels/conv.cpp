@@ -56,9 +56,6 @@ constexpr int64_t kMaxRowColumnBytes = 32 * 1024 * 1024;
 // 1->32 channels); a deep one is compute-bound and an odd depth slows its GEMM (10% on 64->64).
 constexpr int64_t kBiasInGemmMaxDepth = 32;
 
-// Below this many multiply-adds per call the loops stay on one thread: waking a team costs more than it
-// saves (and much more on a busy machine).
-constexpr int64_t kParallelMinWork = 1 << 17;
 
 // Per-image conv plan: tile height, whether im2col is skipped, GEMM sizes per group.
 struct ConvPlan {
@@ -86,7 +83,7 @@ ConvPlan make_plan(const ConvGeometry& g) {
     p.in_plane = g.in_h * g.in_w;
     p.worth_threads = get_num_threads() > 1 &&
                       mul_sat(mul_sat(g.batch, g.out_channels), mul_sat(p.out_plane, p.group_depth)) >=
-                          kParallelMinWork;
+                          kConvParallelMinWork;
     const int64_t elem = sizeof(T), out_h = std::max<int64_t>(g.out_h, 1), out_w = std::max<int64_t>(g.out_w, 1);
     const int64_t row_bytes = std::max<int64_t>(1, mul_sat(mul_sat(p.col_rows, g.out_w), elem));
     p.tile_rows = p.image_is_columns ? out_h : std::clamp<int64_t>(kColumnBufferBytes / row_bytes, 1, out_h);

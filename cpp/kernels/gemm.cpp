@@ -18,7 +18,6 @@
 namespace tl {
 namespace {
 
-using gemm_impl::ceil_div;
 using gemm_impl::even_block;
 using gemm_impl::Isa;
 using gemm_impl::Kernels;

@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "kernels/parallel.h"
 #include "kernels/runtime.h"
 
 #ifdef TENSORLITE_OPENMP
@@ -65,22 +66,12 @@ private:
 thread_local ScratchBuffer tls_pack_a;  // this thread's packed A block (mc x kc); GEMV: x copy
 thread_local ScratchBuffer tls_pack_b;  // this thread's packed B micro-panels; GEMV: the sums
 
-// Multiply-adds per thread below which another thread costs more than it brings.
-constexpr int64_t kWorkPerThread = int64_t(1) << 17;
 
 bool in_parallel_region() {
 #ifdef TENSORLITE_OPENMP
     return omp_in_parallel();
 #else
     return false;
-#endif
-}
-
-int thread_index() {
-#ifdef TENSORLITE_OPENMP
-    return omp_get_thread_num();
-#else
-    return 0;
 #endif
 }
 
@@ -114,7 +105,7 @@ void split(int64_t count, int parts, int part, int64_t& begin, int64_t& end) {
 
 int threads_for(double work) {
     if (in_parallel_region()) return 1;
-    const double useful = std::max(1.0, std::ceil(work / static_cast<double>(kWorkPerThread)) - 1);
+    const double useful = std::max(1.0, std::ceil(work / static_cast<double>(kGemmWorkPerThread)) - 1);
     return static_cast<int>(std::min<double>(get_num_threads(), useful));
 }
 

@@ -7,11 +7,11 @@
 #include <cstdint>
 
 #include "kernels/gemm_isa.h"
+#include "kernels/parallel.h"
 
 namespace tl {
 namespace gemm_impl {
 
-inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // A block size <= max_block, a multiple of `multiple`, that cuts `total` into equal blocks (so the
 // last block is never a sliver that costs a full pass over C).

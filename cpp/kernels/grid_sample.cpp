@@ -9,14 +9,12 @@
 #include <limits>
 #include <type_traits>
 
+#include "kernels/parallel.h"
 #include "kernels/runtime.h"
 
 namespace tl {
 namespace {
 
-// Below this many output values (points x channels) a call stays on one thread: waking a team costs more
-// than it saves.
-constexpr int64_t kParallelMinElements = 16384;
 
 template <typename T>
 constexpr T kNaN = std::numeric_limits<T>::quiet_NaN();
@@ -231,7 +229,7 @@ void dispatch_modes(const GridSampleGeometry& g, F&& f) {
 template <typename T>
 void grid_sample_forward(const T* input, const T* grid, T* output, const GridSampleGeometry& g) {
     const int64_t rows = g.batch * g.out_h;
-    const bool parallel = rows * g.out_w * g.channels > kParallelMinElements;
+    const bool parallel = rows * g.out_w * g.channels > kGridSampleParallelMin;
     dispatch_modes(g, [&](auto mode, auto padding) {
 #pragma omp parallel for schedule(static) if (parallel)
         for (int64_t r = 0; r < rows; ++r) forward_row<mode(), padding()>(input, grid, output, g, r);
@@ -243,7 +241,7 @@ void grid_sample_backward(const T* input, const T* grid, const T* d_output, T* d
                           const GridSampleGeometry& g) {
     const int64_t rows = g.batch * g.out_h;
     const int64_t in_total = g.batch * g.channels * g.in_h * g.in_w;
-    const bool parallel = (rows * g.out_w + in_total) * g.channels > kParallelMinElements &&
+    const bool parallel = (rows * g.out_w + in_total) * g.channels > kGridSampleParallelMin &&
                           get_num_threads() > 1;
     if (d_input) {
 #pragma omp parallel for schedule(static) if (parallel)

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "kernels/conv.h"
+#include "kernels/parallel.h"
 #include "kernels/window.h"
 
 namespace tl {
@@ -12,7 +13,7 @@ template <typename T>
 void im2col(const T* image, const ConvGeometry& g, const ConvTile& t, T* cols) {
     const int64_t tile_w = t.ow1 - t.ow0, width = t.width();
     const int64_t taps = g.kernel_h * g.kernel_w;
-#pragma omp parallel for schedule(static) if (g.in_channels * taps * width > 65536)
+#pragma omp parallel for schedule(static) if (g.in_channels * taps * width > kIm2colParallelMin)
     for (int64_t c = 0; c < g.in_channels; ++c) {
         for (int64_t i = 0; i < g.kernel_h; ++i) {
             for (int64_t j = 0; j < g.kernel_w; ++j) {
@@ -48,7 +49,7 @@ void col2im(const T* cols, const ConvGeometry& g, const ConvTile& t, T* image) {
     const int64_t tile_w = t.ow1 - t.ow0, width = t.width();
     const int64_t taps = g.kernel_h * g.kernel_w;
     // Channels are independent image planes, so splitting over c is race-free.
-#pragma omp parallel for schedule(static) if (g.in_channels * taps * width > 65536)
+#pragma omp parallel for schedule(static) if (g.in_channels * taps * width > kIm2colParallelMin)
     for (int64_t c = 0; c < g.in_channels; ++c) {
         for (int64_t i = 0; i < g.kernel_h; ++i) {
             for (int64_t j = 0; j < g.kernel_w; ++j) {

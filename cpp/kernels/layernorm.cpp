@@ -8,6 +8,7 @@
 #include <cmath>
 #include <vector>
 
+#include "kernels/parallel.h"
 #include "kernels/runtime.h"
 
 namespace tl {
@@ -15,7 +16,7 @@ namespace tl {
 namespace {
 
 // Below this many values a single thread finishes before a team would start.
-bool worth_threading(int64_t values, int64_t items) { return values > 32768 && items > 1; }
+bool worth_threading(int64_t values, int64_t items) { return values > kNormParallelMin && items > 1; }
 
 // (mean, 1 / sqrt(var + eps)) of row[0, d). Sums of (x - shift) with shift = row[0] keep the one-pass
 // variance accurate when |mean| >> std (the plain sum of squares would cancel); double accumulation keeps

@@ -11,6 +11,7 @@
 
 #include "kernels/cpu_features.h"
 #include "kernels/optim_isa.h"
+#include "kernels/parallel.h"
 
 #ifdef TENSORLITE_OPENMP
 #include <omp.h>
@@ -19,7 +20,6 @@
 namespace tl {
 namespace {
 
-using optim_impl::kParallelThreshold;
 
 // Indexed by IsaLevel: generic, avx2, and no avx512 build (optim_isa.h says why).
 IsaDispatch<optim_impl::Table>& builds() {
@@ -79,7 +79,7 @@ template <typename T>
 double grad_norm_partial(const T* const* arrays, const int64_t* sizes, int64_t count, double norm_type) {
     int64_t elements = 0;
     for (int64_t k = 0; k < count; ++k) elements += sizes[k];
-    const bool parallel = elements > kParallelThreshold;
+    const bool parallel = elements > kOptimParallelMin;
     if (std::isinf(norm_type)) {
         // Max of |x| as a sum-reduction of per-thread maxima would be wrong; reduce maxima and NaN
         // flags per thread, then combine.

@@ -9,12 +9,11 @@
 #include <type_traits>
 
 #include "kernels/optim.h"
+#include "kernels/parallel.h"
 
 namespace tl {
 namespace optim_impl {
 
-// Arrays above this many elements are split over the threads.
-constexpr int64_t kParallelThreshold = 32768;
 
 struct Table {
     OptimKernels<float> f32;

@@ -1,5 +1,6 @@
-// Safety helpers shared by the kernels: overflow-checked sizes, scratch allocated before a parallel
-// region, and exceptions carried out of one.
+// The kernels' runtime helpers: when a kernel goes parallel (one threshold per kernel), this thread's
+// index, overflow-checked sizes, scratch allocated before a parallel region, and exceptions carried out
+// of one.
 //
 // An exception that leaves an OpenMP parallel region calls std::terminate (the process aborts), so every
 // scratch buffer is allocated before the region (one buffer, a slice per thread), and the work inside a
@@ -30,6 +31,42 @@ inline int thread_index() {
     return 0;
 #endif
 }
+
+// ceil(a / b) for a >= 0, b > 0: how many blocks of b cover a.
+inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// ---------------------------------------------------------------- when a kernel goes parallel
+// Below its threshold a call stays on one thread: waking an OpenMP team costs a few microseconds, more
+// than a small call saves (and much more on a busy machine). The unit is the kernel's own measure of work.
+
+// GEMM: multiply-adds each thread must get, or fewer threads run (gemm_driver.cpp), so that another
+// thread brings more than it costs.
+constexpr int64_t kGemmWorkPerThread = int64_t(1) << 17;
+// Direct / im2col convolution: multiply-adds of one call (conv.cpp); the same cost model as GEMM's.
+constexpr int64_t kConvParallelMinWork = 1 << 17;
+// Winograd convolution: multiply-adds of one call (winograd.cpp), as for the other conv algorithms.
+constexpr int64_t kWinogradParallelMinWork = 1 << 17;
+// im2col / col2im: values copied (im2col.cpp); a copy is cheaper per value than a multiply-add loop.
+constexpr int64_t kIm2colParallelMin = 65536;
+// Fused optimizer updates: elements (optim_loops.h); each is ~10 flops over 3-5 streamed arrays.
+constexpr int64_t kOptimParallelMin = 32768;
+// Batch / layer / group norm: values of x (batchnorm.cpp, layernorm.cpp); two or three passes per value.
+constexpr int64_t kNormParallelMin = 32768;
+// Pooling: input plus output elements (pool.cpp); a few compares or adds per element.
+constexpr int64_t kPoolParallelMin = 32768;
+// Cheap elementwise loops (relu, and the activation gradients from saved outputs): elements
+// (activation.cpp); one compare or multiply-add each, so it takes twice the transcendental threshold.
+constexpr int64_t kCheapElementwiseParallelMin = 65536;
+// Elementwise loops with an exp / tanh / erf per element (activation.cpp, parametric_activation.cpp).
+constexpr int64_t kTranscendentalParallelMin = 32768;
+// Softmax: rows * cols values (softmax.cpp); an exp and two passes per value, so half the
+// transcendental threshold.
+constexpr int64_t kSoftmaxParallelMin = 16384;
+// grid_sample: output values, points x channels (grid_sample.cpp); each reads four inputs.
+constexpr int64_t kGridSampleParallelMin = 16384;
+// LSTM / GRU gates: hidden values per step (rnn.cpp): half the transcendental threshold, since each
+// hidden value costs about five exp/tanh evaluations. Not measured separately.
+constexpr int64_t kRnnParallelMin = 16384;
 
 // a * b for a, b >= 0, or INT64_MAX when the product does not fit (for comparing a size with a budget).
 inline int64_t mul_sat(int64_t a, int64_t b) {

@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "kernels/parallel.h"
+
 namespace tl {
 
 namespace {
@@ -68,7 +70,7 @@ T derivative_one(ParametricActivation kind, T x, T a, T b) {
 template <typename T>
 void parametric_activation_forward(ParametricActivation kind, const T* x, T* y, int64_t n, double a, double b) {
     const T ta = static_cast<T>(a), tb = static_cast<T>(b);
-#pragma omp parallel for schedule(static) if (n > 32768)
+#pragma omp parallel for schedule(static) if (n > kTranscendentalParallelMin)
     for (int64_t i = 0; i < n; ++i) y[i] = forward_one(kind, x[i], ta, tb);
 }
 
@@ -76,7 +78,7 @@ template <typename T>
 void parametric_activation_backward(ParametricActivation kind, const T* x, const T* dy, T* dx, int64_t n,
                                     double a, double b) {
     const T ta = static_cast<T>(a), tb = static_cast<T>(b);
-#pragma omp parallel for schedule(static) if (n > 32768)
+#pragma omp parallel for schedule(static) if (n > kTranscendentalParallelMin)
     for (int64_t i = 0; i < n; ++i) dx[i] = dy[i] * derivative_one(kind, x[i], ta, tb);
 }
 

@@ -8,14 +8,12 @@
 #include <limits>
 #include <type_traits>
 
+#include "kernels/parallel.h"
 #include "kernels/window.h"
 
 namespace tl {
 namespace {
 
-// Below this many input elements per call the pooling loops stay on one thread: waking a team costs
-// more than it saves (and much more on a busy machine).
-constexpr int64_t kParallelMinElements = 32768;
 
 // One plane of max pooling. Taps are visited in row-major window order and only a strictly larger
 // value (or the first NaN) replaces the running maximum, so ties keep the first maximum. The inner
@@ -122,7 +120,7 @@ void max_pool2d_forward(const T* x, T* y, int64_t* indices, const PoolGeometry& 
                             g.pad_h == 0 && g.pad_w == 0 && g.dilation_h == 1 && g.dilation_w == 1 &&
                             2 * g.out_h <= g.in_h && 2 * g.out_w <= g.in_w &&
                             g.in_w < std::numeric_limits<int32_t>::max();  // its float offsets are 32-bit
-#pragma omp parallel for schedule(static) if (g.planes * (in_plane + out_plane) > kParallelMinElements)
+#pragma omp parallel for schedule(static) if (g.planes * (in_plane + out_plane) > kPoolParallelMin)
     for (int64_t p = 0; p < g.planes; ++p) {
         const T* xp = x + p * in_plane;
         T* yp = y + p * out_plane;
@@ -145,7 +143,7 @@ int64_t max_pool2d_backward(const T* dy, const int64_t* indices, T* dx, const Po
     int64_t invalid = 0;
     if (g.planes == 0 || in_plane == 0) return 0;
 #pragma omp parallel for schedule(static) \
-    reduction(+ : invalid) if (g.planes * (in_plane + out_plane) > kParallelMinElements)
+    reduction(+ : invalid) if (g.planes * (in_plane + out_plane) > kPoolParallelMin)
     for (int64_t p = 0; p < g.planes; ++p) {
         T* dxp = dx + p * in_plane;
         std::fill(dxp, dxp + in_plane, T(0));
@@ -168,7 +166,7 @@ void avg_pool2d_forward(const T* x, T* y, const PoolGeometry& g, bool count_incl
                         int64_t divisor_override) {
     const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
     if (g.planes == 0 || out_plane == 0) return;
-#pragma omp parallel for schedule(static) if (g.planes * (in_plane + out_plane) > kParallelMinElements)
+#pragma omp parallel for schedule(static) if (g.planes * (in_plane + out_plane) > kPoolParallelMin)
     for (int64_t p = 0; p < g.planes; ++p) {
         const T* xp = x + p * in_plane;
         T* yp = y + p * out_plane;
@@ -189,7 +187,7 @@ void avg_pool2d_backward(const T* dy, T* dx, const PoolGeometry& g, bool count_i
                          int64_t divisor_override) {
     const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
     if (g.planes == 0 || in_plane == 0) return;
-#pragma omp parallel for schedule(static) if (g.planes * (in_plane + out_plane) > kParallelMinElements)
+#pragma omp parallel for schedule(static) if (g.planes * (in_plane + out_plane) > kPoolParallelMin)
     for (int64_t p = 0; p < g.planes; ++p) {
         T* dxp = dx + p * in_plane;
         std::fill(dxp, dxp + in_plane, T(0));
@@ -210,7 +208,7 @@ template <typename T>
 void adaptive_avg_pool2d_forward(const T* x, T* y, int64_t planes, int64_t in_h, int64_t in_w, int64_t out_h,
                                  int64_t out_w) {
     if (planes == 0 || out_h * out_w == 0) return;
-#pragma omp parallel for schedule(static) if (planes * (in_h * in_w + out_h * out_w) > kParallelMinElements)
+#pragma omp parallel for schedule(static) if (planes * (in_h * in_w + out_h * out_w) > kPoolParallelMin)
     for (int64_t p = 0; p < planes; ++p) {
         const T* xp = x + p * in_h * in_w;
         T* yp = y + p * out_h * out_w;
@@ -231,7 +229,7 @@ template <typename T>
 void adaptive_avg_pool2d_backward(const T* dy, T* dx, int64_t planes, int64_t in_h, int64_t in_w,
                                   int64_t out_h, int64_t out_w) {
     if (planes == 0 || in_h * in_w == 0) return;
-#pragma omp parallel for schedule(static) if (planes * (in_h * in_w + out_h * out_w) > kParallelMinElements)
+#pragma omp parallel for schedule(static) if (planes * (in_h * in_w + out_h * out_w) > kPoolParallelMin)
     for (int64_t p = 0; p < planes; ++p) {
         T* dxp = dx + p * in_h * in_w;
         std::fill(dxp, dxp + in_h * in_w, T(0));

@@ -3,13 +3,11 @@
 
 #include <cmath>
 
+#include "kernels/parallel.h"
+
 namespace tl {
 namespace {
 
-// Threads from this many hidden values per step: half the 32768-element threshold of the tanh/sigmoid
-// kernels (activation.cpp), since each hidden value costs about five exp/tanh evaluations. Not measured
-// separately.
-constexpr int64_t kParallelMin = 16384;
 
 template <typename T>
 inline T sigmoid(T x) {
@@ -31,7 +29,7 @@ template <typename T>
 void lstm_cell_forward(const T* xw, const T* hw, const T* b_ih, const T* b_hh, const T* c_prev, T* h, T* c,
                        T* gates, int64_t batch, int64_t hidden) {
     const int64_t g4 = 4 * hidden;
-#pragma omp parallel for schedule(static) if (batch > 1 && batch * hidden >= kParallelMin)
+#pragma omp parallel for schedule(static) if (batch > 1 && batch * hidden >= kRnnParallelMin)
     for (int64_t b = 0; b < batch; ++b) {
         const T* xr = xw + b * g4;
         const T* hr = hw + b * g4;
@@ -56,7 +54,7 @@ template <typename T>
 void lstm_cell_backward(const T* gates, const T* c_prev, const T* c, const T* dh, const T* dc, T* dgates,
                         T* dc_prev, int64_t batch, int64_t hidden) {
     const int64_t g4 = 4 * hidden;
-#pragma omp parallel for schedule(static) if (batch > 1 && batch * hidden >= kParallelMin)
+#pragma omp parallel for schedule(static) if (batch > 1 && batch * hidden >= kRnnParallelMin)
     for (int64_t b = 0; b < batch; ++b) {
         const T* gr = gates + b * g4;
         T* dg = dgates + b * g4;
@@ -78,7 +76,7 @@ template <typename T>
 void gru_cell_forward(const T* xw, const T* hw, const T* b_ih, const T* b_hh, const T* h_prev, T* h, T* saved,
                       int64_t batch, int64_t hidden) {
     const int64_t g3 = 3 * hidden;
-#pragma omp parallel for schedule(static) if (batch > 1 && batch * hidden >= kParallelMin)
+#pragma omp parallel for schedule(static) if (batch > 1 && batch * hidden >= kRnnParallelMin)
     for (int64_t b = 0; b < batch; ++b) {
         const T* xr = xw + b * g3;
         const T* hr = hw + b * g3;
@@ -103,7 +101,7 @@ template <typename T>
 void gru_cell_backward(const T* saved, const T* h_prev, const T* dh, T* dxg, T* dhg, T* dh_prev, int64_t batch,
                        int64_t hidden) {
     const int64_t g3 = 3 * hidden;
-#pragma omp parallel for schedule(static) if (batch > 1 && batch * hidden >= kParallelMin)
+#pragma omp parallel for schedule(static) if (batch > 1 && batch * hidden >= kRnnParallelMin)
     for (int64_t b = 0; b < batch; ++b) {
         const T* sr = saved + b * 4 * hidden;
         T* dx = dxg + b * g3;

@@ -4,12 +4,14 @@
 #include <cmath>
 #include <limits>
 
+#include "kernels/parallel.h"
+
 namespace tl {
 
 template <typename T>
 void softmax_forward(const T* x, T* y, int64_t rows, int64_t cols, bool log) {
     if (rows == 0 || cols == 0) return;  // empty: nothing to loop over (rows may be huge)
-#pragma omp parallel for schedule(static) if (rows * cols > 16384)
+#pragma omp parallel for schedule(static) if (rows * cols > kSoftmaxParallelMin)
     for (int64_t r = 0; r < rows; ++r) {
         const T* xr = x + r * cols;
         T* yr = y + r * cols;
@@ -37,7 +39,7 @@ void softmax_forward(const T* x, T* y, int64_t rows, int64_t cols, bool log) {
 template <typename T>
 void softmax_backward(const T* y, const T* dy, T* dx, int64_t rows, int64_t cols, bool log) {
     if (rows == 0 || cols == 0) return;
-#pragma omp parallel for schedule(static) if (rows * cols > 16384)
+#pragma omp parallel for schedule(static) if (rows * cols > kSoftmaxParallelMin)
     for (int64_t r = 0; r < rows; ++r) {
         const T* yr = y + r * cols;
         const T* dyr = dy + r * cols;

@@ -34,10 +34,6 @@ constexpr int64_t kMinChunkTiles = 16;
 // Small problems are cut into at least this many chunks (above kMinChunkTiles each) so that the threads
 // share them; a constant, not the thread count, so the result does not depend on the thread count.
 constexpr int64_t kMinChunks = 4;
-// Below this many multiply-adds the chunks run on one thread: waking a team costs more than it saves.
-constexpr int64_t kParallelMinWork = 1 << 17;
-
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 struct Plan {
     int64_t tiles_h, tiles_w;  // tile grid of one image: ceil(out_h / 2) x ceil(out_w / 2)
@@ -299,7 +295,7 @@ bool winograd_conv2d(const T* x, const T* u, const T* bias, T* y, const Winograd
     const int64_t work = s.batch * p.tiles_h * p.tiles_w * 16 * s.in_channels * s.out_channels;
     const int threads = get_num_threads();
     // With fewer chunks than threads the chunks run one after another and each GEMM uses the threads.
-    const bool over_chunks = threads > 1 && p.chunks >= threads && work >= kParallelMinWork;
+    const bool over_chunks = threads > 1 && p.chunks >= threads && work >= kWinogradParallelMinWork;
     const int team = over_chunks ? threads : 1;
     const int64_t v_size = 16 * (s.in_channels * max_tiles + kStagger);
     const int64_t m_size = 16 * (s.out_channels * max_tiles + kStagger);

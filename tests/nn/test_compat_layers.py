@@ -65,7 +65,7 @@ def test_conv_transpose2d_shapes_init_and_output_size():
     with pytest.raises(ValueError, match=r"output_size \(12, 14\) is not reachable .* must be in \[10, 11\]"):
         deconv(x, output_size=(12, 14))
     with pytest.raises(ValueError, match=r"output_padding \(2, 2\) must be smaller than stride \(2, 2\)"):
-        nn.ConvTranspose2d(1, 1, 3, stride=2, output_padding=2)
+        nn.ConvTranspose2d(8, 1, 3, stride=2, output_padding=2)(x)
     assert (
         repr(deconv) == "ConvTranspose2d(8, 6, kernel_size=(4, 4), stride=(2, 2), padding=(1, 1), groups=2)"
     )

@@ -151,11 +151,11 @@ def test_gate_bindings_reject_bad_arrays_without_crashing():
     ):
         assert result[name][0] == "ValueError", (name, result[name])
     assert "(2, 7)" in result["xw_not_multiple"][1]
-    assert "hw has shape (3, 8) but (2, 8)" in result["hw_shape"][1]
-    assert "b_ih has shape (7,) but (8,)" in result["bias_shape"][1]
+    assert "hw must have shape (2, 8), got (3, 8)" in result["hw_shape"][1]
+    assert "b_ih must have shape (8,), got (7,)" in result["bias_shape"][1]
     assert "c_prev" in result["c_prev_shape"][1]
     assert "saved" in result["saved_shape"][1]
-    assert "dc has shape (1, 2)" in result["dc_shape"][1]
+    assert "dc must have shape (2, 2), got (1, 2)" in result["dc_shape"][1]
 
 
 # ---- the recurrence op (one direction of one layer) against the reference, forward and gradcheck

@@ -1,8 +1,17 @@
-"""Backend dispatch: NumPy arrays in, NumPy arrays out. Ops call these functions, never _C directly."""
+"""Where ops/, optim/ and nn/ reach the kernels: ``backend.<function>(numpy arrays, ...)``, never _C.
+
+Today there is one backend, the CPU module tensorlite.backend.cpu (the C++ kernels of tensorlite._C and the
+NumPy reshaping some of them need), and each name below is that module's function, bound once at import:
+nothing is dispatched at run time. A CUDA module will provide the same names; choosing between the two by
+the arrays' device is then done here, in this file, and nowhere else.
+"""
 
 from tensorlite.backend.cpu import (
     activation,
     activation_backward,
+    adadelta_step,
+    adagrad_step,
+    adam_step,
     adaptive_avg_pool2d,
     adaptive_avg_pool2d_backward,
     avg_pool2d,
@@ -15,6 +24,7 @@ from tensorlite.backend.cpu import (
     conv_transpose2d,
     conv_transpose2d_backward,
     gemm,
+    grad_norm,
     grid_sample,
     grid_sample_backward,
     group_norm,
@@ -26,9 +36,12 @@ from tensorlite.backend.cpu import (
     matmul,
     max_pool2d,
     max_pool2d_backward,
+    momentum_step,
     parametric_activation,
     parametric_activation_backward,
+    rmsprop_step,
     rows,
+    sgd_step,
     softmax,
     softmax_backward,
 )
@@ -36,6 +49,9 @@ from tensorlite.backend.cpu import (
 __all__ = [
     "activation",
     "activation_backward",
+    "adadelta_step",
+    "adagrad_step",
+    "adam_step",
     "adaptive_avg_pool2d",
     "adaptive_avg_pool2d_backward",
     "avg_pool2d",
@@ -48,6 +64,9 @@ __all__ = [
     "conv_transpose2d",
     "conv_transpose2d_backward",
     "gemm",
+    "grad_norm",
+    "grid_sample",
+    "grid_sample_backward",
     "group_norm",
     "group_norm_backward",
     "gru_cell",
@@ -57,10 +76,12 @@ __all__ = [
     "matmul",
     "max_pool2d",
     "max_pool2d_backward",
+    "momentum_step",
     "parametric_activation",
     "parametric_activation_backward",
+    "rmsprop_step",
     "rows",
+    "sgd_step",
     "softmax",
     "softmax_backward",
 ]
-__all__ += ["grid_sample", "grid_sample_backward"]

@@ -1,4 +1,8 @@
-"""The CPU backend: shapes the NumPy arrays for the C++ kernels in tensorlite._C."""
+"""The CPU backend: the C++ kernels of tensorlite._C, and the NumPy reshaping some of them need.
+
+A kernel whose binding takes the arrays as the ops hold them is exposed as it is, under the name the ops
+use (signatures in src/tensorlite/_C.pyi); the functions below adapt the others (any axis for softmax,
+(N, C, *) for the norms, NumPy matmul semantics, non-contiguous optimizer parameters)."""
 
 import numpy as np
 
@@ -6,10 +10,25 @@ from tensorlite import _C
 
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
-
-def gemm(a, b, trans_a=False, trans_b=False, alpha=1.0, beta=0.0, out=None):
-    """C = alpha * op(a) @ op(b) + beta * out for 2-D (or equally batched 3-D) float arrays."""
-    return _C.gemm(a, b, trans_a, trans_b, alpha, beta, out)
+gemm = _C.gemm  # (a, b, trans_a, trans_b, alpha, beta, out): C = alpha op(a) op(b) + beta out
+activation = _C.activation_forward  # (x, kind): relu / sigmoid / tanh
+activation_backward = _C.activation_backward  # (saved, dy, kind): saved is x for relu, y for sigmoid/tanh
+parametric_activation = _C.parametric_activation_forward  # (x, kind, a, b)
+parametric_activation_backward = _C.parametric_activation_backward  # (x, dy, kind, a, b): dy * f'(x)
+conv2d = _C.conv2d_forward
+conv2d_backward = _C.conv2d_backward
+max_pool2d = _C.max_pool2d_forward
+max_pool2d_backward = _C.max_pool2d_backward
+avg_pool2d = _C.avg_pool2d_forward
+avg_pool2d_backward = _C.avg_pool2d_backward
+adaptive_avg_pool2d = _C.adaptive_avg_pool2d_forward
+adaptive_avg_pool2d_backward = _C.adaptive_avg_pool2d_backward
+lstm_cell = _C.lstm_cell_forward
+lstm_cell_backward = _C.lstm_cell_backward
+gru_cell = _C.gru_cell_forward
+gru_cell_backward = _C.gru_cell_backward
+grid_sample = _C.grid_sample_forward
+grid_sample_backward = _C.grid_sample_backward
 
 
 def matmul(a, b):
@@ -24,13 +43,13 @@ def matmul(a, b):
         )
     if b2.ndim == 2:
         # Batched a times one matrix: fold the batch into the rows, one GEMM.
-        out = gemm(rows(a2), b2).reshape(a2.shape[:-1] + (b2.shape[-1],))
+        out = _C.gemm(rows(a2), b2).reshape(a2.shape[:-1] + (b2.shape[-1],))
     else:
         batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
         m, k, n = a2.shape[-2], a2.shape[-1], b2.shape[-1]
         a3 = _as_batch3(a2, batch, (m, k))
         b3 = _as_batch3(b2, batch, (k, n))
-        out = gemm(a3, b3).reshape(batch + (m, n))
+        out = _C.gemm(a3, b3).reshape(batch + (m, n))
     if a.ndim == 1:
         out = out[..., 0, :]
     if b.ndim == 1:
@@ -71,16 +90,6 @@ def softmax_backward(y, dy, axis, log=False):
     shape = moved_y.shape
     dx = _C.softmax_backward(rows(moved_y), rows(moved_dy), log)
     return np.moveaxis(dx.reshape(shape), -1, axis)
-
-
-def activation(x, kind):
-    """relu / sigmoid / tanh of a float array."""
-    return _C.activation_forward(x, kind)
-
-
-def activation_backward(saved, dy, kind):
-    """Fused activation gradient; saved is x for relu, y for sigmoid and tanh."""
-    return _C.activation_backward(saved, dy, kind)
 
 
 # ---------------------------------------------------------------- optimizers
@@ -142,83 +151,7 @@ def batch_norm_backward(x, dy, mean, var, weight, eps, batch_stats):
     return dx.reshape(x.shape), dweight, dbias
 
 
-def parametric_activation(x, kind, a=0.0, b=0.0):
-    """leaky_relu(a=slope) / elu(a=alpha) / selu / gelu / gelu_tanh / softplus(a=beta, b=threshold) of x."""
-    return _C.parametric_activation_forward(x, kind, a, b)
-
-
-def parametric_activation_backward(x, dy, kind, a=0.0, b=0.0):
-    """dy * f'(x) for the parametric activation `kind`."""
-    return _C.parametric_activation_backward(x, np.asarray(dy), kind, a, b)
-
-
-def conv2d(x, weight, bias, stride, padding, dilation, groups, out_size):
-    """NCHW conv2d (cross-correlation); padding is (top, left), out_size implies the bottom/right padding."""
-    return _C.conv2d_forward(x, weight, bias, stride, padding, dilation, groups, out_size)
-
-
-def conv2d_backward(
-    x, weight, grad, stride, padding, dilation, groups, need_dx=True, need_dw=True, need_db=True
-):
-    """(dx, dweight, dbias) of conv2d given the output gradient; None for those not needed."""
-    return _C.conv2d_backward(x, weight, grad, stride, padding, dilation, groups, need_dx, need_dw, need_db)
-
-
-def max_pool2d(x, kernel_size, stride, padding, dilation, out_size, save_indices):
-    """(y, argmax indices within each plane or None) of 2-D max pooling."""
-    return _C.max_pool2d_forward(x, kernel_size, stride, padding, dilation, out_size, save_indices)
-
-
-def max_pool2d_backward(grad, indices, input_size):
-    """dx of max pooling: grad scattered to the saved argmax positions."""
-    return _C.max_pool2d_backward(grad, indices, input_size)
-
-
-def avg_pool2d(x, kernel_size, stride, padding, out_size, count_include_pad, divisor_override):
-    """2-D average pooling with PyTorch's divisor rule; divisor_override 0 means none."""
-    return _C.avg_pool2d_forward(
-        x, kernel_size, stride, padding, out_size, count_include_pad, divisor_override
-    )
-
-
-def avg_pool2d_backward(grad, input_size, kernel_size, stride, padding, count_include_pad, divisor_override):
-    """dx of average pooling: each output gradient spread evenly over its window."""
-    return _C.avg_pool2d_backward(
-        grad, input_size, kernel_size, stride, padding, count_include_pad, divisor_override
-    )
-
-
-def adaptive_avg_pool2d(x, out_size):
-    """Adaptive 2-D average pooling to out_size."""
-    return _C.adaptive_avg_pool2d_forward(x, out_size)
-
-
-def adaptive_avg_pool2d_backward(grad, input_size):
-    """dx of adaptive average pooling."""
-    return _C.adaptive_avg_pool2d_backward(grad, input_size)
-
-
-def lstm_cell(xw, hw, b_ih, b_hh, c_prev):
-    """Fused LSTM gates from xw = x W_ih^T and hw = h W_hh^T (B, 4H): returns (h, c, gates [i, f, g, o])."""
-    return _C.lstm_cell_forward(xw, hw, b_ih, b_hh, c_prev)
-
-
-def lstm_cell_backward(gates, c_prev, c, dh, dc):
-    """LSTM gate backward: (d gate pre-activations (B, 4H), dc_prev); dc may be None (zero)."""
-    return _C.lstm_cell_backward(gates, c_prev, c, dh, dc)
-
-
-def gru_cell(xw, hw, b_ih, b_hh, h_prev):
-    """Fused GRU gates from xw = x W_ih^T and hw = h W_hh^T (B, 3H): returns (h, saved [r, z, n, hn])."""
-    return _C.gru_cell_forward(xw, hw, b_ih, b_hh, h_prev)
-
-
-def gru_cell_backward(saved, h_prev, dh):
-    """GRU gate backward: (d x-side pre-activations, d h-side pre-activations, direct part of dh_prev)."""
-    return _C.gru_cell_backward(saved, h_prev, dh)
-
-
-# ---------------------------------------------------------------- layer / group norm, transposed conv (issue 19)
+# ---------------------------------------------------------------- layer / group norm, transposed conv
 
 
 def group_norm(x, weight, bias, groups, eps):
@@ -257,14 +190,3 @@ def conv_transpose2d_backward(x, weight, grad, stride, padding, dilation, groups
     if need_dw:
         _, dw, _ = _C.conv2d_backward(grad, weight, x, stride, padding, dilation, groups, False, True, False)
     return dx, dw
-
-
-def grid_sample(x, grid, mode, padding, align_corners):
-    """Sample (N, C, H, W) x at grid (N, H_out, W_out, 2); mode 0 bilinear / 1 nearest, padding 0 zeros /
-    1 border / 2 reflection."""
-    return _C.grid_sample_forward(x, grid, mode, padding, align_corners)
-
-
-def grid_sample_backward(x, grid, grad, mode, padding, align_corners, need_input, need_grid):
-    """(d x, d grid) of grid_sample, None where not needed."""
-    return _C.grid_sample_backward(x, grid, grad, mode, padding, align_corners, need_input, need_grid)

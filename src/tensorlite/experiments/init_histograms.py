@@ -1,12 +1,12 @@
 """init-histograms: activations of a 5-layer, 100-unit MLP on 1000 standard-normal inputs for five
 initializations — std=1 sigmoid saturates, std=0.01 sigmoid collapses, Xavier and He keep them spread.
-The activations come from tl.nn.init_study; this experiment adds histograms, saturation and the figure."""
+The activations come from tl.experiments.init_study; this experiment adds histograms, saturation and the figure."""
 
 import numpy as np
 
 from tensorlite.diagnostics import activation_stats
 from tensorlite.experiments.common import print_table, pyplot, save_figure, save_json
-from tensorlite.nn.init_study import CLASSIC_CASES, activation_study
+from tensorlite.experiments.init_study import CLASSIC_CASES, activation_study
 
 NAME = "init-histograms"
 LAYER_KINDS = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU"}

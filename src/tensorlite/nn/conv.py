@@ -1,12 +1,37 @@
-"""Convolution layers: Conv1d, Conv2d and ConvTranspose2d."""
+"""Convolution layers: Conv1d, Conv2d and ConvTranspose2d.
+
+A layer stores its arguments and checks at construction only what PyTorch's does (groups, the channel
+counts groups must divide, the padding string and padding_mode); kernel size, stride, padding and
+dilation are checked by the op (tensorlite.ops) on the first forward, with the op's messages."""
 
 from tensorlite import creation, ops
 from tensorlite._device import check_device
 from tensorlite.nn import init
 from tensorlite.nn.module import Module
 from tensorlite.nn.parameter import Parameter
-from tensorlite.ops._util import int_pair
-from tensorlite.ops.conv_transpose import int_single
+
+
+def _ntuple(value, n):
+    """An int or a sequence as an n-tuple, unchecked (PyTorch's _pair / _single)."""
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
+
+
+def _check_groups(layer, in_channels, out_channels, groups):
+    """PyTorch's construction checks: groups a positive int dividing both channel counts."""
+    if not isinstance(groups, int) or isinstance(groups, bool) or groups < 1:
+        raise ValueError(f"{layer}: groups must be a positive int, got {groups!r}")
+    if in_channels % groups or out_channels % groups:
+        raise ValueError(
+            f"{layer}: groups={groups} must divide in_channels={in_channels} and out_channels={out_channels}"
+        )
+
+
+def _check_padding_string(layer, padding, stride):
+    """PyTorch's construction checks of a string padding: 'valid' or 'same', and 'same' only unstrided."""
+    if padding not in ("same", "valid"):
+        raise ValueError(f"{layer}: padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
+    if padding == "same" and any(s != 1 for s in stride):
+        raise ValueError(f"{layer}: padding='same' needs stride 1, got stride {stride}")
 
 
 class Conv2d(Module):
@@ -27,36 +52,19 @@ class Conv2d(Module):
         check_device(device, "Conv2d")
         if padding_mode != "zeros":
             raise NotImplementedError(f"Conv2d: padding_mode={padding_mode!r} (only 'zeros' is supported)")
-        for name, value in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
-            if (
-                not isinstance(value, int)
-                or isinstance(value, bool)
-                or value < (1 if name == "groups" else 0)
-            ):
-                raise ValueError(
-                    f"Conv2d: {name} must be a {'positive' if name == 'groups' else 'non-negative'} int, got {value!r}"
-                )
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(
-                f"Conv2d: groups={groups} must divide in_channels={in_channels} and out_channels={out_channels}"
-            )
+        _check_groups("Conv2d", in_channels, out_channels, groups)
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         init.resolve_initializer(weight_init, "Conv2d: weight_init")
         init.resolve_initializer(bias_init, "Conv2d: bias_init")
         self.weight_init, self.bias_init = weight_init, bias_init
-        self.kernel_size = int_pair("Conv2d", "kernel_size", kernel_size, 1)
-        self.stride = int_pair("Conv2d", "stride", stride, 1)
-        self.dilation = int_pair("Conv2d", "dilation", dilation, 1)
+        self.kernel_size = _ntuple(kernel_size, 2)
+        self.stride = _ntuple(stride, 2)
+        self.dilation = _ntuple(dilation, 2)
         if isinstance(padding, str):
-            if padding not in ("same", "valid"):
-                raise ValueError(
-                    f"Conv2d: padding must be an int, a pair, 'valid' or 'same', got {padding!r}"
-                )
-            if padding == "same" and self.stride != (1, 1):
-                raise ValueError(f"Conv2d: padding='same' needs stride 1, got stride {self.stride}")
+            _check_padding_string("Conv2d", padding, self.stride)
             self.padding = padding
         else:
-            self.padding = int_pair("Conv2d", "padding", padding, 0)
+            self.padding = _ntuple(padding, 2)
         self.weight = Parameter(
             creation.empty(out_channels, in_channels // groups, *self.kernel_size, dtype=dtype)
         )
@@ -83,17 +91,6 @@ class Conv2d(Module):
         return s
 
 
-def _check_channels(layer, in_channels, out_channels, groups):
-    for name, value in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
-        minimum = 1 if name == "groups" else 0
-        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-            raise ValueError(f"{layer}: {name} must be an int >= {minimum}, got {value!r}")
-    if in_channels % groups or out_channels % groups:
-        raise ValueError(
-            f"{layer}: groups={groups} must divide in_channels={in_channels} and out_channels={out_channels}"
-        )
-
-
 class Conv1d(Module):
     """y = conv1d(x, W, b, stride, padding, dilation, groups) on (N, C, L) or (C, L) input, W of shape
     (out_channels, in_channels / groups, kernel_size). padding: an int, "valid" or "same";
@@ -104,25 +101,22 @@ class Conv1d(Module):
                  bias=True, padding_mode="zeros", device=None, dtype=None):  # fmt: skip
         super().__init__()
         check_device(device, "Conv1d")
-        _check_channels("Conv1d", in_channels, out_channels, groups)
+        _check_groups("Conv1d", in_channels, out_channels, groups)
         if padding_mode not in ("zeros", "reflect", "replicate"):
             raise ValueError(
                 f"Conv1d: padding_mode must be 'zeros', 'reflect' or 'replicate', got {padding_mode!r}"
             )
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = (int_single("Conv1d", "kernel_size", kernel_size, 1),)
-        self.stride = (int_single("Conv1d", "stride", stride, 1),)
-        self.dilation = (int_single("Conv1d", "dilation", dilation, 1),)
+        self.kernel_size = _ntuple(kernel_size, 1)
+        self.stride = _ntuple(stride, 1)
+        self.dilation = _ntuple(dilation, 1)
         if isinstance(padding, str):
-            if padding not in ("same", "valid"):
-                raise ValueError(f"Conv1d: padding must be an int, 'valid' or 'same', got {padding!r}")
-            if padding == "same" and self.stride != (1,):
-                raise ValueError(f"Conv1d: padding='same' needs stride 1, got stride {self.stride}")
+            _check_padding_string("Conv1d", padding, self.stride)
             if padding == "same" and padding_mode != "zeros":
                 raise ValueError(f"Conv1d: padding='same' needs padding_mode 'zeros', got {padding_mode!r}")
             self.padding = padding
         else:
-            self.padding = (int_single("Conv1d", "padding", padding, 0),)
+            self.padding = _ntuple(padding, 1)
         self.padding_mode = padding_mode
         self.weight = Parameter(
             creation.empty(out_channels, in_channels // groups, *self.kernel_size, dtype=dtype)
@@ -166,21 +160,15 @@ class ConvTranspose2d(Module):
                  bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):  # fmt: skip
         super().__init__()
         check_device(device, "ConvTranspose2d")
-        _check_channels("ConvTranspose2d", in_channels, out_channels, groups)
+        _check_groups("ConvTranspose2d", in_channels, out_channels, groups)
         if padding_mode != "zeros":
             raise ValueError(f"ConvTranspose2d: only padding_mode 'zeros' is supported, got {padding_mode!r}")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = int_pair("ConvTranspose2d", "kernel_size", kernel_size, 1)
-        self.stride = int_pair("ConvTranspose2d", "stride", stride, 1)
-        self.padding = int_pair("ConvTranspose2d", "padding", padding, 0)
-        self.output_padding = int_pair("ConvTranspose2d", "output_padding", output_padding, 0)
-        self.dilation = int_pair("ConvTranspose2d", "dilation", dilation, 1)
-        for o, s, d in zip(self.output_padding, self.stride, self.dilation):
-            if o >= s and o >= d:
-                raise ValueError(
-                    f"ConvTranspose2d: output_padding {self.output_padding} must be smaller than stride "
-                    f"{self.stride} or dilation {self.dilation}"
-                )
+        self.kernel_size = _ntuple(kernel_size, 2)
+        self.stride = _ntuple(stride, 2)
+        self.padding = _ntuple(padding, 2)
+        self.output_padding = _ntuple(output_padding, 2)
+        self.dilation = _ntuple(dilation, 2)
         self.padding_mode = padding_mode
         self.weight = Parameter(
             creation.empty(in_channels, out_channels // groups, *self.kernel_size, dtype=dtype)

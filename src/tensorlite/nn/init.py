@@ -29,7 +29,7 @@ Layers take ``weight_init=`` / ``bias_init=``: a name (``INITIALIZER_NAMES``: "x
 callable ``fn(tensor)``; None keeps PyTorch's default (see ``init_weight_and_bias_``).
 
 Why it matters: a 5-layer, 100-unit net (no bias) on 1000 standard-normal inputs, per-layer activation
-mean / std, computed by ``tensorlite.nn.init_study.activation_study(seed=0)``:
+mean / std, computed by ``tensorlite.experiments.init_study.activation_study(seed=0)``:
 
 | init, activation | layer 1 | layer 2 | layer 3 | layer 4 | layer 5 |
 |---|---|---|---|---|---|

@@ -1,6 +1,6 @@
 """Adadelta: unit-corrected updates from running averages of squared gradients and updates."""
 
-from tensorlite.backend import cpu
+from tensorlite import backend
 from tensorlite.optim.optimizer import Optimizer, require_number, state_buffer, zeros_state
 
 
@@ -30,7 +30,7 @@ class Adadelta(Optimizer):
 
     def _update(self, param, grad, state, group):
         state["step"] += 1
-        cpu.adadelta_step(
+        backend.adadelta_step(
             param,
             grad,
             square_avg=state_buffer(state, "square_avg", param),

@@ -1,6 +1,6 @@
 """Adagrad: per-coordinate learning rates from the sum of squared gradients."""
 
-from tensorlite.backend import cpu
+from tensorlite import backend
 from tensorlite.optim.optimizer import Optimizer, require_number, state_buffer, zeros_state
 
 
@@ -46,7 +46,7 @@ class Adagrad(Optimizer):
     def _update(self, param, grad, state, group):
         state["step"] += 1
         clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-        cpu.adagrad_step(
+        backend.adagrad_step(
             param,
             grad,
             sum=state_buffer(state, "sum", param),

@@ -2,7 +2,7 @@
 
 import math
 
-from tensorlite.backend import cpu
+from tensorlite import backend
 from tensorlite.optim.optimizer import Optimizer, require_betas, require_number, state_buffer, zeros_state
 
 
@@ -66,7 +66,7 @@ def adam_update(param, grad, state, group, step_size, bc2_t, grad_coef=0.0):
     the weight decay as an L2 term in g or, when decoupled, param_decay = 1 - lr * weight_decay."""
     lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
     decoupled = group["decoupled_weight_decay"]
-    cpu.adam_step(
+    backend.adam_step(
         param,
         grad,
         exp_avg=state_buffer(state, "exp_avg", param),

@@ -1,6 +1,6 @@
 """Classic (Polyak) momentum written with a velocity."""
 
-from tensorlite.backend import cpu
+from tensorlite import backend
 from tensorlite.optim.optimizer import Optimizer, require_number, state_buffer, zeros_state
 
 
@@ -24,4 +24,4 @@ class Momentum(Optimizer):
 
     def _update(self, param, grad, state, group):
         velocity = state_buffer(state, "velocity", param)
-        cpu.momentum_step(param, grad, velocity=velocity, lr=group["lr"], mu=group["mu"])
+        backend.momentum_step(param, grad, velocity=velocity, lr=group["lr"], mu=group["mu"])

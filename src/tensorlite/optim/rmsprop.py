@@ -1,6 +1,6 @@
 """RMSprop: gradients scaled by a running root-mean-square."""
 
-from tensorlite.backend import cpu
+from tensorlite import backend
 from tensorlite.optim.optimizer import Optimizer, require_number, state_buffer, zeros_state
 
 
@@ -54,7 +54,7 @@ class RMSprop(Optimizer):
             grad_avg = state_buffer(state, "grad_avg", param)
         if group["momentum"] > 0:
             buffer = state_buffer(state, "momentum_buffer", param)
-        cpu.rmsprop_step(
+        backend.rmsprop_step(
             param,
             grad,
             square_avg=state_buffer(state, "square_avg", param),

@@ -1,6 +1,6 @@
 """Stochastic gradient descent with optional (Nesterov) momentum, PyTorch's formulation."""
 
-from tensorlite.backend import cpu
+from tensorlite import backend
 from tensorlite.optim.optimizer import Optimizer, require_number, state_buffer
 
 
@@ -44,7 +44,7 @@ class SGD(Optimizer):
         if group["momentum"] != 0:
             first = state.get("momentum_buffer") is None
             buffer = state_buffer(state, "momentum_buffer", param)
-        cpu.sgd_step(
+        backend.sgd_step(
             param,
             grad,
             lr=group["lr"],

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from tensorlite.backend import cpu
+from tensorlite import backend
 from tensorlite.tensor import Tensor
 
 
@@ -34,7 +34,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     grads = _grads(parameters)
     if not grads:
         return 0.0
-    total = cpu.grad_norm([g._array for g in grads], norm_type)
+    total = backend.grad_norm([g._array for g in grads], norm_type)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(
             f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is non-finite ({total}), "

@@ -1,9 +1,10 @@
-"""The classic initialization study (nn/init_study.py) and its table in the tl.nn.init docs."""
+"""The classic initialization study (experiments/init_study.py) and its table in the tl.nn.init docs."""
 
 import numpy as np
 import pytest
 
-from tensorlite.nn import init, init_study
+from tensorlite.experiments import init_study
+from tensorlite.nn import init
 
 
 @pytest.fixture(scope="module")
