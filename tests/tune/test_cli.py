@@ -32,7 +32,8 @@ def test_tune_digits_end_to_end(tmp_path):
         "--out",
         str(out),
     ]
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    # the tree whose tensorlite this test imported (src/ in development, site-packages when installed)
+    env = {**os.environ, "PYTHONPATH": str(pathlib.Path(cli.__file__).resolve().parents[1])}
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env, check=False)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()

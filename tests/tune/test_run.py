@@ -55,8 +55,9 @@ def test_local_worker_processes_repeat_the_in_process_run():
     here = tune.run(threads_and_value, X_SPACE, n_trials=6, seed=5, progress=False)
     there = tune.run(threads_and_value, X_SPACE, n_trials=6, seed=5, executor=2, progress=False)
     assert [(t.config, t.value) for t in here.trials] == [(t.config, t.value) for t in there.trials]
-    assert len({t.worker for t in there.trials}) == 2  # both processes ran trials
-    assert {t.worker for t in here.trials} != {t.worker for t in there.trials}
+    # trials ran in the worker processes (which of the two takes which trial depends on timing)
+    assert 1 <= len({t.worker for t in there.trials}) <= 2
+    assert not {t.worker for t in here.trials} & {t.worker for t in there.trials}
     # each worker process gets its share of the cores for the kernels
     assert {t.reports[0][1] for t in there.trials} == {max(1, available_cores() // 2)}
 
