@@ -44,6 +44,7 @@ from tensorlite.creation import (
     zeros_like,
 )
 from tensorlite.ops import *  # every op as tl.<name>
+from tensorlite.ops.out import add, bmm, cat, div, matmul, mm, mul, pow, stack, sub  # with out=
 from tensorlite.random import Generator, manual_seed
 from tensorlite.serialization import load, save
 from tensorlite.tensor import Tensor
