@@ -15,8 +15,21 @@ if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
     os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
     os.environ["GOMP_SPINCOUNT"] = "100"
 
-from tensorlite import accelerator, autograd, cuda, data, diagnostics, experiments, models, nn, optim, train, utils
-from tensorlite import backends, onnx
+from tensorlite import (
+    accelerator,
+    autograd,
+    backends,
+    cuda,
+    data,
+    diagnostics,
+    experiments,
+    models,
+    nn,
+    onnx,
+    optim,
+    train,
+    utils,
+)
 from tensorlite._device import device
 from tensorlite._dtype import bool_ as bool  # tl.bool, like torch.bool
 from tensorlite._dtype import float32, float64, int64

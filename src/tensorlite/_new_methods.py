@@ -34,7 +34,9 @@ class NewTensorMethods:
         `dtype` is given."""
         if not isinstance(size, (tuple, list)):
             raise TypeError(f"new_full: size must be a tuple or list of ints, got {size!r}")
-        return self._new("full", tuple(size), fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
+        return self._new(
+            "full", tuple(size), fill_value, dtype=dtype, device=device, requires_grad=requires_grad
+        )
 
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
         """A new tensor holding a copy of `data`, with this tensor's dtype unless `dtype` is given (as

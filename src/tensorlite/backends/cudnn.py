@@ -14,4 +14,4 @@ def is_available():
 
 def version():
     """None, as torch.backends.cudnn.version() returns without cuDNN."""
-    return None
+    return None  # noqa: RET501  (documents the value PyTorch returns)

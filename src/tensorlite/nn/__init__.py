@@ -1,7 +1,7 @@
 """Neural-network building blocks: Module, Parameter, layers, losses, init, functional."""
 
 from tensorlite import compat as _compat
-from tensorlite.nn import functional, init, parallel, utils
+from tensorlite.nn import functional, init, modules, parallel, utils
 from tensorlite.nn.activation import (
     ELU,
     GELU,
@@ -66,9 +66,9 @@ __all__ = [
     "Conv2d",
     "ConvTranspose2d",
     "CrossEntropyLoss",
+    "DataParallel",
     "Dropout",
     "Dropout2d",
-    "DataParallel",
     "Embedding",
     "Flatten",
     "GRUCell",

@@ -31,7 +31,9 @@ def write_out(name, result, out):
             "of the arguments requires grad (compute without out=, or under tl.no_grad())"
         )
     if _KIND_RANK[result.dtype.kind] > _KIND_RANK[out.dtype.kind]:
-        raise TypeError(f"{name}(): result type {result.dtype} can't be cast to the desired output type {out.dtype}")
+        raise TypeError(
+            f"{name}(): result type {result.dtype} can't be cast to the desired output type {out.dtype}"
+        )
     out._check_inplace()
     if out.shape == result.shape:
         out._array[...] = result._array
@@ -56,7 +58,9 @@ def _with_out(fn, name):
         result = fn(*args, **kwargs)
         return result if out is None else write_out(name, result, out)
 
-    with_out.__doc__ = f"{fn.__doc__}\n\nWith out=, the result is written into that tensor (tensorlite.ops.out)."
+    with_out.__doc__ = (
+        f"{fn.__doc__}\n\nWith out=, the result is written into that tensor (tensorlite.ops.out)."
+    )
     return with_out
 
 

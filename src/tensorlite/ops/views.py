@@ -13,7 +13,9 @@ def t(input):
     come back unchanged (torch.t). A view: it shares memory and the version counter."""
     x = as_tensor(input)
     if x.ndim > 2:
-        raise ValueError(f"t: expects a tensor with <= 2 dimensions, got {x.ndim} (shape {x.shape}); use transpose")
+        raise ValueError(
+            f"t: expects a tensor with <= 2 dimensions, got {x.ndim} (shape {x.shape}); use transpose"
+        )
     return transpose(x, 0, 1) if x.ndim == 2 else x
 
 
