@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import tensorlite as tl
-import tensorlite.backends.cudnn as cudnn
-import tensorlite.nn as nn
+from tensorlite import nn
+from tensorlite.backends import cudnn
 
 
 def test_cudnn_flags_are_plain_attributes_and_cudnn_is_unavailable():

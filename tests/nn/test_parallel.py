@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import tensorlite as tl
-import tensorlite.nn as nn
+from tensorlite import nn
 
 
 def test_dataparallel_runs_the_module_and_prefixes_state_dict_keys():

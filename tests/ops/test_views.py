@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import tensorlite as tl
+
 from harness import OpTestCase, random_shape
 
 
