@@ -59,6 +59,6 @@ def dropout2d(input, p=0.5, training=True, generator=None):
         "(N, C, H, W) or (C, H, W) input. As PyTorch does (and deprecates), each (n, c) slice is dropped "
         "as a whole; use dropout for elementwise dropout",
         UserWarning,
-        stacklevel=3,
+        stacklevel=2,  # the caller, as PyTorch's warning
     )
     return _dropout("dropout2d", x, p, training, x.shape[:2] + (1,) * (x.ndim - 2), generator)
