@@ -15,7 +15,21 @@ if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
     os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
     os.environ["GOMP_SPINCOUNT"] = "100"
 
-from tensorlite import accelerator, autograd, cuda, data, diagnostics, experiments, models, nn, optim, train, utils
+from tensorlite import (
+    accelerator,
+    autograd,
+    backends,
+    cuda,
+    data,
+    diagnostics,
+    experiments,
+    models,
+    nn,
+    onnx,
+    optim,
+    train,
+    utils,
+)
 from tensorlite._device import device
 from tensorlite._dtype import bool_ as bool  # tl.bool, like torch.bool
 from tensorlite._dtype import float32, float64, int64
@@ -44,6 +58,7 @@ from tensorlite.creation import (
     zeros_like,
 )
 from tensorlite.ops import *  # every op as tl.<name>
+from tensorlite.ops.out import add, bmm, cat, div, matmul, mm, mul, pow, stack, sub  # with out=
 from tensorlite.random import Generator, manual_seed
 from tensorlite.serialization import load, save
 from tensorlite.tensor import Tensor

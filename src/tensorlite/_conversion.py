@@ -55,6 +55,21 @@ class ConversionMethods:
         return False
 
     @property
+    def is_cpu(self):
+        """True: tensors live on the CPU."""
+        return True
+
+    @property
+    def is_xpu(self):
+        """False: tensors live on the CPU."""
+        return False
+
+    @property
+    def is_mps(self):
+        """False: tensors live on the CPU."""
+        return False
+
+    @property
     def shape(self):
         """The shape as a tl.Size (a tuple of ints)."""
         return Size(self._array.shape)

@@ -6,6 +6,7 @@ import numpy as np
 from tensorlite import _dtype, compat
 from tensorlite._conversion import ConversionMethods
 from tensorlite._inplace import InplaceMethods, _VersionCounter
+from tensorlite._new_methods import NewTensorMethods
 
 
 def _to_array(data, dtype=None):
@@ -16,7 +17,7 @@ def _to_array(data, dtype=None):
     return _dtype.convert(data, _dtype.as_dtype(dtype))
 
 
-class Tensor(ConversionMethods, InplaceMethods):
+class Tensor(ConversionMethods, InplaceMethods, NewTensorMethods):
     """An n-dimensional array that can record the ops applied to it for reverse-mode autodiff."""
 
     __array_priority__ = 1000  # make ndarray (op) Tensor defer to Tensor's reflected operators

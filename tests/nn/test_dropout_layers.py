@@ -36,8 +36,33 @@ def test_dropout2d_zeroes_whole_channels():
     assert np.all((per_channel == 0).all(axis=2) | (per_channel == 2).all(axis=2))
     assert 0.4 < np.mean(per_channel[:, :, 0] == 0) < 0.6
     assert F.dropout2d(tl.ones(3, 4, 4), 0.5).shape == (3, 4, 4)
-    with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
-        F.dropout2d(tl.ones(3, 4), 0.5)
+    with pytest.raises(ValueError, match="at least 2 dimensions"):
+        F.dropout2d(tl.ones(3), 0.5)
+
+
+def test_dropout2d_on_2d_input_drops_elements_with_pytorchs_warning():
+    # PyTorch 2.x: a 2-D (N, C) input gets feature dropout over (n, c) pairs, i.e. elementwise, and a
+    # UserWarning; mnist_rnn's Dropout2d after a Linear layer relies on it.
+    x = tl.ones(400, 50, dtype=tl.float64, requires_grad=True)
+    with pytest.warns(UserWarning, match="2-D input"):
+        y = tl.nn.Dropout2d(0.5)(x)
+    values = y.detach().numpy()
+    assert set(np.unique(values)) == {0.0, 2.0}
+    assert 0.45 < np.mean(values == 0) < 0.55
+    assert len({tuple(row) for row in values[:20]}) > 1  # not one mask broadcast over the batch
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), values)
+    with pytest.warns(UserWarning, match="2-D input"):  # PyTorch warns in eval mode too
+        assert tl.nn.Dropout2d(0.5).eval()(x) is x
+
+
+def test_dropout2d_on_5d_input_drops_whole_n_c_slices():
+    x = tl.ones(8, 6, 2, 3, 4, dtype=tl.float64)
+    with pytest.warns(UserWarning, match="5-D input"):
+        y = F.dropout2d(x, 0.5, generator=tl.Generator(3)).numpy()
+    per_slice = y.reshape(8, 6, 24)
+    assert np.all((per_slice == 0).all(axis=2) | (per_slice == 2).all(axis=2))
+    assert 0 < np.mean(per_slice[:, :, 0] == 0) < 1
 
 
 def test_seeding_reproduces_the_mask():

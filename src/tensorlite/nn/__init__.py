@@ -1,7 +1,7 @@
 """Neural-network building blocks: Module, Parameter, layers, losses, init, functional."""
 
 from tensorlite import compat as _compat
-from tensorlite.nn import functional, init, utils
+from tensorlite.nn import functional, init, modules, parallel, utils
 from tensorlite.nn.activation import (
     ELU,
     GELU,
@@ -39,6 +39,7 @@ from tensorlite.nn.padding import (
     ReplicationPad2d,
     ZeroPad2d,
 )
+from tensorlite.nn.parallel import DataParallel
 from tensorlite.nn.parameter import Parameter
 from tensorlite.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from tensorlite.nn.rnn import GRU, LSTM, RNN, RNNBase
@@ -65,6 +66,7 @@ __all__ = [
     "Conv2d",
     "ConvTranspose2d",
     "CrossEntropyLoss",
+    "DataParallel",
     "Dropout",
     "Dropout2d",
     "Embedding",

@@ -221,6 +221,12 @@ class Module:
             else:
                 p.grad.zero_()
 
+    def requires_grad_(self, requires_grad=True):
+        """Set requires_grad on every parameter (freeze with False, unfreeze with True). Returns self."""
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
     def to(self, *args, **kwargs):
         """Move and/or convert floating-point parameters and buffers in place, as torch's Module.to:
         to(device), to(dtype), to(device, dtype), to(tensor), or by keyword (device=, dtype=,

@@ -88,6 +88,7 @@ from tensorlite.ops.shape import (
 )
 from tensorlite.ops.sort import argsort, sort, topk
 from tensorlite.ops.unary import allclose, expm1, isfinite, isinf, isnan, log1p, log2, log10
+from tensorlite.ops.views import contiguous, is_contiguous, narrow, t
 
 # Ops that are also Tensor methods: t.exp(), t.sum(dim=1), t.reshape(2, 3), ...
 TENSOR_METHODS = (
@@ -98,7 +99,8 @@ TENSOR_METHODS = (
     "eq", "ne", "lt", "le", "gt", "ge", "view_as", "expand_as", "reshape_as", "mm", "bmm", "norm",
     "log1p", "expm1", "log2", "log10", "cumsum", "cumprod", "multinomial", "masked_fill", "gather",
     "scatter", "scatter_add", "index_select", "topk", "sort", "argsort", "tril", "triu", "repeat", "chunk",
-    "flip", "roll", "any", "all", "isnan", "isinf", "isfinite", "allclose",
+    "flip", "roll", "any", "all", "isnan", "isinf", "isfinite", "allclose", "t", "narrow", "contiguous",
+    "is_contiguous",
 )  # fmt: skip
 
 __all__ = [
@@ -180,6 +182,7 @@ __all__ = [
     "mse_loss",
     "mul",
     "multinomial",
+    "narrow",
     "ne",
     "neg",
     "nll_loss",
@@ -205,6 +208,7 @@ __all__ = [
     "std",
     "sub",
     "sum",
+    "t",
     "tanh",
     "topk",
     "transpose",

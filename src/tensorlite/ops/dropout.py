@@ -1,5 +1,7 @@
 """Dropout: zero elements (or whole channels) at random, scaling the survivors by 1 / (1 - p)."""
 
+import warnings
+
 import numpy as np
 
 from tensorlite.autograd.function import Function
@@ -42,8 +44,21 @@ def dropout(input, p=0.5, training=True, generator=None):
 
 def dropout2d(input, p=0.5, training=True, generator=None):
     """Channel dropout for (N, C, H, W) or (C, H, W) input: each whole channel is zeroed with
-    probability p, the others scaled by 1 / (1 - p)."""
+    probability p, the others scaled by 1 / (1 - p).
+
+    Other inputs of at least 2 dimensions get PyTorch's feature dropout with its UserWarning: one draw
+    per (n, c) pair, shared over the remaining dimensions, so a 2-D (N, C) input is plain elementwise
+    dropout (PyTorch deprecates both uses and asks for dropout instead)."""
     x = as_tensor(input)
-    if x.ndim not in (3, 4):
-        raise ValueError(f"dropout2d: expected input of shape (N, C, H, W) or (C, H, W), got {x.shape}")
-    return _dropout("dropout2d", x, p, training, x.shape[:-2] + (1, 1), generator)
+    if x.ndim < 2:
+        raise ValueError(f"dropout2d: feature dropout needs at least 2 dimensions, got shape {x.shape}")
+    if x.ndim in (3, 4):
+        return _dropout("dropout2d", x, p, training, x.shape[:-2] + (1, 1), generator)
+    warnings.warn(
+        f"dropout2d: received a {x.ndim}-D input (shape {tuple(x.shape)}); dropout2d is meant for "
+        "(N, C, H, W) or (C, H, W) input. As PyTorch does (and deprecates), each (n, c) slice is dropped "
+        "as a whole; use dropout for elementwise dropout",
+        UserWarning,
+        stacklevel=2,  # the caller, as PyTorch's warning
+    )
+    return _dropout("dropout2d", x, p, training, x.shape[:2] + (1,) * (x.ndim - 2), generator)

@@ -16,33 +16,54 @@ import numpy as np
 from tensorlite._atomic import atomic_write
 from tensorlite.serialization import _format
 from tensorlite.serialization._structure import decode, encode
+from tensorlite.serialization._torch_api import (
+    add_safe_globals,
+    check_load_options,
+    clear_safe_globals,
+    get_safe_globals,
+    safe_globals,
+)
 from tensorlite.tensor import Tensor
 
 LEGACY_KEY = "tensorlite.sha256"  # before the whole-file digest: a checksum of the tensors only
 
 
+def _describe(f):
+    """How error messages name a file object (its name when it has one)."""
+    name = getattr(f, "name", None)
+    return repr(name) if isinstance(name, (str, bytes, os.PathLike)) else f"<{type(f).__name__}>"
+
+
 def save(obj, path):
     """Write `obj` (a state dict: nested dicts with str/int keys, lists and tuples of Tensors, NumPy
-    arrays, numbers, strings, bools and None) to `path` (str or os.PathLike) as a safetensors file.
+    arrays, numbers, strings, bools and None) to `path` (str or os.PathLike) as a safetensors file, or
+    to a binary file object (anything with write(), e.g. open(name, "wb") or io.BytesIO) as PyTorch
+    allows. A whole nn.Module or optimizer cannot be stored (that needs pickle): save its state_dict().
 
     Everything is checked before a byte is written (TypeError/ValueError, and no file created): tensor
     names must be unique, valid Unicode and not '__metadata__'; NumPy arrays need a dtype safetensors
     stores (bool, int8-64, uint8-64, float16/32/64; they come back little-endian); the header must fit
     safetensors' 100 MB limit. The bytes then go to `.<name>.tl-tmp-<pid>-...` in the same folder,
     fsynced and renamed over `path`, so a crash mid-save leaves the previous file intact; the next save
-    to `path` removes temporaries that killed writers left behind.
+    to `path` removes temporaries that killed writers left behind. A file object gets the same bytes
+    through its write() (the caller owns it: no rename, no fsync).
     """
-    path = os.fspath(path)
+    to_file = hasattr(path, "write")
+    path = path if to_file else os.fspath(path)
     arrays = {}
     structure = encode(obj, [], arrays)
     try:
         chunks = _format.build(arrays, json.dumps(structure, separators=(",", ":")))
     except ValueError as err:
-        raise ValueError(f"tl.save: cannot write {path}: {err}") from None
-    atomic_write(path, chunks)
+        raise ValueError(f"tl.save: cannot write {_describe(path) if to_file else path}: {err}") from None
+    if to_file:
+        for chunk in chunks:
+            path.write(memoryview(chunk).cast("B"))
+    else:
+        atomic_write(path, chunks)
 
 
-def load(path, *, allow_legacy=False):
+def load(path, map_location=None, *, weights_only=None, allow_legacy=False):
     """Read a file written by tl.save (the original object, tensors as Tensors) or any safetensors file
     (a dict from names to Tensors).
 
@@ -53,10 +74,22 @@ def load(path, *, allow_legacy=False):
     fits (else ValueError); BOOL -> bool; any other dtype (FP8, complex, ...) raises ValueError naming it.
     Files written by tensorlite before the digest raise ValueError unless allow_legacy=True, which loads
     them with only their tensor data checked (re-save them to seal them).
+
+    `path` may also be a binary file object (anything with read(): open(name, "rb"), io.BytesIO), read
+    from its current position to the end. PyTorch's keywords are accepted: map_location (None, "cpu",
+    tl.device("cpu") or a dict mapping to the CPU; "cuda" raises RuntimeError) and weights_only (no
+    effect: nothing is unpickled, so every load is weights-only); see serialization/_torch_api.py.
     """
-    path = os.fspath(path)
-    with open(path, "rb") as f:
-        data = f.read()
+    check_load_options(map_location, weights_only)
+    if hasattr(path, "read"):
+        data, path = path.read(), _describe(path)
+        if not isinstance(data, (bytes, bytearray)):
+            kind = type(data).__name__
+            raise TypeError(f"tl.load: {path} must be opened in binary mode ('rb'); its read() gave a {kind}")
+    else:
+        path = os.fspath(path)
+        with open(path, "rb") as f:
+            data = f.read()
     sealed = _format.has_digest(data)
     if sealed and not _format.digest_matches(data):
         raise ValueError(
