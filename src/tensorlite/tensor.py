@@ -20,12 +20,12 @@ class Tensor(ConversionMethods, InplaceMethods):
     """An n-dimensional array that can record the ops applied to it for reverse-mode autodiff."""
 
     __array_priority__ = 1000  # make ndarray (op) Tensor defer to Tensor's reflected operators
+    _hooks = ()  # gradient hooks; register_hook gives a tensor its own list (most tensors never have one)
 
     def __init__(self, data, dtype=None, requires_grad=False):
         self._array = np.array(_to_array(data, dtype), copy=True)
         self._ver = _VersionCounter()
         self._node = None
-        self._hooks = []
         self.grad = None
         self.requires_grad = requires_grad
 
@@ -38,13 +38,12 @@ class Tensor(ConversionMethods, InplaceMethods):
     def _wrap(cls, array, requires_grad=False, node=None, version=None):
         """Wrap an array without copying (internal constructor used by ops); `version` is the counter
         of the storage it views, None for fresh memory."""
-        t = cls.__new__(cls)
+        t = _new(cls)
         t._array = array
         t._ver = _VersionCounter() if version is None else version
         t._node = node
-        t._hooks = []
         t._grad = None
-        t._requires_grad = bool(requires_grad)
+        t._requires_grad = requires_grad is True or bool(requires_grad)
         return t
 
     def _view(self, array):
@@ -227,6 +226,8 @@ class Tensor(ConversionMethods, InplaceMethods):
         """
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that does not require grad")
+        if type(self._hooks) is tuple:
+            self._hooks = []
         self._hooks.append(hook)
         return _HookHandle(self._hooks, hook)
 
@@ -307,6 +308,9 @@ class Tensor(ConversionMethods, InplaceMethods):
 
     def __invert__(self):
         return _ops.logical_not(self)
+
+
+_new = object.__new__
 
 
 class _HookHandle:
