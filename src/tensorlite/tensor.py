@@ -43,7 +43,7 @@ class Tensor(ConversionMethods, InplaceMethods):
         t._ver = _VersionCounter() if version is None else version
         t._node = node
         t._grad = None
-        t._requires_grad = requires_grad is True or bool(requires_grad)
+        t._requires_grad = bool(requires_grad)
         return t
 
     def _view(self, array):
@@ -243,26 +243,14 @@ class Tensor(ConversionMethods, InplaceMethods):
         self._array[_ops.index_key(index)] = value._array if isinstance(value, Tensor) else value
 
     # ------------------------------------------------------------------ operators
-    def __add__(self, other):
-        return _ops.add(self, other)
-
     def __radd__(self, other):
         return _ops.add(other, self)
-
-    def __sub__(self, other):
-        return _ops.sub(self, other)
 
     def __rsub__(self, other):
         return _ops.sub(other, self)
 
-    def __mul__(self, other):
-        return _ops.mul(self, other)
-
     def __rmul__(self, other):
         return _ops.mul(other, self)
-
-    def __truediv__(self, other):
-        return _ops.div(self, other)
 
     def __rtruediv__(self, other):
         return _ops.div(other, self)
@@ -278,9 +266,6 @@ class Tensor(ConversionMethods, InplaceMethods):
 
     def __abs__(self):
         return _ops.abs(self)
-
-    def __matmul__(self, other):
-        return _ops.matmul(self, other)
 
     def __rmatmul__(self, other):
         return _ops.matmul(other, self)
@@ -329,6 +314,10 @@ def _install_methods():
     """Expose every op that reads naturally as a method (t.exp(), t.sum(dim=1), ...) on Tensor."""
     for name in _ops.TENSOR_METHODS:
         setattr(Tensor, name, getattr(_ops, name))
+    # The most frequent operators are the ops themselves, (self, other) in that order: one Python call
+    # fewer per op than a method that forwards to them (the reflected forms below swap the operands).
+    Tensor.__add__, Tensor.__sub__, Tensor.__mul__ = _ops.add, _ops.sub, _ops.mul
+    Tensor.__truediv__, Tensor.__matmul__ = _ops.div, _ops.matmul
 
 
 from tensorlite import ops as _ops

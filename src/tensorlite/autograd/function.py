@@ -5,6 +5,7 @@ overhead in docs/performance.md)."""
 
 import numpy as np
 
+from tensorlite._inplace import _VersionCounter
 from tensorlite.autograd.grad_mode import _state as _grad_state
 
 try:
@@ -59,34 +60,49 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **params):
         """Run the op on tensors, recording it in the graph when any input requires grad."""
-        fn = cls(**params)
+        # Most ops have no parameters: skip __init__ (and its **params dict) unless a subclass defines one.
+        fn = cls(**params) if params or cls.__init__ is not _base_init else _new(cls)
+        # plain loops: cheaper than comprehensions or map() for the one to three inputs of almost every op
+        arrays = []
+        needs_grad = False
+        for t in inputs:
+            arrays.append(t._array)
+            if t._requires_grad:
+                needs_grad = True
+        needs_grad = needs_grad and _grad_state.enabled
         token = _enter_quiet(_QUIET)  # IEEE results (inf, nan) without warnings, like PyTorch
         try:
-            out = fn.forward(*[t._array for t in inputs])
+            out = fn.forward(*arrays)
         finally:
             _leave_quiet(token)
         if type(out) is not np.ndarray:
             out = np.asarray(out)
-        needs_grad = False
-        if _grad_state.enabled:
-            for t in inputs:
-                if t._requires_grad:
-                    needs_grad = True
-                    break
         # a view of input 0 (reshape, permute, basic indexing...) shares its storage's version counter
-        version = inputs[0]._ver if cls.returns_view and np.may_share_memory(out, inputs[0]._array) else None
+        if cls.returns_view and np.may_share_memory(out, inputs[0]._array):
+            version = inputs[0]._ver
+        else:
+            version = _VersionCounter()
+        result = _new(Tensor)  # Tensor._wrap, inlined: this runs for every op
+        result._array, result._ver, result._grad, result._requires_grad = out, version, None, needs_grad
         if needs_grad:
-            result = Tensor._wrap(out, True, fn, version)
+            result._node = fn
             fn.inputs = inputs
             # the counters themselves are kept: after `x.data = y` the op's storage is still the old one
-            fn.input_versions = tuple([(t._ver, t._ver.value) for t in inputs])
+            versions = []
+            for t in inputs:
+                counter = t._ver
+                versions.append((counter, counter.value))
+            fn.input_versions = versions
         else:
-            result = Tensor._wrap(out, False, None, version)
+            result._node = None
         if _apply_hooks:
             for hook in _apply_hooks:
                 hook(fn, inputs, result)
         return result
 
+
+_base_init = Function.__init__
+_new = object.__new__
 
 # Callables (fn, inputs, output) run after each op; anomaly detection registers here.
 _apply_hooks = []
