@@ -30,7 +30,7 @@ def binary_operands(op_name, a, b):
     if a_is_tensor and b_is_tensor:
         x, y = a._array, b._array
         if x.dtype == y.dtype:
-            if x.shape != y.shape and not _broadcastable(x.shape, y.shape):
+            if x.shape != y.shape and not broadcastable(x.shape, y.shape):
                 raise ValueError(f"{op_name}: shapes {a.shape} and {b.shape} cannot be broadcast together")
             return a, b
     elif a_is_tensor:
@@ -56,7 +56,7 @@ def binary_operands(op_name, a, b):
     return a, b
 
 
-def _broadcastable(x, y):
+def broadcastable(x, y):
     """Whether shapes x and y broadcast together (np.broadcast_shapes's rule, without building the result)."""
     for m, n in zip(reversed(x), reversed(y)):
         if m != n and m != 1 and n != 1:
@@ -134,7 +134,7 @@ def resolve_dim_aliases(op_name, dim, keepdim, axis, keepdims):
 
 def require_float(op_name, t):
     """Raise TypeError unless t is a floating-point tensor."""
-    if not _dtype.is_floating(t.dtype):
+    if t._array.dtype.kind != "f":  # float32 or float64: the only floating dtypes a tensor holds
         raise TypeError(f"{op_name}: expected a float32 or float64 tensor, got dtype {t.dtype}")
 
 
