@@ -3,6 +3,7 @@
 import functools
 import threading
 
+
 class _GradState(threading.local):
     """Per-thread grad mode; the class attribute is every new thread's default (recording on)."""
 
