@@ -5,6 +5,8 @@ from tensorlite import _dtype
 from tensorlite._device import CPU, check_device, is_device_like, refuse_cuda
 from tensorlite._size import Size
 
+_tuple_new = tuple.__new__
+
 # PyTorch's legacy tensor-type names (Tensor.type()), spelled with the tensorlite prefix
 TYPE_NAMES = {
     _dtype.float32: "tensorlite.FloatTensor",
@@ -72,12 +74,12 @@ class ConversionMethods:
     @property
     def shape(self):
         """The shape as a tl.Size (a tuple of ints)."""
-        return Size(self._array.shape)
+        return _tuple_new(Size, self._array.shape)  # NumPy's shape is already a tuple of ints
 
     def size(self, dim=None):
         """The shape as a tl.Size, or with `dim` the length of that dimension (negative dims count back)."""
         if dim is None:
-            return Size(self._array.shape)
+            return _tuple_new(Size, self._array.shape)
         if not isinstance(dim, int) or isinstance(dim, bool):
             raise TypeError(f"size(): dim must be an int, got {dim!r}")
         ndim = self._array.ndim

@@ -21,12 +21,12 @@ class Tensor(ConversionMethods, InplaceMethods, NewTensorMethods):
     """An n-dimensional array that can record the ops applied to it for reverse-mode autodiff."""
 
     __array_priority__ = 1000  # make ndarray (op) Tensor defer to Tensor's reflected operators
+    _hooks = ()  # gradient hooks; register_hook gives a tensor its own list (most tensors never have one)
 
     def __init__(self, data, dtype=None, requires_grad=False):
         self._array = np.array(_to_array(data, dtype), copy=True)
         self._ver = _VersionCounter()
         self._node = None
-        self._hooks = []
         self.grad = None
         self.requires_grad = requires_grad
 
@@ -39,11 +39,10 @@ class Tensor(ConversionMethods, InplaceMethods, NewTensorMethods):
     def _wrap(cls, array, requires_grad=False, node=None, version=None):
         """Wrap an array without copying (internal constructor used by ops); `version` is the counter
         of the storage it views, None for fresh memory."""
-        t = cls.__new__(cls)
+        t = _new(cls)
         t._array = array
         t._ver = _VersionCounter() if version is None else version
         t._node = node
-        t._hooks = []
         t._grad = None
         t._requires_grad = bool(requires_grad)
         return t
@@ -228,6 +227,8 @@ class Tensor(ConversionMethods, InplaceMethods, NewTensorMethods):
         """
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that does not require grad")
+        if type(self._hooks) is tuple:
+            self._hooks = []
         self._hooks.append(hook)
         return _HookHandle(self._hooks, hook)
 
@@ -243,26 +244,14 @@ class Tensor(ConversionMethods, InplaceMethods, NewTensorMethods):
         self._array[_ops.index_key(index)] = value._array if isinstance(value, Tensor) else value
 
     # ------------------------------------------------------------------ operators
-    def __add__(self, other):
-        return _ops.add(self, other)
-
     def __radd__(self, other):
         return _ops.add(other, self)
-
-    def __sub__(self, other):
-        return _ops.sub(self, other)
 
     def __rsub__(self, other):
         return _ops.sub(other, self)
 
-    def __mul__(self, other):
-        return _ops.mul(self, other)
-
     def __rmul__(self, other):
         return _ops.mul(other, self)
-
-    def __truediv__(self, other):
-        return _ops.div(self, other)
 
     def __rtruediv__(self, other):
         return _ops.div(other, self)
@@ -278,9 +267,6 @@ class Tensor(ConversionMethods, InplaceMethods, NewTensorMethods):
 
     def __abs__(self):
         return _ops.abs(self)
-
-    def __matmul__(self, other):
-        return _ops.matmul(self, other)
 
     def __rmatmul__(self, other):
         return _ops.matmul(other, self)
@@ -310,6 +296,9 @@ class Tensor(ConversionMethods, InplaceMethods, NewTensorMethods):
         return _ops.logical_not(self)
 
 
+_new = object.__new__
+
+
 class _HookHandle:
     """Handle returned by register_hook; remove() unregisters the hook."""
 
@@ -326,6 +315,10 @@ def _install_methods():
     """Expose every op that reads naturally as a method (t.exp(), t.sum(dim=1), ...) on Tensor."""
     for name in _ops.TENSOR_METHODS:
         setattr(Tensor, name, getattr(_ops, name))
+    # The most frequent operators are the ops themselves, (self, other) in that order: one Python call
+    # fewer per op than a method that forwards to them (the reflected forms below swap the operands).
+    Tensor.__add__, Tensor.__sub__, Tensor.__mul__ = _ops.add, _ops.sub, _ops.mul
+    Tensor.__truediv__, Tensor.__matmul__ = _ops.div, _ops.matmul
 
 
 from tensorlite import ops as _ops

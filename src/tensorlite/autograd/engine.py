@@ -28,7 +28,7 @@ def _topological_order(root):
                 "were freed by the first backward. Call backward(retain_graph=True) the first time."
             )
         for inp in node.inputs:
-            if inp.requires_grad and id(inp) not in visited:
+            if inp._requires_grad and id(inp) not in visited:
                 stack.append((inp, False))
     return order
 
@@ -101,14 +101,15 @@ def backward(root, gradient=None, retain_graph=False):
             if anomaly._State.depth:
                 anomaly.check_backward(node, input_grads)
             for inp, input_grad in zip(node.inputs, input_grads):
-                if input_grad is None or not inp.requires_grad:
+                if input_grad is None or not inp._requires_grad:
                     continue
-                if input_grad.shape != inp.shape:
+                array = inp._array  # its shape and dtype, without building a tl.Size per input
+                if input_grad.shape != array.shape:
                     raise RuntimeError(
                         f"{node.name}.backward returned a gradient of shape {input_grad.shape} "
                         f"for an input of shape {inp.shape}"
                     )
-                _accumulate(grads, inp, np.asarray(input_grad, dtype=inp.dtype))  # never a NumPy scalar
+                _accumulate(grads, inp, np.asarray(input_grad, dtype=array.dtype))  # never a NumPy scalar
             if not retain_graph:
                 node.inputs = ()
                 node.freed = True

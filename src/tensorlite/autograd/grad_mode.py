@@ -3,12 +3,19 @@
 import functools
 import threading
 
-_state = threading.local()
+
+class _GradState(threading.local):
+    """Per-thread grad mode; the class attribute is every new thread's default (recording on)."""
+
+    enabled = True
+
+
+_state = _GradState()
 
 
 def is_grad_enabled():
     """True when new ops record the graph for backward."""
-    return getattr(_state, "enabled", True)
+    return _state.enabled
 
 
 def _set_enabled(flag):

@@ -4,6 +4,8 @@ A kernel whose binding takes the arrays as the ops hold them is exposed as it is
 use (signatures in src/tensorlite/_C.pyi); the functions below adapt the others (any axis for softmax,
 (N, C, *) for the norms, NumPy matmul semantics, non-contiguous optimizer parameters)."""
 
+import math
+
 import numpy as np
 
 from tensorlite import _C
@@ -41,7 +43,9 @@ def matmul(a, b):
         raise ValueError(
             f"matmul: shapes {a.shape} and {b.shape} are not aligned ({a2.shape[-1]} != {b2.shape[-2]})"
         )
-    if b2.ndim == 2:
+    if a2.ndim == 2 and b2.ndim == 2:
+        out = gemm(a2, b2)
+    elif b2.ndim == 2:
         # Batched a times one matrix: fold the batch into the rows, one GEMM.
         out = _C.gemm(rows(a2), b2).reshape(a2.shape[:-1] + (b2.shape[-1],))
     else:
@@ -61,7 +65,7 @@ def rows(x):
     """x of shape (..., n) as a 2-D (rows, n) array: a view when the layout allows, else a copy.
 
     Unlike reshape(-1, n) this also works when a dimension is 0."""
-    return x.reshape(int(np.prod(x.shape[:-1])), x.shape[-1])
+    return x.reshape(math.prod(x.shape[:-1]), x.shape[-1])
 
 
 def _as_batch3(x, batch, mat_shape):
@@ -69,7 +73,7 @@ def _as_batch3(x, batch, mat_shape):
     full = np.broadcast_to(x, batch + mat_shape)
     if len(batch) == 1:
         return full
-    return full.reshape((int(np.prod(batch)),) + mat_shape)
+    return full.reshape((math.prod(batch),) + mat_shape)
 
 
 def softmax(x, axis, log=False):
@@ -129,7 +133,7 @@ def grad_norm(grads, norm_type):
 
 def _as_channels3(x):
     """View an (N, C, *) array as (N, C, S) with S the product of the trailing dimensions."""
-    return x if x.ndim == 3 else x.reshape(x.shape[0], x.shape[1], int(np.prod(x.shape[2:])))
+    return x if x.ndim == 3 else x.reshape(x.shape[0], x.shape[1], math.prod(x.shape[2:]))
 
 
 def batch_norm_train(x, weight, bias, eps):

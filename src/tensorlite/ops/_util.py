@@ -25,6 +25,22 @@ def as_tensor(x, like=None):
 def binary_operands(op_name, a, b):
     """Coerce two operands to tensors of one dtype and check that they broadcast."""
     a_is_tensor, b_is_tensor = isinstance(a, Tensor), isinstance(b, Tensor)
+    # Fast paths for the common cases, with the same results as the general path below: two tensors of
+    # one dtype, or a tensor and a Python float/int that takes the tensor's dtype.
+    if a_is_tensor and b_is_tensor:
+        x, y = a._array, b._array
+        if x.dtype == y.dtype:
+            if x.shape != y.shape and not broadcastable(x.shape, y.shape):
+                raise ValueError(f"{op_name}: shapes {a.shape} and {b.shape} cannot be broadcast together")
+            return a, b
+    elif a_is_tensor:
+        scalar = _scalar_like(b, a._array.dtype)
+        if scalar is not None:
+            return a, scalar
+    elif b_is_tensor:
+        scalar = _scalar_like(a, b._array.dtype)
+        if scalar is not None:
+            return scalar, b
     if not a_is_tensor and not b_is_tensor:
         a = Tensor(a)
     a = as_tensor(a, like=b if b_is_tensor and not a_is_tensor else None)
@@ -38,6 +54,29 @@ def binary_operands(op_name, a, b):
     except ValueError:
         raise ValueError(f"{op_name}: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
     return a, b
+
+
+def broadcastable(x, y):
+    """Whether shapes x and y broadcast together (np.broadcast_shapes's rule, without building the result)."""
+    for m, n in zip(reversed(x), reversed(y)):
+        if m != n and m != 1 and n != 1:
+            return False
+    return True
+
+
+def _scalar_like(value, dtype):
+    """A Python float (for a float dtype) or int (for float or int64, within int64's range) as a 0-d tensor
+    of `dtype`, exactly as as_tensor(value, like) converts it; None for anything else (the general path)."""
+    kind = dtype.kind
+    if type(value) is float:
+        if kind == "f":
+            return Tensor._wrap(np.array(value, dtype=dtype))  # one rounding of the double, as astype does
+    elif type(value) is int and (kind == "f" or kind == "i") and -_INT64_END <= value < _INT64_END:
+        return Tensor._wrap(np.asarray(value).astype(dtype))  # via int64, as _dtype.convert goes
+    return None
+
+
+_INT64_END = 2**63
 
 
 def promote(x, y):
@@ -95,7 +134,7 @@ def resolve_dim_aliases(op_name, dim, keepdim, axis, keepdims):
 
 def require_float(op_name, t):
     """Raise TypeError unless t is a floating-point tensor."""
-    if not _dtype.is_floating(t.dtype):
+    if t._array.dtype.kind != "f":  # float32 or float64: the only floating dtypes a tensor holds
         raise TypeError(f"{op_name}: expected a float32 or float64 tensor, got dtype {t.dtype}")
 
 

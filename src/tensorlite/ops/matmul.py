@@ -1,10 +1,12 @@
 """Matrix product with NumPy semantics (1-D, 2-D, broadcast batches), computed by the C++ GEMM."""
 
+import math
+
 import numpy as np
 
 from tensorlite import backend
 from tensorlite.autograd.function import Function
-from tensorlite.ops._util import as_tensor, promote, unbroadcast
+from tensorlite.ops._util import as_tensor, broadcastable, promote, unbroadcast
 
 
 class MatMul(Function):
@@ -30,18 +32,19 @@ class MatMul(Function):
 def matmul(a, b):
     """Matrix product a @ b with NumPy's rules: 1-D operands are promoted and the added dim removed."""
     a, b = _matmul_operands(a, b)
-    if a.ndim == 0 or b.ndim == 0:
+    shape_a, shape_b = a._array.shape, b._array.shape  # NumPy's tuples: cheaper than tl.Size per check
+    if not shape_a or not shape_b:
         raise ValueError(
             f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and {b.shape}"
         )
-    k_a = a.shape[-1]
-    k_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
+    k_a = shape_a[-1]
+    k_b = shape_b[-2] if len(shape_b) > 1 else shape_b[0]
     if k_a != k_b:
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned ({k_a} != {k_b})")
-    try:
-        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    except ValueError:
-        raise ValueError(f"matmul: batch dimensions of {a.shape} and {b.shape} cannot be broadcast") from None
+    if not broadcastable(shape_a[:-2], shape_b[:-2]):
+        raise ValueError(f"matmul: batch dimensions of {a.shape} and {b.shape} cannot be broadcast")
+    if len(shape_a) == 2 and len(shape_b) == 2:
+        return MatMul.apply(a, b)
     a2 = a.unsqueeze(0) if a.ndim == 1 else a
     b2 = b.unsqueeze(-1) if b.ndim == 1 else b
     out = MatMul.apply(a2, b2)
@@ -82,20 +85,22 @@ class Linear(Function):
 def linear(x, weight, bias=None):
     """Affine map y = x W^T + b over the last dimension of x (any leading dimensions)."""
     x, weight = _matmul_operands(x, weight)
-    if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+    x_shape, w_shape = x._array.shape, weight._array.shape  # NumPy's tuples: cheaper than tl.Size per use
+    if len(w_shape) != 2 or not x_shape or x_shape[-1] != w_shape[1]:
         raise ValueError(
             f"linear: input of shape {x.shape} does not match weight of shape {weight.shape} "
             f"(expected last input dimension {weight.shape[-1] if weight.ndim else '?'})"
         )
     if bias is not None:
         bias = as_tensor(bias)
-        if bias.shape != (weight.shape[0],):
+        if bias._array.shape != (w_shape[0],):
             raise ValueError(
-                f"linear: bias has shape {bias.shape} but weight {weight.shape} needs ({weight.shape[0]},)"
+                f"linear: bias has shape {bias.shape} but weight {weight.shape} needs ({w_shape[0]},)"
             )
         bias = bias if bias.dtype == weight.dtype else bias.astype(weight.dtype)
-    lead = x.shape[:-1]
-    rows = x.reshape(int(np.prod(lead)), x.shape[-1]) if x.ndim != 2 else x
-    operands = (rows, weight) if bias is None else (rows, weight, bias)
-    out = Linear.apply(*operands)
-    return out if x.ndim == 2 else out.reshape(lead + (weight.shape[0],))
+    if len(x_shape) == 2:
+        return Linear.apply(x, weight) if bias is None else Linear.apply(x, weight, bias)
+    lead = x_shape[:-1]
+    rows = x.reshape(math.prod(lead), x_shape[-1])
+    out = Linear.apply(rows, weight) if bias is None else Linear.apply(rows, weight, bias)
+    return out.reshape(lead + (w_shape[0],))
