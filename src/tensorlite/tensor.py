@@ -165,7 +165,9 @@ class Tensor(ConversionMethods, InplaceMethods, NewTensorMethods):
     def __array__(self, dtype=None, copy=None):
         # NumPy 2 protocol: copy=True must return new memory, copy=False must refuse to copy.
         if copy is False and dtype is not None and np.dtype(dtype) != self._array.dtype:
-            raise ValueError(f"cannot convert a {self._array.dtype} tensor to {np.dtype(dtype)} without a copy")
+            raise ValueError(
+                f"cannot convert a {self._array.dtype} tensor to {np.dtype(dtype)} without a copy"
+            )
         array = self._array if dtype is None else self._array.astype(dtype, copy=False)
         return array.copy() if copy and array is self._array else array
 

@@ -66,7 +66,9 @@ OPTIMIZERS = {
             "lr_decay": _maybe(rng, 0, 0.5),
             "weight_decay": _maybe(rng, 0, 0.1),
             "initial_accumulator_value": _maybe(rng, 0, 1),
-            "eps": float(10 ** rng.uniform(-10, -2)),
+            # eps below 1e-8 makes g / (sqrt(s) + eps) a sign function where g = grad + wd * p cancels to
+            # float32 rounding, so float32 and the float64 reference may step opposite ways (seed 787018257)
+            "eps": float(10 ** rng.uniform(-8, -2)),
             "maximize": bool(rng.random() < 0.3),
         },
     ),

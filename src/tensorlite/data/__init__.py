@@ -2,8 +2,8 @@
 
 from tensorlite.data import transforms
 from tensorlite.data._worker import WorkerInfo, get_worker_info
-from tensorlite.data.collate import default_collate, default_convert
 from tensorlite.data.cifar import CIFAR10_CLASSES, load_cifar10
+from tensorlite.data.collate import default_collate, default_convert
 from tensorlite.data.dataloader import DataLoader
 from tensorlite.data.dataset import (
     ChainDataset,

@@ -1,9 +1,9 @@
 """The Embedding layer (PyTorch semantics)."""
 
 from tensorlite import creation, ops
+from tensorlite._device import check_device
 from tensorlite.autograd.grad_mode import no_grad
 from tensorlite.nn import init
-from tensorlite._device import check_device
 from tensorlite.nn.module import Module
 from tensorlite.nn.parameter import Parameter
 from tensorlite.ops._util import as_tensor
