@@ -20,6 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tensorlite as tl
+from tensorlite import _C
 
 TOLERANCES = {np.float32: {"rtol": 2e-4, "atol": 2e-5}, np.float64: {"rtol": 1e-10, "atol": 1e-12}}
 
@@ -102,3 +103,14 @@ class OpTestCase:
         arrays = self.generate_inputs(np.random.default_rng(seed))
         inputs = [tl.tensor(np.asarray(a, dtype=np.float64), requires_grad=True) for a in arrays]
         assert tl.autograd.gradcheck(self.forward, inputs, **self.gradcheck_tolerances)
+
+
+@contextlib.contextmanager
+def conv_algorithm(name):
+    """Runs the block with conv2d's algorithm choice set to 'auto', 'im2col', 'direct' or 'winograd'."""
+    previous = _C.conv2d_algorithm_override()
+    _C.set_conv2d_algorithm(name)
+    try:
+        yield
+    finally:
+        _C.set_conv2d_algorithm(previous)

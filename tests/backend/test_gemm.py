@@ -4,10 +4,6 @@ switch TENSORLITE_ISA makes at import) and through tl.backend.gemm, with the err
 gamma = 2 (k + 2) eps, which holds for any summation order, blocking or FMA use.
 """
 
-import os
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -271,52 +267,6 @@ def test_gemm_isa_batched_small_and_broadcast(isa, dtype, threads_restored):
     at = np.ascontiguousarray(np.swapaxes(a, 1, 2))
     out_t = _C.gemm(at, b_batch, True, False)
     np.testing.assert_array_equal(out_t, out)
-
-
-def test_gemm_isa_set_rejects_unknown_and_unsupported():
-    with pytest.raises(ValueError, match="'sse'.*available"):
-        _C.set_gemm_isa("sse")
-    for name in ALL_ISAS:
-        if name not in AVAILABLE_ISAS:
-            with pytest.raises(ValueError, match=name):
-                _C.set_gemm_isa(name)
-
-
-def test_gemm_isa_config_reports_blocks():
-    cfg = _C.gemm_config()
-    assert cfg["isa"] == _C.gemm_isa() == cfg["available"][0]
-    assert "generic" in cfg["available"]
-    for dtype in ("float32", "float64"):
-        blk = cfg[dtype]
-        assert blk["mc"] % blk["mr"] == 0 and blk["nc"] % blk["nr"] == 0 and blk["kc"] > 0
-        assert blk["in_place_a_max_depth"] >= blk["kc"]
-    assert tl.config.config()["gemm_isa"] == cfg["isa"]
-
-
-def _isa_in_subprocess(value):
-    env = dict(os.environ, TENSORLITE_ISA=value)
-    code = "from tensorlite import _C; print(_C.gemm_isa())"
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    return done.stdout.strip(), done.stderr
-
-
-@pytest.mark.parametrize("name", ALL_ISAS)
-def test_gemm_isa_env_var_forces_or_falls_back(name):
-    chosen, stderr = _isa_in_subprocess(name)
-    if name in AVAILABLE_ISAS:
-        assert chosen == name and stderr == ""
-    else:
-        assert chosen == AVAILABLE_ISAS[0]
-        assert f"TENSORLITE_ISA={name} is not available" in stderr
-
-
-def test_gemm_isa_env_var_unknown_falls_back_with_message():
-    chosen, stderr = _isa_in_subprocess("sse9")
-    assert chosen == AVAILABLE_ISAS[0]
-    assert "TENSORLITE_ISA=sse9" in stderr
-
-
-# ---- through tl.backend.gemm on the default ISA: any size up to 300, views, batches, bad input
 
 
 @settings(max_examples=40)
