@@ -26,6 +26,26 @@ def _check_groups(layer, in_channels, out_channels, groups):
         )
 
 
+def _conv_repr(layer, zero, one, output_padding=None, padding_mode="zeros"):
+    """PyTorch's extra_repr of a conv layer: channels, kernel and stride, then padding, dilation,
+    output_padding and groups where they differ from the defaults (`zero`, `one`), bias=False, and a
+    padding_mode other than 'zeros'."""
+    s = f"{layer.in_channels}, {layer.out_channels}, kernel_size={layer.kernel_size}, stride={layer.stride}"
+    if layer.padding != zero:
+        s += f", padding={layer.padding!r}"
+    if layer.dilation != one:
+        s += f", dilation={layer.dilation}"
+    if output_padding not in (None, zero):
+        s += f", output_padding={output_padding}"
+    if layer.groups != 1:
+        s += f", groups={layer.groups}"
+    if layer.bias is None:
+        s += ", bias=False"
+    if padding_mode != "zeros":
+        s += f", padding_mode={padding_mode}"
+    return s
+
+
 def _check_padding_string(layer, padding, stride):
     """PyTorch's construction checks of a string padding: 'valid' or 'same', and 'same' only unstrided."""
     if padding not in ("same", "valid"):
@@ -79,16 +99,7 @@ class Conv2d(Module):
         return ops.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
     def extra_repr(self):
-        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0, 0):
-            s += f", padding={self.padding!r}"
-        if self.dilation != (1, 1):
-            s += f", dilation={self.dilation}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        return s
+        return _conv_repr(self, (0, 0), (1, 1))
 
 
 class Conv1d(Module):
@@ -135,18 +146,7 @@ class Conv1d(Module):
         return ops.conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
     def extra_repr(self):
-        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0,):
-            s += f", padding={self.padding!r}"
-        if self.dilation != (1,):
-            s += f", dilation={self.dilation}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        if self.padding_mode != "zeros":
-            s += f", padding_mode={self.padding_mode!r}"
-        return s
+        return _conv_repr(self, (0,), (1,), padding_mode=self.padding_mode)
 
 
 class ConvTranspose2d(Module):
@@ -208,15 +208,4 @@ class ConvTranspose2d(Module):
         )
 
     def extra_repr(self):
-        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0, 0):
-            s += f", padding={self.padding}"
-        if self.output_padding != (0, 0):
-            s += f", output_padding={self.output_padding}"
-        if self.dilation != (1, 1):
-            s += f", dilation={self.dilation}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        return s
+        return _conv_repr(self, (0, 0), (1, 1), output_padding=self.output_padding)
