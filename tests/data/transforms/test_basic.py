@@ -29,8 +29,19 @@ def test_normalize_per_channel_and_inplace():
     expected = (x - np.array([0.5, 0.25]).reshape(1, 2, 1, 1)) / np.array([2.0, 0.5]).reshape(1, 2, 1, 1)
     np.testing.assert_allclose(out, expected, rtol=1e-6)
     t = tl.tensor(x[0])
+    version = t._version
     assert T.Normalize(0.5, 2.0, inplace=True)(t) is t
     np.testing.assert_allclose(t.numpy(), (x[0] - 0.5) / 2.0, rtol=1e-6)
+    assert t._version > version  # an in-place write, counted for autograd's check
+    with pytest.raises(RuntimeError, match="in-place operation on a leaf tensor that requires grad"):
+        T.Normalize(0.5, 2.0, inplace=True)(tl.tensor(x[0], requires_grad=True))
+
+
+def test_random_erasing_inplace_counts_as_an_in_place_write():
+    t = tl.tensor(images()[0])
+    version = t._version
+    assert T.RandomErasing(p=1.0, inplace=True, generator=tl.Generator(0))(t) is t
+    assert t._version > version
 
 
 @pytest.mark.parametrize(("cls", "axis"), [(T.RandomHorizontalFlip, -1), (T.RandomVerticalFlip, -2)])

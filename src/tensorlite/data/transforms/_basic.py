@@ -86,6 +86,8 @@ class Normalize:
         mean = self.mean.astype(batch.dtype).reshape(1, -1, 1, 1)
         std = self.std.astype(batch.dtype).reshape(1, -1, 1, 1)
         if self.inplace:
+            if is_tensor:
+                img._check_inplace()  # an in-place write: refused under autograd, counted in the version
             batch -= mean
             batch /= std
             return img
@@ -263,6 +265,8 @@ class RandomErasing:
             raise ValueError(
                 f"RandomErasing: expected a float image, got dtype {batch.dtype} (apply ToTensor first)"
             )
+        if self.inplace and is_tensor:
+            img._check_inplace()  # an in-place write: refused under autograd, counted in the version
         out = batch if self.inplace else batch.copy()
         n, c, h, w = out.shape
         r = random_state(self.generator)
