@@ -15,8 +15,11 @@ import numpy as np
 
 from tensorlite._atomic import atomic_write
 from tensorlite.serialization import _format
+from tensorlite.serialization._objects import Encoder, is_plain
+from tensorlite.serialization._rebuild import Rebuilder, named_globals, resolve
 from tensorlite.serialization._structure import decode, encode
 from tensorlite.serialization._torch_api import (
+    UnpicklingError,
     add_safe_globals,
     check_load_options,
     clear_safe_globals,
@@ -50,8 +53,13 @@ def save(obj, path):
     """
     to_file = hasattr(path, "write")
     path = path if to_file else os.fspath(path)
-    arrays = {}
-    structure = encode(obj, [], arrays)
+    if is_plain(obj):
+        arrays = {}
+        structure = encode(obj, [], arrays)
+    else:
+        encoder = Encoder()
+        structure = encoder.record(obj)
+        arrays = encoder.arrays
     try:
         chunks = _format.build(arrays, json.dumps(structure, separators=(",", ":")))
     except ValueError as err:
@@ -120,7 +128,13 @@ def load(path, map_location=None, *, weights_only=None, allow_legacy=False):
             stored = {name: array(name, False) for name in entries}
             if _legacy_checksum(stored) != metadata[LEGACY_KEY]:
                 raise ValueError("its tensors do not match the checksum saved with them (corrupted)")
-        return decode(json.loads(metadata[_format.STRUCTURE_KEY]), array)
+        record = json.loads(metadata[_format.STRUCTURE_KEY])
+        if not (isinstance(record, dict) and record.get("type") == "objects"):
+            return decode(record, array)
+        resolved = resolve(named_globals(record), weights_only)  # before any object is created
+        return Rebuilder(array, resolved).build(record["root"])
+    except UnpicklingError:
+        raise
     except (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError) as err:
         raise ValueError(f"tl.load: cannot load {path}: {err!r}") from None
 
