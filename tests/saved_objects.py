@@ -5,8 +5,8 @@ seals it again, to test what tl.load does with a well-formed file that names som
 import json
 
 import tensorlite as tl
-import tensorlite.nn as nn
 import tensorlite.nn.functional as F
+from tensorlite import nn
 from tensorlite.serialization import _format
 
 

@@ -12,8 +12,8 @@ import safetensors.numpy
 from saved_objects import ALLOWED, Block, LanguageModel, Settings
 
 import tensorlite as tl
-import tensorlite.nn as nn
 import tensorlite.nn.functional as F
+from tensorlite import nn
 from tensorlite.serialization import _format
 
 
@@ -107,7 +107,9 @@ def test_optimizer_saved_with_its_model_continues_identically():
 
 def test_cycles_shared_containers_and_plain_objects_keep_identity():
     shared = [1, 2]
-    settings = Settings(a=shared, b=shared, size=tl.Size([2, 3]), ordered=tl.nn.Sequential().__dict__["_modules"])
+    settings = Settings(
+        a=shared, b=shared, size=tl.Size([2, 3]), ordered=tl.nn.Sequential().__dict__["_modules"]
+    )
     settings.me = [settings]
     copy = _round_trip({"s": settings, "again": settings, "t": (settings,)})
     s = copy["s"]

@@ -142,7 +142,9 @@ class Encoder:
             raise TypeError(f"tl.save: cannot store the array at {path}: its dtype is {array.dtype}")
         name = ".".join(parts) or "tensor"
         if name in self.arrays or name == "__metadata__":
-            name = next(f"{name}#{n}" for n in range(2, len(self.arrays) + 3) if f"{name}#{n}" not in self.arrays)
+            name = next(
+                f"{name}#{n}" for n in range(2, len(self.arrays) + 3) if f"{name}#{n}" not in self.arrays
+            )
         self.arrays[name] = np.asarray(array, dtype=array.dtype.newbyteorder("<"), order="C")
         if not isinstance(obj, Tensor):
             return self._remember(obj, {"type": "ndarray", "name": name})
@@ -180,9 +182,11 @@ class Encoder:
         module, qualname = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
         what = f"the {'class' if isinstance(obj, type) else 'function'} {qualname if qualname else repr(obj)}"
         if find_global(module, qualname) is not obj:
-            why = "a lambda" if qualname == "<lambda>" else "not reachable by its module and name"
+            why = "not reachable by its module and name"
             if isinstance(qualname, str) and "<locals>" in qualname:
                 why = "defined inside a function (a closure)"
+            if getattr(obj, "__name__", None) == "<lambda>":
+                why = "a lambda"
             raise TypeError(
                 f"tl.save: cannot store {what} at {path}: it is {why}; only module-level functions and "
                 "classes are stored (by reference)"
@@ -199,7 +203,9 @@ class Encoder:
             problem = "its class is not reachable by its module and name (defined inside a function?)"
         if problem is not None:
             raise TypeError(f"tl.save: cannot store the {kind.__name__} at {path}: {problem}")
-        node = self._remember(obj, {"type": "object", "module": kind.__module__, "qualname": kind.__qualname__})
+        node = self._remember(
+            obj, {"type": "object", "module": kind.__module__, "qualname": kind.__qualname__}
+        )
         module = isinstance(obj, self.module_class)
         state = []
         for key, value in vars(obj).items():

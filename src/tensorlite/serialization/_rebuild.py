@@ -33,7 +33,7 @@ def named_globals(record):
     while stack:
         node = stack.pop()
         if not isinstance(node, dict):
-            raise ValueError(f"malformed entry {node!r}")
+            raise ValueError(f"malformed entry {node!r}")  # noqa: TRY004 (a bad file)
         kind = node.get("type")
         if kind in ("object", "global"):
             module, qualname = node.get("module"), node.get("qualname")
@@ -43,7 +43,11 @@ def named_globals(record):
         if kind == "object":
             children = [value for _, value in node["state"]]
         elif kind in ("dict", "odict"):
-            children = [x for key, value in node["items"] for x in ([key, value] if node.get("node_keys") else [value])]
+            children = [
+                x
+                for key, value in node["items"]
+                for x in ([key, value] if node.get("node_keys") else [value])
+            ]
         else:
             children = node["items"] if kind in ("list", "set", "tuple", "frozenset") else []
         stack.extend(reversed(children))  # depth first, in file order
@@ -63,10 +67,14 @@ def resolve(names, weights_only):
         else:
             raise refusal(kind, full)
         if kind == "class" and class_problem(obj) is not None:
-            raise ValueError(f"the file names {full} as a class, but it cannot be rebuilt: {class_problem(obj)}")
+            raise ValueError(
+                f"the file names {full} as a class, but it cannot be rebuilt: {class_problem(obj)}"
+            )
         if kind == "global" and not isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)):
-            raise ValueError(f"the file names {full} as a global, but it is a {type(obj).__name__}, not a "
-                             "class or function")  # fmt: skip
+            what = type(obj).__name__
+            raise ValueError(
+                f"the file names {full} as a global, but it is a {what}, not a class or function"
+            )
         resolved[(kind, module, qualname)] = obj
     return resolved
 
@@ -79,12 +87,15 @@ def _import(kind, module, qualname):
     try:
         obj = importlib.import_module(module)
     except ImportError as err:
-        raise ValueError(f"the file names the {kind} {full}, but its module cannot be imported: {err}") from None
+        raise ValueError(
+            f"the file names the {kind} {full}, but its module cannot be imported: {err}"
+        ) from None
     for part in qualname.split("."):
         obj = getattr(obj, part, None)
     if not isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)):
-        raise ValueError(f"the file names the {kind} {full}, which is a {type(obj).__name__}, not a "
-                         f"{'class' if kind == 'class' else 'class or function'}")  # fmt: skip
+        wanted = "class" if kind == "class" else "class or function"
+        found = type(obj).__name__
+        raise ValueError(f"the file names the {kind} {full}, which is a {found}, not a {wanted}")  # noqa: TRY004
     if (getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)) != (module, qualname):
         raise ValueError(
             f"the file names the {kind} {full}, but that name holds {obj.__module__}.{obj.__qualname__} "
@@ -118,7 +129,9 @@ class Rebuilder:
         if kind in ("none", "bool", "int", "str", "float"):
             return _scalar(kind, node["value"])
         if kind in ("tensor", "ndarray"):
-            return self._keep(node, self._tensor(node) if kind == "tensor" else self.array(node["name"], False))
+            return self._keep(
+                node, self._tensor(node) if kind == "tensor" else self.array(node["name"], False)
+            )
         if kind in ("dict", "odict"):
             out = self._keep(node, {} if kind == "dict" else collections.OrderedDict())
             for key, value in node["items"]:
