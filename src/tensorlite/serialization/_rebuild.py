@@ -94,8 +94,8 @@ def _import(kind, module, qualname):
         obj = getattr(obj, part, None)
     if not isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)):
         wanted = "class" if kind == "class" else "class or function"
-        found = type(obj).__name__
-        raise ValueError(f"the file names the {kind} {full}, which is a {found}, not a {wanted}")  # noqa: TRY004
+        problem = f"the file names the {kind} {full}, which is a {type(obj).__name__}, not a {wanted}"
+        raise ValueError(problem)  # noqa: TRY004 (a bad file)
     if (getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)) != (module, qualname):
         raise ValueError(
             f"the file names the {kind} {full}, but that name holds {obj.__module__}.{obj.__qualname__} "
