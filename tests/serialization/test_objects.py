@@ -137,3 +137,30 @@ def test_state_dict_files_keep_the_plain_format():
     buffer.seek(0)
     loaded = tl.load(buffer)  # weights-only, nothing to allow
     assert type(loaded["model"]) is dict and loaded["epoch"] == 2
+
+
+def test_tensor_names_that_collide_or_are_not_unicode_are_made_unique():
+    settings = Settings(a={"b": tl.ones(1)}, c=tl.zeros(2))
+    settings.__dict__["a.b"] = tl.full((1,), 2.0)
+    settings.__dict__["\ud800"] = tl.full((1,), 3.0)  # a lone surrogate: no valid safetensors name
+    settings.__dict__["__metadata__"] = tl.full((1,), 4.0)
+    buffer = io.BytesIO()
+    tl.save(settings, buffer)
+    assert set(safetensors.numpy.load(buffer.getvalue())) == {"a.b", "a.b#2", "c", "tensor", "__metadata__#2"}
+    buffer.seek(0)
+    copy = tl.load(buffer, weights_only=False)
+    values = [
+        copy.a["b"],
+        copy.c,
+        copy.__dict__["a.b"],
+        copy.__dict__["\ud800"],
+        copy.__dict__["__metadata__"],
+    ]
+    assert [v.tolist() for v in values] == [[1.0], [0.0, 0.0], [2.0], [3.0], [4.0]]
+
+
+def test_a_non_string_attribute_name_is_refused():
+    settings = Settings()
+    settings.__dict__[1] = 2
+    with pytest.raises(TypeError, match="its __dict__ has a key of type int"):
+        tl.save(settings, io.BytesIO())

@@ -20,7 +20,7 @@ import numpy as np
 
 from tensorlite._device import device
 from tensorlite._size import Size
-from tensorlite.serialization._format import NAME_OF
+from tensorlite.serialization._format import NAME_OF, RESERVED_NAME
 from tensorlite.tensor import Tensor
 
 VERSION = 1
@@ -140,11 +140,11 @@ class Encoder:
         array = np.asarray(obj)  # Tensor defines __array__
         if array.dtype.newbyteorder("<") not in NAME_OF:
             raise TypeError(f"tl.save: cannot store the array at {path}: its dtype is {array.dtype}")
-        name = ".".join(parts) or "tensor"
-        if name in self.arrays or name == "__metadata__":
-            name = next(
-                f"{name}#{n}" for n in range(2, len(self.arrays) + 3) if f"{name}#{n}" not in self.arrays
-            )
+        name = base = ".".join(parts) if parts and _valid_unicode(".".join(parts)) else "tensor"
+        count = 1
+        while name in self.arrays or name == RESERVED_NAME:  # "a.b" as one key and as a nested path
+            count += 1
+            name = f"{base}#{count}"
         self.arrays[name] = np.asarray(array, dtype=array.dtype.newbyteorder("<"), order="C")
         if not isinstance(obj, Tensor):
             return self._remember(obj, {"type": "ndarray", "name": name})
@@ -209,12 +209,25 @@ class Encoder:
         module = isinstance(obj, self.module_class)
         state = []
         for key, value in vars(obj).items():
+            if type(key) is not str:
+                raise TypeError(
+                    f"tl.save: cannot store {path}: its __dict__ has a key of type {type(key).__name__}"
+                )
             if module and key in STORES and type(value) in (dict, collections.OrderedDict):
                 state.append([key, self._dict(value, path, parts, type(value), transparent=True)])
             else:
                 state.append([key, self.encode(value, f"{path}.{key}", parts + [key])])
         node["state"] = state
         return node
+
+
+def _valid_unicode(name):
+    """Whether safetensors' JSON parser accepts `name` (a lone surrogate it does not)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _ordered(values):
