@@ -4,6 +4,7 @@ text), the digest checked before any module is imported, a non-class or a name f
 refused even with weights_only=False; and what tl.save refuses before writing a byte."""
 
 import functools
+import hashlib
 import io
 import os
 import pickle
@@ -11,11 +12,13 @@ import sys
 import textwrap
 
 import pytest
+import safetensors.numpy
 from saved_objects import ALLOWED, Block, LanguageModel, Settings, find_nodes, reseal
 
 import tensorlite as tl
 import tensorlite.nn.functional as F
 from tensorlite import nn
+from tensorlite.serialization import _format
 
 
 def _saved(obj):
@@ -193,3 +196,13 @@ def test_malformed_records_raise_value_error():
     for edit, match in ((forward_ref, "before it is defined"), (bad_version, "version")):
         with tl.serialization.safe_globals(ALLOWED), pytest.raises(ValueError, match=match):
             tl.load(io.BytesIO(reseal(_saved(Block(2)), edit)))
+
+
+def test_an_object_record_in_the_unsealed_older_format_is_refused(tmp_path):
+    path = tmp_path / "old.safetensors"
+    metadata, _, _ = _format.parse(_saved(Settings(x=1)))
+    legacy = {"format": "np", "tensorlite.structure": metadata[_format.STRUCTURE_KEY]}
+    legacy["tensorlite.sha256"] = hashlib.sha256().hexdigest()  # the old checksum of no tensors
+    safetensors.numpy.save_file({}, path, metadata=legacy)
+    with pytest.raises(ValueError, match="never held whole objects"):
+        tl.load(path, allow_legacy=True, weights_only=False)

@@ -152,6 +152,8 @@ def load(path, map_location=None, *, weights_only=None, allow_legacy=False):
         record = json.loads(metadata[_format.STRUCTURE_KEY])
         if not (isinstance(record, dict) and record.get("type") == "objects"):
             return decode(record, array)
+        if not sealed:  # the unsealed format predates whole objects: such a record was never written
+            raise ValueError("it is in the unsealed older format, which never held whole objects")
         resolved = resolve(named_globals(record), weights_only)  # before any object is created
         return Rebuilder(array, resolved).build(record["root"])
     except UnpicklingError:
