@@ -161,9 +161,9 @@ class Encoder:
         for i, (key, value) in enumerate(obj.items()):
             if transparent:
                 where, part = f"{path}.{key}", str(key)
-            elif type(key) in (str, int):
+            elif type(key) in (str, int, float, bool, tuple, type(None)):
                 where, part = f"{path}[{key!r}]", str(key)
-            else:
+            else:  # e.g. an optimizer's state, keyed by parameters: their position names them
                 where, part = f"{path}[{i}]", str(i)
             stored_key = key if plain_keys else self.encode(key, f"{where} (its key)", parts + [part, "key"])
             node["items"].append([stored_key, self.encode(value, where, parts + [part])])
