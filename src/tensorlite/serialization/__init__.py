@@ -1,10 +1,14 @@
-"""Checkpoints: tl.save / tl.load of state dicts in the safetensors format, sealed and written atomically.
+"""Checkpoints: tl.save / tl.load in the safetensors format, sealed and written atomically, never pickled.
 
 A file holds every tensor under its dotted path ({"model": {"fc.weight": w}} -> "model.fc.weight"), so
 a model's state dict saved here loads with safetensors (NumPy or PyTorch). Everything else (numbers,
 strings, None, bools, the nesting with its int keys, lists and tuples) is kept as JSON in the file's
-metadata. A SHA-256 of the whole file sits in its header (see _format) and tl.load checks it before
-reading anything, so any changed byte raises ValueError. Nothing is ever unpickled.
+metadata. Whole objects (an nn.Module, an optimizer, a user class instance) are recorded field by field
+in that JSON, their classes and referenced functions by module and name (see _objects), and rebuilt
+without calling anything from the file; as torch.load since PyTorch 2.6, tl.load rebuilds them only
+when their classes are allowed (safe_globals / add_safe_globals) or weights_only=False (see _rebuild).
+A SHA-256 of the whole file sits in its header (see _format) and tl.load checks it before reading or
+importing anything, so any changed byte raises ValueError.
 """
 
 import hashlib
@@ -15,8 +19,11 @@ import numpy as np
 
 from tensorlite._atomic import atomic_write
 from tensorlite.serialization import _format
+from tensorlite.serialization._objects import Encoder, is_plain
+from tensorlite.serialization._rebuild import Rebuilder, named_globals, resolve
 from tensorlite.serialization._structure import decode, encode
 from tensorlite.serialization._torch_api import (
+    UnpicklingError,
     add_safe_globals,
     check_load_options,
     clear_safe_globals,
@@ -35,10 +42,18 @@ def _describe(f):
 
 
 def save(obj, path):
-    """Write `obj` (a state dict: nested dicts with str/int keys, lists and tuples of Tensors, NumPy
-    arrays, numbers, strings, bools and None) to `path` (str or os.PathLike) as a safetensors file, or
-    to a binary file object (anything with write(), e.g. open(name, "wb") or io.BytesIO) as PyTorch
-    allows. A whole nn.Module or optimizer cannot be stored (that needs pickle): save its state_dict().
+    """Write `obj` to `path` (str or os.PathLike) as a safetensors file, or to a binary file object
+    (anything with write(), e.g. open(name, "wb") or io.BytesIO) as PyTorch allows.
+
+    A state dict (nested dicts with str/int keys, lists and tuples of Tensors, NumPy arrays, numbers,
+    strings, bools and None) is stored as such. Anything else is stored as a whole-object graph, as
+    torch.save(model) but without pickle: instances of Python classes (nn.Module subclasses, optimizers,
+    plain objects) with their __dict__ entry by entry; Tensors/Parameters (requires_grad kept, .grad
+    not), arrays, scalars, list, tuple, dict (any hashable stored keys), OrderedDict, set, frozenset,
+    tl.Size, tl.dtype, tl.device; module-level functions and classes (e.g. F.relu) by reference.
+    Shared objects stay shared (tied weights, a module used twice, cycles). A lambda, closure, bound
+    method, open file or other C object, or a class with __slots__, __new__ or a custom
+    __reduce__/__getstate__/__setstate__ raises TypeError naming its path, e.g. "obj.rnn._forward_hooks[0]".
 
     Everything is checked before a byte is written (TypeError/ValueError, and no file created): tensor
     names must be unique, valid Unicode and not '__metadata__'; NumPy arrays need a dtype safetensors
@@ -50,8 +65,13 @@ def save(obj, path):
     """
     to_file = hasattr(path, "write")
     path = path if to_file else os.fspath(path)
-    arrays = {}
-    structure = encode(obj, [], arrays)
+    if is_plain(obj):
+        arrays = {}
+        structure = encode(obj, [], arrays)
+    else:
+        encoder = Encoder()
+        structure = encoder.record(obj)
+        arrays = encoder.arrays
     try:
         chunks = _format.build(arrays, json.dumps(structure, separators=(",", ":")))
     except ValueError as err:
@@ -76,9 +96,18 @@ def load(path, map_location=None, *, weights_only=None, allow_legacy=False):
     them with only their tensor data checked (re-save them to seal them).
 
     `path` may also be a binary file object (anything with read(): open(name, "rb"), io.BytesIO), read
-    from its current position to the end. PyTorch's keywords are accepted: map_location (None, "cpu",
-    tl.device("cpu") or a dict mapping to the CPU; "cuda" raises RuntimeError) and weights_only (no
-    effect: nothing is unpickled, so every load is weights-only); see serialization/_torch_api.py.
+    from its current position to the end. map_location may be None, "cpu", tl.device("cpu") or a dict
+    mapping to the CPU ("cuda" raises RuntimeError); see serialization/_torch_api.py.
+
+    A whole-object file (see save) is rebuilt with object.__new__(cls) and __dict__ assignment: no
+    __init__, __reduce__ or __setstate__ runs, nothing is unpickled. weights_only=True or None (PyTorch's
+    default) allows only the classes and globals given to tl.serialization.add_safe_globals([...]) or an
+    active `with tl.serialization.safe_globals([...])` (by identity, or (obj, "module.qualname") pairs)
+    and imports nothing; any other name raises tl.serialization.UnpicklingError (a pickle.UnpicklingError
+    and a ValueError) naming it, before any object is created. weights_only=False also imports the
+    modules the file names (only for trusted files: importing runs module code). Either way a name that
+    should be a class must be a class with a plain __new__ and no __slots__ or pickle hooks, a referenced
+    global a class or function, and an imported one defined in the module the file names (ValueError).
     """
     check_load_options(map_location, weights_only)
     if hasattr(path, "read"):
@@ -120,7 +149,15 @@ def load(path, map_location=None, *, weights_only=None, allow_legacy=False):
             stored = {name: array(name, False) for name in entries}
             if _legacy_checksum(stored) != metadata[LEGACY_KEY]:
                 raise ValueError("its tensors do not match the checksum saved with them (corrupted)")
-        return decode(json.loads(metadata[_format.STRUCTURE_KEY]), array)
+        record = json.loads(metadata[_format.STRUCTURE_KEY])
+        if not (isinstance(record, dict) and record.get("type") == "objects"):
+            return decode(record, array)
+        if not sealed:  # the unsealed format predates whole objects: such a record was never written
+            raise ValueError("it is in the unsealed older format, which never held whole objects")
+        resolved = resolve(named_globals(record), weights_only)  # before any object is created
+        return Rebuilder(array, resolved).build(record["root"])
+    except UnpicklingError:
+        raise
     except (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError) as err:
         raise ValueError(f"tl.load: cannot load {path}: {err!r}") from None
 
