@@ -8,6 +8,7 @@ from tensorlite.nn.activation import (
     SELU,
     LeakyReLU,
     LogSoftmax,
+    MultiheadAttention,
     ReLU,
     Sigmoid,
     Softmax,
@@ -17,7 +18,7 @@ from tensorlite.nn.activation import (
 from tensorlite.nn.container import ModuleDict, ModuleList, Sequential
 from tensorlite.nn.conv import Conv1d, Conv2d, ConvTranspose2d
 from tensorlite.nn.dropout import Dropout, Dropout2d
-from tensorlite.nn.linear import Flatten, Identity, Linear
+from tensorlite.nn.linear import Flatten, Identity, Linear, NonDynamicallyQuantizableLinear
 from tensorlite.nn.loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -86,6 +87,8 @@ __all__ = [
     "Module",
     "ModuleDict",
     "ModuleList",
+    "MultiheadAttention",
+    "NonDynamicallyQuantizableLinear",
     "NLLLoss",
     "Parameter",
     "RNNBase",
