@@ -46,6 +46,13 @@ from tensorlite.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from tensorlite.nn.rnn import GRU, LSTM, RNN, RNNBase
 from tensorlite.nn.rnn_cell import GRUCell, LSTMCell, RNNCell, RNNCellBase
 from tensorlite.nn.sparse import Embedding
+from tensorlite.nn.transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 from tensorlite.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [
@@ -88,8 +95,8 @@ __all__ = [
     "ModuleDict",
     "ModuleList",
     "MultiheadAttention",
-    "NonDynamicallyQuantizableLinear",
     "NLLLoss",
+    "NonDynamicallyQuantizableLinear",
     "Parameter",
     "RNNBase",
     "RNNCell",
@@ -106,6 +113,11 @@ __all__ = [
     "Softmax",
     "Softplus",
     "Tanh",
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
     "Upsample",
     "UpsamplingBilinear2d",
     "UpsamplingNearest2d",

@@ -119,7 +119,9 @@ class MultiheadAttention(Module):
                 raise ValueError(f"{_NAME}: {name} must have {size} features (last dimension), got {t.shape}")
         batched, batch_dim = query.ndim == 3, 0 if self.batch_first else 1
         if key.shape[:-1] != value.shape[:-1] or (batched and query.shape[batch_dim] != key.shape[batch_dim]):
-            raise ValueError(f"{_NAME}: query {query.shape}, key {key.shape} and value {value.shape} do not fit")
+            raise ValueError(
+                f"{_NAME}: query {query.shape}, key {key.shape} and value {value.shape} do not fit"
+            )
         if key_padding_mask is not None and key_padding_mask.ndim != query.ndim - 1:
             raise ValueError(
                 f"{_NAME}: key_padding_mask must be {query.ndim - 1}-D, got {key_padding_mask.shape}"
