@@ -253,3 +253,14 @@ def test_encoder_nested_tensor_path_matches_pytorch():
     with tl.no_grad():
         actual = ours(tl.tensor(x), src_key_padding_mask=tl.tensor(kpm)).numpy()
     np.testing.assert_allclose(actual, expected, rtol=1e-9, atol=1e-11)
+
+
+def test_pytorch_module_paths_resolve():
+    import tensorlite.nn.modules.transformer as transformer_module
+    from tensorlite.nn.modules.activation import MultiheadAttention
+    from tensorlite.nn.modules.linear import NonDynamicallyQuantizableLinear
+
+    assert transformer_module.TransformerEncoder is nn.TransformerEncoder
+    assert transformer_module.Transformer is nn.Transformer
+    assert MultiheadAttention is nn.MultiheadAttention
+    assert NonDynamicallyQuantizableLinear is nn.NonDynamicallyQuantizableLinear
