@@ -11,7 +11,7 @@ from tensorlite.compat import NotImplementedInTensorlite
 # them gets implemented, pick another missing name from the table in docs/pytorch-compat.md.
 MISSING = [
     (torch, "compile", "torch.compile"),
-    (nn, "Transformer", "torch.nn.Transformer"),
+    (nn, "PixelShuffle", "torch.nn.PixelShuffle"),
     (F, "one_hot", "torch.nn.functional.one_hot"),
     (optim, "RAdam", "torch.optim.RAdam"),
     (nn.init, "sparse_", None),  # not in the list: plain AttributeError

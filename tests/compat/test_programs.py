@@ -24,6 +24,7 @@ CASES = {
     "tensor_tour": (30, 1e-4, ()),
     "mlp_dataloader": (20, 1e-3, ("torch.cuda", "Tensor.type")),
     "rnn_classifier": (30, 1e-3, ("Tensor.eq", "Tensor.view_as", "Tensor.size(dim)")),
+    "transformer_lm": (30, 1e-3, ()),
 }
 
 

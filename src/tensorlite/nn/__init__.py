@@ -8,6 +8,7 @@ from tensorlite.nn.activation import (
     SELU,
     LeakyReLU,
     LogSoftmax,
+    MultiheadAttention,
     ReLU,
     Sigmoid,
     Softmax,
@@ -17,7 +18,7 @@ from tensorlite.nn.activation import (
 from tensorlite.nn.container import ModuleDict, ModuleList, Sequential
 from tensorlite.nn.conv import Conv1d, Conv2d, ConvTranspose2d
 from tensorlite.nn.dropout import Dropout, Dropout2d
-from tensorlite.nn.linear import Flatten, Identity, Linear
+from tensorlite.nn.linear import Flatten, Identity, Linear, NonDynamicallyQuantizableLinear
 from tensorlite.nn.loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -45,6 +46,13 @@ from tensorlite.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from tensorlite.nn.rnn import GRU, LSTM, RNN, RNNBase
 from tensorlite.nn.rnn_cell import GRUCell, LSTMCell, RNNCell, RNNCellBase
 from tensorlite.nn.sparse import Embedding
+from tensorlite.nn.transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 from tensorlite.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [
@@ -86,7 +94,9 @@ __all__ = [
     "Module",
     "ModuleDict",
     "ModuleList",
+    "MultiheadAttention",
     "NLLLoss",
+    "NonDynamicallyQuantizableLinear",
     "Parameter",
     "RNNBase",
     "RNNCell",
@@ -103,6 +113,11 @@ __all__ = [
     "Softmax",
     "Softplus",
     "Tanh",
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
     "Upsample",
     "UpsamplingBilinear2d",
     "UpsamplingNearest2d",

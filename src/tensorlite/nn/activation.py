@@ -6,7 +6,11 @@ input is left unchanged (see docs/pytorch-compat.md).
 """
 
 from tensorlite import ops
+from tensorlite.nn.attention import MultiheadAttention
 from tensorlite.nn.module import Module
+
+__all__ = ["ELU", "GELU", "SELU", "LeakyReLU", "LogSoftmax", "MultiheadAttention", "ReLU", "Sigmoid", "Softmax",
+           "Softplus", "Tanh"]  # fmt: skip
 
 
 class ReLU(Module):

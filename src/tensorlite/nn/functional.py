@@ -31,6 +31,7 @@ from tensorlite.ops import (
     nll_loss,
     pad,
     relu,
+    scaled_dot_product_attention,
     selu,
     sigmoid,
     smooth_l1_loss,
@@ -45,8 +46,8 @@ __all__ = [
     "binary_cross_entropy_with_logits", "conv1d", "conv2d", "conv_transpose2d", "cross_entropy", "dropout",
     "dropout2d", "elu", "embedding", "gelu", "group_norm", "huber_loss", "interpolate", "l1_loss",
     "l1_penalty", "l2_penalty", "layer_norm", "leaky_relu", "linear", "log_softmax", "max_pool2d",
-    "mse_loss", "nll_loss", "pad", "relu", "selu", "sigmoid", "smooth_l1_loss", "softmax", "softplus",
-    "tanh",
+    "mse_loss", "nll_loss", "pad", "relu", "scaled_dot_product_attention", "selu", "sigmoid",
+    "smooth_l1_loss", "softmax", "softplus", "tanh",
 ]  # fmt: skip
 __all__ += ["affine_grid", "grid_sample"]
 

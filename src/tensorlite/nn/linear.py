@@ -72,3 +72,8 @@ class Flatten(Module):
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """A Linear under PyTorch's name for MultiheadAttention.out_proj (PyTorch keeps it out of dynamic
+    quantization; here it is a plain Linear), so state_dict keys and module paths match PyTorch's."""

@@ -13,6 +13,7 @@ from tensorlite.ops.activation import (
     softplus,
     tanh,
 )
+from tensorlite.ops.attention import scaled_dot_product_attention
 from tensorlite.ops.conv import conv2d
 from tensorlite.ops.conv_transpose import conv1d, conv_transpose2d
 from tensorlite.ops.cumulative import cumprod, cumsum
@@ -192,6 +193,7 @@ __all__ = [
     "relu",
     "reshape",
     "roll",
+    "scaled_dot_product_attention",
     "scatter",
     "scatter_add",
     "selu",

@@ -18,11 +18,12 @@ from tensorlite.nn import (
     pooling,
     rnn,
     sparse,
+    transformer,
     upsampling,
 )
 
 _PATHS = (activation, container, conv, dropout, linear, loss, module, normalization, padding, pooling, rnn,
-          sparse, upsampling)  # fmt: skip
+          sparse, transformer, upsampling)  # fmt: skip
 for _module in _PATHS:  # so that `import tensorlite.nn.modules.linear` finds the same module
     sys.modules[f"{__name__}.{_module.__name__.rpartition('.')[2]}"] = _module
 
