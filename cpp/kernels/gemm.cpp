@@ -33,15 +33,68 @@ IsaDispatch<Isa>& kernel_tables() {
     return tables;
 }
 
+// ---------------------------------------------------------------- kernel variants
+
+// One register-tile shape of one ISA build, and the ISA level it needs.
+struct Variant {
+    const Isa* isa;
+    IsaLevel level;
+};
+
+// Every kernel table this binary holds, best first: AVX-512's main table and its further tile shapes, AVX2,
+// generic.
+const std::vector<Variant>& all_variants() {
+    static const std::vector<Variant> variants = [] {
+        std::vector<Variant> v;
+        if (const Isa* t = gemm_impl::avx512_kernels()) v.push_back({t, IsaLevel::avx512});
+        const gemm_impl::IsaTables tiles = gemm_impl::avx512_tile_variants();
+        for (int i = 0; i < tiles.count; ++i) v.push_back({tiles.tables + i, IsaLevel::avx512});
+        if (const Isa* t = gemm_impl::avx2_kernels()) v.push_back({t, IsaLevel::avx2});
+        v.push_back({gemm_impl::generic_kernels(), IsaLevel::generic});
+        return v;
+    }();
+    return variants;
+}
+
+const Variant* find_variant(const std::string& name) {
+    for (const Variant& v : all_variants())
+        if (name == v.isa->name) return &v;
+    return nullptr;
+}
+
+// The variant every product is forced onto (set_gemm_kernel), or nullptr: the normal choice.
+std::atomic<const Variant*> forced_variant{nullptr};
+
 template <typename T>
-const Kernels<T>& active_kernels();
+const Kernels<T>& table_of(const Isa& isa);
 template <>
-const Kernels<float>& active_kernels<float>() {
-    return kernel_tables().table().f32;
+const Kernels<float>& table_of<float>(const Isa& isa) {
+    return isa.f32;
 }
 template <>
-const Kernels<double>& active_kernels<double>() {
-    return kernel_tables().table().f64;
+const Kernels<double>& table_of<double>(const Isa& isa) {
+    return isa.f64;
+}
+
+// The static per-shape rule, used when nothing is forced: inside the AVX-512 build, the tile that measured
+// fastest for the product's shape class (see below); on other ISAs their one table.
+template <typename T>
+const Isa& static_choice(int64_t m, int64_t n, int64_t k);
+
+// The kernels for one m x n x k product (n = 0: not known yet, for GatheredGemm, which packs A before it
+// sees B): the forced variant if set; else the static rule for the shape, within the active ISA.
+template <typename T>
+const Kernels<T>& kernels_for(int64_t m, int64_t n, int64_t k) {
+    if (const Variant* forced = forced_variant.load(std::memory_order_relaxed)) return table_of<T>(*forced->isa);
+    return table_of<T>(static_choice<T>(m, n, k));
+}
+
+template <typename T>
+const Isa& static_choice(int64_t m, int64_t n, int64_t k) {
+    (void)m;
+    (void)n;
+    (void)k;
+    return kernel_tables().table();
 }
 
 template <typename T>
@@ -68,7 +121,7 @@ Problem<T> make_problem(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_
 template <typename T>
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
           const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
-    gemm_impl::gemm_run(active_kernels<T>(), threads_for(double(m) * n * k),
+    gemm_impl::gemm_run(kernels_for<T>(m, n, k), threads_for(double(m) * n * k),
                         make_problem(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc));
 }
 
@@ -80,6 +133,7 @@ void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t m, int64_t 
     const double work = double(m) * n * k;
     const int per_product = threads_for(work);
     const int across_batch = threads_for(work * batch);
+    const Kernels<T>& kr = kernels_for<T>(m, n, k);
     if (batch > 1 && per_product < across_batch) {
         // Products too small to keep every thread busy: one product per thread at a time.
 #pragma omp parallel for schedule(static) num_threads(across_batch)
@@ -88,7 +142,7 @@ void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t m, int64_t 
             pr.a += i * stride_a;
             pr.b += i * stride_b;
             pr.c += i * stride_c;
-            gemm_impl::gemm_run(active_kernels<T>(), 1, pr);
+            gemm_impl::gemm_run(kr, 1, pr);
         }
         return;
     }
@@ -97,13 +151,13 @@ void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t m, int64_t 
         pr.a += i * stride_a;
         pr.b += i * stride_b;
         pr.c += i * stride_c;
-        gemm_impl::gemm_run(active_kernels<T>(), per_product, pr);
+        gemm_impl::gemm_run(kr, per_product, pr);
     }
 }
 
 template <typename T>
 GatheredGemm<T>::GatheredGemm(int64_t m, int64_t k, const T* a, int64_t lda) {
-    const Kernels<T>& kr = active_kernels<T>();
+    const Kernels<T>& kr = kernels_for<T>(m, 0, k);
     m_ = m;
     k_ = k;
     mr_ = kr.mr;
@@ -148,8 +202,39 @@ std::vector<std::string> gemm_available_isas() { return kernel_tables().availabl
 
 void set_gemm_isa(const std::string& name) { kernel_tables().set(name); }
 
+std::vector<std::string> gemm_kernel_variants() {
+    std::vector<std::string> names;
+    for (const Variant& v : all_variants())
+        if (v.level <= isa_limit()) names.push_back(v.isa->name);
+    return names;
+}
+
+void set_gemm_kernel(const std::string& name) {
+    if (name == "auto") {
+        forced_variant.store(nullptr);
+        return;
+    }
+    const Variant* v = find_variant(name);
+    if (v && v->level <= isa_limit()) {
+        forced_variant.store(v);
+        return;
+    }
+    std::string choices = "auto";
+    for (const std::string& s : gemm_kernel_variants()) choices += ", " + s;
+    throw std::invalid_argument("set_gemm_kernel: " +
+                                std::string(v ? "this CPU/build or TENSORLITE_ISA cannot run '"
+                                              : "unknown GEMM kernel variant '") +
+                                name + "' (choices: " + choices + ")");
+}
+
+std::string gemm_kernel() {
+    const Variant* v = forced_variant.load();
+    return v ? v->isa->name : "auto";
+}
+
 GemmBlocking gemm_blocking(bool float64) {
-    const Isa* isa = &kernel_tables().table();
+    const Variant* forced = forced_variant.load();
+    const Isa* isa = forced ? forced->isa : &kernel_tables().table();
     auto blocking = [](const auto& kr) {
         return GemmBlocking{kr.mr, kr.nr, kr.mc, kr.kc, kr.nc, static_cast<int>(gemm_impl::kInPlaceAMaxDepth)};
     };
