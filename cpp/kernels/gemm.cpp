@@ -89,12 +89,46 @@ const Kernels<T>& kernels_for(int64_t m, int64_t n, int64_t k) {
     return table_of<T>(static_choice<T>(m, n, k));
 }
 
+// The variant named `name` if this binary holds it, else `fallback`.
+const Isa& variant_or(const char* name, const Isa& fallback) {
+    const Variant* v = find_variant(name);
+    return v ? *v->isa : fallback;
+}
+
+// Inside the AVX-512 build, the tile that measured fastest for the product's shape class. Measured on
+// Sapphire Rapids (2 cores shared with other jobs), per product on 1 thread as the convolution's per-image
+// products run, us, median of 5-7 rounds alternating the variants, float32 [float64]:
+//   dW^T of conv 3->16, 27x1024 @ (16x1024)^T: 12x16 10.1, avx2 11.3, 8x32 12.7, avx512 15.1
+//     [8x32 17.0, avx512 18.2, 12x16 22.0, avx2 24.5]
+//   dW^T of LeNet conv1, 25x576 @ (6x576)^T: avx2 4.4, 12x16 5.9, 8x32 6.9, avx512 7.0 [12x16 6.7, avx2 6.7,
+//     avx512 7.8]
+//   dW^T of LeNet conv2, 150x64 @ (16x64)^T: 12x16 3.1, 8x32 3.3, avx512 3.4 [8x32 4.9, avx512 5.0]
+//   MLP, 100x40 @ (100x40)^T: 8x32 8.3, avx512 8.4 [13.5, 13.7]; 100x100 @ 100x100: 8x32 16.4, avx512 17.0
+//     [29.4, 34.3]; 100x100 @ (10x100)^T: 12x16 3.1, 8x32 3.5, avx512 3.5 [8x32 5.2, avx512 5.4]
+//   LeNet fc 64x400 @ (120x400)^T: 8x32 46.9, avx512 48.0 [avx512 94, 8x32 98]; 256^3: 8x32 211, avx512 212
+//   where the main tile holds all rows or the product is large it stays best: dW^T of conv 1->32,
+//   9x784 @ (32x784)^T: avx512 7.5, 8x32 7.7 [14.3, 14.9]; 10x100^T @ 100x100: avx512 3.3, 8x32 3.4;
+//   1024^3: avx512 15.1 ms, 8x32 20.5 ms.
+// GatheredGemm (n unknown: a direct convolution, m output channels, C rows of width 28-32), fwd or dX
+// of the conv benchmark's shapes on 2 threads, ms, two rounds: conv 3->16 dX (m = 3): 4x64 0.92-0.94,
+// avx512 1.11-1.41, 12x16 1.15; its forward (m = 16): 8x32 0.29-0.41, avx512 0.40; conv 1->32 forward
+// (m = 32): 12x16 0.52, 8x32 0.57-0.58, avx512 0.59-0.73; its dX (m = 1): 12x16 1.21-1.23, avx512 1.32,
+// 4x64 1.37-1.38; LeNet conv1 forward (m = 6): avx512 0.16, others 0.20-0.21.
 template <typename T>
 const Isa& static_choice(int64_t m, int64_t n, int64_t k) {
-    (void)m;
-    (void)n;
-    (void)k;
-    return kernel_tables().table();
+    const Isa& active = kernel_tables().table();
+    if (kernel_tables().active() != IsaLevel::avx512) return active;
+    constexpr bool f64 = sizeof(T) == 8;
+    if (n == 0) {  // GatheredGemm, chosen by its rows
+        if (m <= 2 || (m > 16 && m <= 32)) return variant_or("avx512-12x16", active);
+        if (m <= 4) return variant_or("avx512-4x64", active);
+        if (m > 8 && m <= 16) return variant_or("avx512-8x32", active);
+        return active;
+    }
+    if (n > 4 && n <= 8) return f64 ? variant_or("avx512-12x16", active) : variant_or("avx2", active);
+    if (n > 8 && n <= 16) return variant_or(f64 ? "avx512-8x32" : "avx512-12x16", active);
+    if (n > 16 && m > 12 && double(m) * n * k < double(1 << 24)) return variant_or("avx512-8x32", active);
+    return active;
 }
 
 template <typename T>
