@@ -142,6 +142,8 @@ def test_gemm_isa_one_and_two_threads_agree(isa, dtype, threads_restored):
         ((1500, 800), (800, 1), True),
         ((40, 30), (30, 20), True),
     ]
+    if "-" in isa:  # a tile variant: the two deep cases test how threads share packed B, the same driver code
+        cases = [case for case in cases if case[2]]  # for every tile, and most of this file's time
     for a_shape, b_shape, batched in cases:
         a = rng.standard_normal(a_shape).astype(dtype)
         b = rng.standard_normal(b_shape).astype(dtype)
