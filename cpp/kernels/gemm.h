@@ -3,7 +3,8 @@
 // lda/ldb/ldc are row strides in elements. When beta == 0, C is overwritten and never read (it may hold
 // NaN); when k == 0 or alpha == 0, C := beta * C and A, B are not read (BLAS semantics).
 // The kernels run on the best instruction set of avx512, avx2, generic that this CPU has, at most
-// TENSORLITE_ISA (cpu_features.h); set_gemm_isa() switches at run time.
+// TENSORLITE_ISA (cpu_features.h); set_gemm_isa() switches at run time. Within AVX-512, each product takes
+// the register-tile shape (kernel variant) measured fastest for its shape class; set_gemm_kernel() forces one.
 #pragma once
 #include <cstdint>
 #include <string>

@@ -11,9 +11,10 @@ import pytest
 
 import tensorlite as tl
 import tensorlite.nn.functional as F
+from tensorlite import _C
+
 from harness import conv_algorithm
 from reference.conv import conv2d_backward_reference, conv2d_reference
-from tensorlite import _C
 
 VARIANTS = _C.gemm_kernel_variants()
 
@@ -55,7 +56,9 @@ def test_auto_restores_the_active_isa_blocking():
 
 
 def test_set_gemm_kernel_rejects_unknown_names_listing_the_choices():
-    with pytest.raises(ValueError, match=r"unknown GEMM kernel variant 'avx512-5x5' \(choices: auto, .*generic\)"):
+    with pytest.raises(
+        ValueError, match=r"unknown GEMM kernel variant 'avx512-5x5' \(choices: auto, .*generic\)"
+    ):
         _C.set_gemm_kernel("avx512-5x5")
     assert _C.gemm_kernel() == "auto"
 
@@ -102,7 +105,13 @@ def test_conv_forward_and_backward_on_every_variant(variant, x_shape, w_shape, p
         y.backward(tl.tensor(dy.astype(dtype)))
     # Each value sums up to depth = max(C*kh*kw, K*kh*kw, N*H*W) unit-normal products: float32 error about
     # sqrt(depth) * 2^-24 * sqrt(depth), with a 4x margin.
-    depth = max(np.prod(w_shape[1:]), w_shape[0] * np.prod(w_shape[2:]), np.prod(expected.shape) // w_shape[0])
-    tol = {"rtol": 2e-4, "atol": 4 * depth * 2.0**-24} if dtype == np.float32 else {"rtol": 1e-10, "atol": 1e-11}
+    depth = max(
+        np.prod(w_shape[1:]), w_shape[0] * np.prod(w_shape[2:]), np.prod(expected.shape) // w_shape[0]
+    )
+    tol = (
+        {"rtol": 2e-4, "atol": 4 * depth * 2.0**-24}
+        if dtype == np.float32
+        else {"rtol": 1e-10, "atol": 1e-11}
+    )
     for got, want in zip((y, xt.grad, wt.grad, bt.grad), (expected, *expected_grads)):
         np.testing.assert_allclose(got.detach().numpy().astype(np.float64), want, **tol)
