@@ -116,6 +116,8 @@ py::dict gemm_config() {
     py::dict cfg;
     cfg["isa"] = tl::gemm_isa();
     cfg["available"] = tl::gemm_available_isas();
+    cfg["kernel"] = tl::gemm_kernel();
+    cfg["variants"] = tl::gemm_kernel_variants();
     for (const bool f64 : {false, true}) {
         const tl::GemmBlocking blk = tl::gemm_blocking(f64);
         py::dict d;
@@ -140,7 +142,15 @@ void register_gemm(py::module_& m) {
     m.def("gemm_isa", &tl::gemm_isa, "The instruction set of the active GEMM kernels (avx512, avx2 or generic).");
     m.def("set_gemm_isa", &tl::set_gemm_isa, py::arg("name"),
           "Switch the GEMM kernels to `name`; ValueError when this CPU/build cannot run it.");
-    m.def("gemm_config", &gemm_config, "Active GEMM ISA, the ISAs available here, and per-dtype block sizes.");
+    m.def("gemm_kernel_variants", &tl::gemm_kernel_variants,
+          "Names of the GEMM kernel variants (register-tile shapes of each ISA) that may run here, best first.");
+    m.def("set_gemm_kernel", &tl::set_gemm_kernel, py::arg("name"),
+          "Force every GEMM (and so every conv/linear) onto one kernel variant; 'auto' restores the choice per "
+          "product shape. ValueError naming the choices for an unknown or unrunnable name.");
+    m.def("gemm_kernel", &tl::gemm_kernel, "'auto' or the name of the forced GEMM kernel variant.");
+    m.def("gemm_config", &gemm_config,
+          "Active GEMM ISA, the ISAs available here, the forced kernel variant ('auto' when none), the variants "
+          "available, and per-dtype block sizes (of the forced variant, else the active ISA's main table).");
 }
 
 }  // namespace tl::bindings

@@ -33,15 +33,102 @@ IsaDispatch<Isa>& kernel_tables() {
     return tables;
 }
 
+// ---------------------------------------------------------------- kernel variants
+
+// One register-tile shape of one ISA build, and the ISA level it needs.
+struct Variant {
+    const Isa* isa;
+    IsaLevel level;
+};
+
+// Every kernel table this binary holds, best first: AVX-512's main table and its further tile shapes, AVX2,
+// generic.
+const std::vector<Variant>& all_variants() {
+    static const std::vector<Variant> variants = [] {
+        std::vector<Variant> v;
+        if (const Isa* t = gemm_impl::avx512_kernels()) v.push_back({t, IsaLevel::avx512});
+        const gemm_impl::IsaTables tiles = gemm_impl::avx512_tile_variants();
+        for (int i = 0; i < tiles.count; ++i) v.push_back({tiles.tables + i, IsaLevel::avx512});
+        if (const Isa* t = gemm_impl::avx2_kernels()) v.push_back({t, IsaLevel::avx2});
+        v.push_back({gemm_impl::generic_kernels(), IsaLevel::generic});
+        return v;
+    }();
+    return variants;
+}
+
+const Variant* find_variant(const std::string& name) {
+    for (const Variant& v : all_variants())
+        if (name == v.isa->name) return &v;
+    return nullptr;
+}
+
+// The variant every product is forced onto (set_gemm_kernel), or nullptr: the normal choice.
+std::atomic<const Variant*> forced_variant{nullptr};
+
 template <typename T>
-const Kernels<T>& active_kernels();
+const Kernels<T>& table_of(const Isa& isa);
 template <>
-const Kernels<float>& active_kernels<float>() {
-    return kernel_tables().table().f32;
+const Kernels<float>& table_of<float>(const Isa& isa) {
+    return isa.f32;
 }
 template <>
-const Kernels<double>& active_kernels<double>() {
-    return kernel_tables().table().f64;
+const Kernels<double>& table_of<double>(const Isa& isa) {
+    return isa.f64;
+}
+
+// The static per-shape rule, used when nothing is forced: inside the AVX-512 build, the tile that measured
+// fastest for the product's shape class (see below); on other ISAs their one table.
+template <typename T>
+const Isa& static_choice(int64_t m, int64_t n, int64_t k);
+
+// The kernels for one m x n x k product (n = 0: not known yet, for GatheredGemm, which packs A before it
+// sees B): the forced variant if set; else the static rule for the shape, within the active ISA.
+template <typename T>
+const Kernels<T>& kernels_for(int64_t m, int64_t n, int64_t k) {
+    if (const Variant* forced = forced_variant.load(std::memory_order_relaxed)) return table_of<T>(*forced->isa);
+    return table_of<T>(static_choice<T>(m, n, k));
+}
+
+// The variant named `name` if this binary holds it, else `fallback`.
+const Isa& variant_or(const char* name, const Isa& fallback) {
+    const Variant* v = find_variant(name);
+    return v ? *v->isa : fallback;
+}
+
+// Inside the AVX-512 build, the tile that measured fastest for the product's shape class. Measured on
+// Sapphire Rapids (2 cores shared with other jobs), per product on 1 thread as the convolution's per-image
+// products run, us, median of 5-7 rounds alternating the variants, float32 [float64]:
+//   dW^T of conv 3->16, 27x1024 @ (16x1024)^T: 12x16 10.1, avx2 11.3, 8x32 12.7, avx512 15.1
+//     [8x32 17.0, avx512 18.2, 12x16 22.0, avx2 24.5]
+//   dW^T of LeNet conv1, 25x576 @ (6x576)^T: avx2 4.4, 12x16 5.9, 8x32 6.9, avx512 7.0 [12x16 6.7, avx2 6.7,
+//     avx512 7.8]
+//   dW^T of LeNet conv2, 150x64 @ (16x64)^T: 12x16 3.1, 8x32 3.3, avx512 3.4 [8x32 4.9, avx512 5.0]
+//   MLP, 100x40 @ (100x40)^T: 8x32 8.3, avx512 8.4 [13.5, 13.7]; 100x100 @ 100x100: 8x32 16.4, avx512 17.0
+//     [29.4, 34.3]; 100x100 @ (10x100)^T: 12x16 3.1, 8x32 3.5, avx512 3.5 [8x32 5.2, avx512 5.4]
+//   LeNet fc 64x400 @ (120x400)^T: 8x32 46.9, avx512 48.0 [avx512 94, 8x32 98]; 256^3: 8x32 211, avx512 212
+//   where the main tile holds all rows or the product is large it stays best: dW^T of conv 1->32,
+//   9x784 @ (32x784)^T: avx512 7.5, 8x32 7.7 [14.3, 14.9]; 10x100^T @ 100x100: avx512 3.3, 8x32 3.4;
+//   1024^3: avx512 15.1 ms, 8x32 20.5 ms.
+// GatheredGemm (n unknown: a direct convolution, m output channels, C rows of width 28-32), fwd or dX
+// of the conv benchmark's shapes on 2 threads, ms, two rounds: conv 3->16 dX (m = 3): 4x64 0.92-0.94,
+// avx512 1.11-1.41, 12x16 1.15; its forward (m = 16): 8x32 0.29-0.41, avx512 0.40; conv 1->32 forward
+// (m = 32): 12x16 0.52, 8x32 0.57-0.58, avx512 0.59-0.73; its dX (m = 1): 12x16 1.21-1.23, avx512 1.32,
+// 4x64 1.37-1.38; LeNet conv1 forward (m = 6): avx512 0.16, others 0.20-0.21.
+template <typename T>
+const Isa& static_choice(int64_t m, int64_t n, int64_t k) {
+    const Isa& active = kernel_tables().table();
+    if (kernel_tables().active() != IsaLevel::avx512) return active;
+    constexpr bool f64 = sizeof(T) == 8;
+    if (n == 0) {  // GatheredGemm, chosen by its rows
+        if (m <= 2 || (m > 16 && m <= 32)) return variant_or("avx512-12x16", active);
+        if (m <= 4) return variant_or("avx512-4x64", active);
+        if (m > 8 && m <= 16) return variant_or("avx512-8x32", active);
+        return active;
+    }
+    if (n > 4 && n <= 8) return f64 ? variant_or("avx512-12x16", active) : variant_or("avx2", active);
+    if (n > 8 && n <= 16) return variant_or(f64 ? "avx512-8x32" : "avx512-12x16", active);
+    if (n > 16 && m > 12 && double(m) * n * k < double(1 << 24)) return variant_or("avx512-8x32", active);
+    return active;
 }
 
 template <typename T>
@@ -68,7 +155,7 @@ Problem<T> make_problem(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_
 template <typename T>
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
           const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
-    gemm_impl::gemm_run(active_kernels<T>(), threads_for(double(m) * n * k),
+    gemm_impl::gemm_run(kernels_for<T>(m, n, k), threads_for(double(m) * n * k),
                         make_problem(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc));
 }
 
@@ -80,6 +167,7 @@ void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t m, int64_t 
     const double work = double(m) * n * k;
     const int per_product = threads_for(work);
     const int across_batch = threads_for(work * batch);
+    const Kernels<T>& kr = kernels_for<T>(m, n, k);
     if (batch > 1 && per_product < across_batch) {
         // Products too small to keep every thread busy: one product per thread at a time.
 #pragma omp parallel for schedule(static) num_threads(across_batch)
@@ -88,7 +176,7 @@ void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t m, int64_t 
             pr.a += i * stride_a;
             pr.b += i * stride_b;
             pr.c += i * stride_c;
-            gemm_impl::gemm_run(active_kernels<T>(), 1, pr);
+            gemm_impl::gemm_run(kr, 1, pr);
         }
         return;
     }
@@ -97,13 +185,13 @@ void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t m, int64_t 
         pr.a += i * stride_a;
         pr.b += i * stride_b;
         pr.c += i * stride_c;
-        gemm_impl::gemm_run(active_kernels<T>(), per_product, pr);
+        gemm_impl::gemm_run(kr, per_product, pr);
     }
 }
 
 template <typename T>
 GatheredGemm<T>::GatheredGemm(int64_t m, int64_t k, const T* a, int64_t lda) {
-    const Kernels<T>& kr = active_kernels<T>();
+    const Kernels<T>& kr = kernels_for<T>(m, 0, k);
     m_ = m;
     k_ = k;
     mr_ = kr.mr;
@@ -148,8 +236,39 @@ std::vector<std::string> gemm_available_isas() { return kernel_tables().availabl
 
 void set_gemm_isa(const std::string& name) { kernel_tables().set(name); }
 
+std::vector<std::string> gemm_kernel_variants() {
+    std::vector<std::string> names;
+    for (const Variant& v : all_variants())
+        if (v.level <= isa_limit()) names.push_back(v.isa->name);
+    return names;
+}
+
+void set_gemm_kernel(const std::string& name) {
+    if (name == "auto") {
+        forced_variant.store(nullptr);
+        return;
+    }
+    const Variant* v = find_variant(name);
+    if (v && v->level <= isa_limit()) {
+        forced_variant.store(v);
+        return;
+    }
+    std::string choices = "auto";
+    for (const std::string& s : gemm_kernel_variants()) choices += ", " + s;
+    throw std::invalid_argument("set_gemm_kernel: " +
+                                std::string(v ? "this CPU/build or TENSORLITE_ISA cannot run '"
+                                              : "unknown GEMM kernel variant '") +
+                                name + "' (choices: " + choices + ")");
+}
+
+std::string gemm_kernel() {
+    const Variant* v = forced_variant.load();
+    return v ? v->isa->name : "auto";
+}
+
 GemmBlocking gemm_blocking(bool float64) {
-    const Isa* isa = &kernel_tables().table();
+    const Variant* forced = forced_variant.load();
+    const Isa* isa = forced ? forced->isa : &kernel_tables().table();
     auto blocking = [](const auto& kr) {
         return GemmBlocking{kr.mr, kr.nr, kr.mc, kr.kc, kr.nc, static_cast<int>(gemm_impl::kInPlaceAMaxDepth)};
     };

@@ -3,7 +3,8 @@
 // lda/ldb/ldc are row strides in elements. When beta == 0, C is overwritten and never read (it may hold
 // NaN); when k == 0 or alpha == 0, C := beta * C and A, B are not read (BLAS semantics).
 // The kernels run on the best instruction set of avx512, avx2, generic that this CPU has, at most
-// TENSORLITE_ISA (cpu_features.h); set_gemm_isa() switches at run time.
+// TENSORLITE_ISA (cpu_features.h); set_gemm_isa() switches at run time. Within AVX-512, each product takes
+// the register-tile shape (kernel variant) measured fastest for its shape class; set_gemm_kernel() forces one.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -52,9 +53,20 @@ std::vector<std::string> gemm_available_isas();
 // Switches the GEMM kernels; std::invalid_argument when `name` is unknown or this CPU lacks it.
 void set_gemm_isa(const std::string& name);
 
-// Register tile (mr x nr) and cache blocks (mc, kc, nc) of the active kernels for one scalar type, and the
-// depth up to which a product whose A is read in place (not packed) runs as one slice instead of kc-deep
-// ones.
+// Kernel variants: each is one register-tile shape of one ISA build ("avx512", "avx512-4x64", ..., "avx2",
+// "generic"); every product normally runs the variant chosen for its shape within the active ISA.
+// The names of the variants that may run here (built, CPU has the ISA, within isa_limit()), best first.
+std::vector<std::string> gemm_kernel_variants();
+// Forces every GEMM (gemm, gemm_batched, GatheredGemm, and so every conv/linear) onto one variant, whatever
+// set_gemm_isa says; "auto" restores the normal choice. std::invalid_argument naming the choices for an
+// unknown or unrunnable name.
+void set_gemm_kernel(const std::string& name);
+// "auto" or the forced variant's name.
+std::string gemm_kernel();
+
+// Register tile (mr x nr) and cache blocks (mc, kc, nc) for one scalar type of the forced variant, else of
+// the active ISA's main table, and the depth up to which a product whose A is read in place (not packed)
+// runs as one slice instead of kc-deep ones.
 struct GemmBlocking {
     int mr, nr, mc, kc, nc, in_place_a_max_depth;
 };

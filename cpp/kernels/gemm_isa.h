@@ -71,5 +71,13 @@ const Isa* avx512_kernels();
 const Isa* avx2_kernels();
 const Isa* generic_kernels();
 
+// The AVX-512 unit's further register-tile shapes (named "avx512-MRxNR" after their float32 tile), for
+// products that waste most of the main 12x32 tile: `count` tables at `tables` (0 without AVX-512).
+struct IsaTables {
+    const Isa* tables;
+    int count;
+};
+IsaTables avx512_tile_variants();
+
 }  // namespace gemm_impl
 }  // namespace tl
