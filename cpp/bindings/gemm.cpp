@@ -140,6 +140,13 @@ void register_gemm(py::module_& m) {
     m.def("gemm_isa", &tl::gemm_isa, "The instruction set of the active GEMM kernels (avx512, avx2 or generic).");
     m.def("set_gemm_isa", &tl::set_gemm_isa, py::arg("name"),
           "Switch the GEMM kernels to `name`; ValueError when this CPU/build cannot run it.");
+    m.def("gemm_kernel_variants", &tl::gemm_kernel_variants,
+          "Names of the GEMM kernel variants that may run here (built, on this CPU, within TENSORLITE_ISA), "
+          "best first.");
+    m.def("set_gemm_kernel", &tl::set_gemm_kernel, py::arg("name"),
+          "Force every GEMM (and so every conv and linear) onto one kernel variant; 'auto' restores the "
+          "normal choice. ValueError naming the choices for another name.");
+    m.def("gemm_kernel", &tl::gemm_kernel, "'auto' or the kernel variant set_gemm_kernel forces.");
     m.def("gemm_config", &gemm_config, "Active GEMM ISA, the ISAs available here, and per-dtype block sizes.");
 }
 
