@@ -98,8 +98,11 @@ def _load(path):
     except FileNotFoundError:
         return
     except (OSError, ValueError) as e:
-        warnings.warn(f"tl.backends.cpu: ignoring the tuning cache {path!r}: cannot read it ({e})",
-                      RuntimeWarning, stacklevel=4)
+        warnings.warn(
+            f"tl.backends.cpu: ignoring the tuning cache {path!r}: cannot read it ({e})",
+            RuntimeWarning,
+            stacklevel=4,
+        )
         return
     reason = _mismatch(doc)
     if reason is None:
@@ -108,7 +111,9 @@ def _load(path):
             return
         except (ValueError, TypeError) as e:
             reason = str(e)
-    warnings.warn(f"tl.backends.cpu: ignoring the tuning cache {path!r}: {reason}", RuntimeWarning, stacklevel=4)
+    warnings.warn(
+        f"tl.backends.cpu: ignoring the tuning cache {path!r}: {reason}", RuntimeWarning, stacklevel=4
+    )
 
 
 def _mismatch(doc):
