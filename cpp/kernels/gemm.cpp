@@ -53,12 +53,22 @@ const Kernels<double>& kernels_of<double>(const Isa& isa) {
 std::atomic<const Isa*> forced_variant{nullptr};
 std::atomic<const Isa*> scoped_variant{nullptr};
 
+// The variants that may run here, best first (fixed for the process: the build, the CPU and isa_limit()).
+const std::vector<const Isa*>& runnable_variants() {
+    static const std::vector<const Isa*> variants = [] {
+        const std::vector<std::string> names = kernel_tables().available();
+        std::vector<const Isa*> out;
+        for (const Isa* isa : {gemm_impl::avx512_kernels(), gemm_impl::avx2_kernels(), gemm_impl::generic_kernels()})
+            if (isa && std::find(names.begin(), names.end(), isa->name) != names.end()) out.push_back(isa);
+        return out;
+    }();
+    return variants;
+}
+
 // The variant named `name` if it may run here, else nullptr.
 const Isa* runnable_variant(const std::string& name) {
-    const std::vector<std::string> names = gemm_kernel_variants();
-    if (std::find(names.begin(), names.end(), name) == names.end()) return nullptr;
-    for (const Isa* isa : {gemm_impl::avx512_kernels(), gemm_impl::avx2_kernels(), gemm_impl::generic_kernels()})
-        if (isa && name == isa->name) return isa;
+    for (const Isa* isa : runnable_variants())
+        if (name == isa->name) return isa;
     return nullptr;
 }
 
@@ -252,7 +262,11 @@ std::vector<std::string> gemm_available_isas() { return kernel_tables().availabl
 
 void set_gemm_isa(const std::string& name) { kernel_tables().set(name); }
 
-std::vector<std::string> gemm_kernel_variants() { return kernel_tables().available(); }
+std::vector<std::string> gemm_kernel_variants() {
+    std::vector<std::string> names;
+    for (const Isa* isa : runnable_variants()) names.emplace_back(isa->name);
+    return names;
+}
 
 std::vector<std::string> gemm_tuning_candidates() {
     std::vector<std::string> names = gemm_kernel_variants();
