@@ -36,6 +36,10 @@ py::list entries() {
     return out;
 }
 
+std::string malformed(size_t i, const char* why) {
+    return "autotune_load: entry " + std::to_string(i) + " is malformed: " + why;
+}
+
 // Adds entries in entry_dict's form (measured times are not kept); ValueError/TypeError naming the entry
 // for a malformed one, before any is added. A choice that cannot run here is ignored when used (the
 // configuration is measured again).
@@ -54,9 +58,9 @@ int64_t load(const py::list& items) {
             e.kernel = d["kernel"].cast<std::string>();
             parsed.push_back(e);
         } catch (const py::error_already_set& err) {
-            throw py::value_error("autotune_load: entry " + std::to_string(i) + " is malformed: " + err.what());
+            throw py::value_error(malformed(i, err.what()));
         } catch (const py::cast_error& err) {
-            throw py::value_error("autotune_load: entry " + std::to_string(i) + " is malformed: " + err.what());
+            throw py::value_error(malformed(i, err.what()));
         }
     }
     for (const tl::autotune::Entry& e : parsed) tl::autotune::store(e);
@@ -68,7 +72,8 @@ int64_t load(const py::list& items) {
 void register_autotune(py::module_& m) {
     m.def("autotune_enabled", &tl::autotune::enabled, "Whether kernels are chosen by measurement.");
     m.def("set_autotune", &tl::autotune::set_enabled, py::arg("on"),
-          "Choose GEMM kernel variants and conv algorithms by timing them on each configuration's first call.");
+          "Choose GEMM kernel variants and conv algorithms by timing them on each configuration's first "
+          "call.");
     m.def("autotune_entries", &entries,
           "The measured choices: dicts of op, dtype, sizes, threads, algorithm, kernel and seconds.");
     m.def("autotune_clear", &tl::autotune::clear, "Forget every measured choice.");

@@ -97,7 +97,8 @@ size_t measure(size_t count, const std::function<void(size_t)>& run, const std::
     }
     const double first_best = *std::min_element(seconds.begin(), seconds.end());
     for (size_t i = 0; i < count; ++i) {
-        const bool close = i == 0 || seconds[i] <= kRerunRatio * first_best || seconds[i] < kAlwaysRerunSeconds;
+        const bool close =
+            i == 0 || seconds[i] <= kRerunRatio * first_best || seconds[i] < kAlwaysRerunSeconds;
         if (count == 1 || !close) continue;
         if (restore) restore();
         seconds[i] = std::min(seconds[i], seconds_of(run, i));

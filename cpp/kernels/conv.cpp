@@ -472,8 +472,8 @@ template void conv2d_forward_by<float>(ConvAlgorithm, const float*, const float*
                                        const ConvGeometry&);
 template void conv2d_forward_by<double>(ConvAlgorithm, const double*, const double*, const double*, double*,
                                         const ConvGeometry&);
-template void conv2d_backward_by<float>(ConvAlgorithm, const float*, const float*, const float*, float*, float*,
-                                        float*, const ConvGeometry&);
+template void conv2d_backward_by<float>(ConvAlgorithm, const float*, const float*, const float*, float*,
+                                        float*, float*, const ConvGeometry&);
 template void conv2d_backward_by<double>(ConvAlgorithm, const double*, const double*, const double*, double*,
                                          double*, double*, const ConvGeometry&);
 

@@ -92,7 +92,8 @@ void conv2d_backward(const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, c
 // The two passes by a given algorithm for y / dX (one of conv2d_candidates; a non-finite Winograd result
 // still reruns by conv2d_fallback_algorithm).
 template <typename T>
-void conv2d_forward_by(ConvAlgorithm algorithm, const T* x, const T* w, const T* bias, T* y, const ConvGeometry& g);
+void conv2d_forward_by(ConvAlgorithm algorithm, const T* x, const T* w, const T* bias, T* y,
+                       const ConvGeometry& g);
 template <typename T>
 void conv2d_backward_by(ConvAlgorithm dx_algorithm, const T* x, const T* w, const T* dy, T* dx, T* dw, T* db,
                         const ConvGeometry& g);

@@ -78,9 +78,9 @@ bool direct_band_fits(const ConvGeometry& t) {
     return band <= std::max(kDirectBandSlack, mul_sat(2, planes));
 }
 
-// Where the direct path can run. It (GatheredGemm) needs unit horizontal stride, so that consecutive outputs read consecutive
-// inputs (for dX, the adjoint convolution: both strides 1), and a band that fits; a 1x1 stride-1 unpadded
-// convolution is already a plain GEMM on the image (conv2d_image_is_columns).
+// Where the direct path can run. It (GatheredGemm) needs unit horizontal stride, so that consecutive
+// outputs read consecutive inputs (for dX, the adjoint convolution: both strides 1), and a band that fits;
+// a 1x1 stride-1 unpadded convolution is already a plain GEMM on the image (conv2d_image_is_columns).
 bool direct_runs(const ConvGeometry& g, ConvPass pass) {
     return g.stride_w == 1 && (pass == ConvPass::forward || g.stride_h == 1) && !conv2d_image_is_columns(g) &&
            g.out_h > 0 && g.out_w > 0 && g.out_channels > 0 && g.in_channels > 0 &&

@@ -21,8 +21,8 @@ namespace {
 
 bool conv_tunes(const ConvGeometry& g) {
     return autotune::enabled() && g.batch > 0 && g.out_channels > 0 && g.out_h > 0 && g.out_w > 0 &&
-           g.in_channels > 0 && !in_parallel_region() && !GemmKernelScope::active() && gemm_kernel() == "auto" &&
-           conv2d_algorithm_override() == "auto";
+           g.in_channels > 0 && !in_parallel_region() && !GemmKernelScope::active() &&
+           gemm_kernel() == "auto" && conv2d_algorithm_override() == "auto";
 }
 
 std::vector<std::pair<std::string, int64_t>> geometry_sizes(const ConvGeometry& g) {
@@ -63,8 +63,10 @@ void run_tuned(autotune::Entry e, const std::vector<ConvAlgorithm>& algorithms, 
         {}, seconds);
     e.algorithm = conv_algorithm_name(pairs[best].first);
     e.kernel = pairs[best].second;
-    for (size_t i = 0; i < pairs.size(); ++i)
-        e.seconds.emplace_back(std::string(conv_algorithm_name(pairs[i].first)) + "/" + pairs[i].second, seconds[i]);
+    for (size_t i = 0; i < pairs.size(); ++i) {
+        const std::string label = std::string(conv_algorithm_name(pairs[i].first)) + "/" + pairs[i].second;
+        e.seconds.emplace_back(label, seconds[i]);
+    }
     autotune::store(e);
 }
 

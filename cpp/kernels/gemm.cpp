@@ -1,8 +1,8 @@
 // GEMM entry points: C := alpha * op(A) * op(B) + beta * C (gemm, gemm_batched) and products with B
 // gathered in place (GatheredGemm), row-major, float and double; and the choice of kernels. The
-// microkernels, packing routines and GEMV primitives come from one per-ISA table (gemm_isa.h) chosen
-// through cpu_features.h, or forced (set_gemm_kernel), or measured (autotune.h). The loops around them: gemm_driver.cpp (plan: gemm_plan.cpp). Many small batched
-// products run one per thread.
+// microkernels, packing routines and GEMV primitives come from one per-ISA table (gemm_isa.h): a kernel
+// variant, chosen through cpu_features.h, or forced (set_gemm_kernel), or measured (autotune.h). The loops
+// around them: gemm_driver.cpp (plan: gemm_plan.cpp). Many small batched products run one per thread.
 #include "kernels/gemm.h"
 
 #include <algorithm>
@@ -58,7 +58,8 @@ const std::vector<const Isa*>& runnable_variants() {
     static const std::vector<const Isa*> variants = [] {
         const std::vector<std::string> names = kernel_tables().available();
         std::vector<const Isa*> out;
-        for (const Isa* isa : {gemm_impl::avx512_kernels(), gemm_impl::avx2_kernels(), gemm_impl::generic_kernels()})
+        for (const Isa* isa :
+             {gemm_impl::avx512_kernels(), gemm_impl::avx2_kernels(), gemm_impl::generic_kernels()})
             if (isa && std::find(names.begin(), names.end(), isa->name) != names.end()) out.push_back(isa);
         return out;
     }();
@@ -145,16 +146,19 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, 
           const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
     const double work = double(m) * n * k;
     const Problem<T> pr = make_problem(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-    if (!gemm_tunes(work) || alpha == T(0)) return gemm_impl::gemm_run(kernels_for<T>(m, n, k), threads_for(work), pr);
+    if (!gemm_tunes(work) || alpha == T(0))
+        return gemm_impl::gemm_run(kernels_for<T>(m, n, k), threads_for(work), pr);
     std::vector<T> saved(beta != T(0) ? static_cast<size_t>(m * n) : 0);
-    for (int64_t i = 0; i < m && !saved.empty(); ++i) std::copy(c + i * ldc, c + i * ldc + n, saved.begin() + i * n);
+    for (int64_t i = 0; i < m && !saved.empty(); ++i)
+        std::copy(c + i * ldc, c + i * ldc + n, saved.begin() + i * n);
     autotune::Entry e;
     e.op = "gemm";
     e.sizes = {{"m", m}, {"n", n}, {"k", k}, {"trans_a", trans_a}, {"trans_b", trans_b}};
     run_tuned<T>(
         e, [&](const Kernels<T>& kr) { gemm_impl::gemm_run(kr, threads_for(work), pr); },
         saved.empty() ? std::function<void()>() : [&] {
-            for (int64_t i = 0; i < m; ++i) std::copy(saved.begin() + i * n, saved.begin() + (i + 1) * n, c + i * ldc);
+            for (int64_t i = 0; i < m; ++i)
+                std::copy(saved.begin() + i * n, saved.begin() + (i + 1) * n, c + i * ldc);
         });
 }
 
