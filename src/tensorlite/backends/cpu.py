@@ -29,7 +29,13 @@ ENV_CACHE = "TENSORLITE_TUNE_CACHE"
 FORMAT = "tensorlite-tune-cache"
 VERSION = 1
 
-__all__ = ["benchmark_cache_clear", "benchmark_cache_save", "benchmark_choices", "get_cpu_capability"]
+__all__ = [
+    "benchmark_cache_clear",
+    "benchmark_cache_save",
+    "benchmark_choices",
+    "get_cpu_capability",
+    "machine_key",
+]
 
 _state = {"path": None, "saved": None}  # the cache file, and the entries it last held (None: unknown)
 
