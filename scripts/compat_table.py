@@ -26,7 +26,8 @@ PARTLY = {
     "torch.save": "safetensors + JSON, no pickle: objects with a plain __dict__ only (no __reduce__)",
     "torch.load": "reads what torch.save here writes (and safetensors files), not pickle files",
     "torch.onnx": "the module imports; onnx.export raises NotImplementedError",
-    "torch.backends": "cudnn and mps flags only, without effect (no cuDNN, no MPS)",
+    "torch.backends": "cudnn and mps flags only, without effect (no cuDNN, no MPS); cpu as PyTorch's, "
+    "plus cpu.benchmark (kernels chosen by measurement)",
     "torch.nn.parallel": "DataParallel / data_parallel run the module, as PyTorch without GPUs",
     "torch.nn.DataParallel": "runs the module, as PyTorch without GPUs",
     "torch.nn.parallel.DataParallel": "runs the module, as PyTorch without GPUs",

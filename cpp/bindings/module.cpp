@@ -6,7 +6,8 @@
 
 PYBIND11_MODULE(_C, m) {
     m.doc() = "tensorlite C++ kernels: GEMM, convolution and pooling, normalization and activations, "
-              "fused optimizer updates, recurrent cells, grid sampling, and the runtime (threads, ISA).";
+              "fused optimizer updates, recurrent cells, grid sampling, the runtime (threads, ISA), and the "
+              "measured kernel choice.";
     tl::bindings::register_gemm(m);
     tl::bindings::register_norm_activation(m);
     tl::bindings::register_conv_pool(m);
@@ -14,4 +15,5 @@ PYBIND11_MODULE(_C, m) {
     tl::bindings::register_rnn(m);
     tl::bindings::register_sample(m);
     tl::bindings::register_runtime(m);
+    tl::bindings::register_autotune(m);
 }

@@ -12,5 +12,6 @@ void register_optim(pybind11::module_& m);
 void register_rnn(pybind11::module_& m);
 void register_sample(pybind11::module_& m);
 void register_runtime(pybind11::module_& m);
+void register_autotune(pybind11::module_& m);
 
 }  // namespace tl::bindings

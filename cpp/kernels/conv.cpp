@@ -1,4 +1,5 @@
-// conv2d forward and backward (formulas and layout in conv.h), by three algorithms (conv2d_algorithm):
+// conv2d forward and backward (formulas and layout in conv.h) by a given algorithm (conv2d_forward_by,
+// conv2d_backward_by; conv_tune.cpp chooses it: by rule, conv2d_algorithm, or by measurement). Three:
 //
 // Winograd F(2x2, 3x3) (winograd.h): the forward pass and dX of 3x3 stride-1 convolutions where it pays
 // (winograd_pays in conv_algorithm.cpp, which also holds the rest of the choice).
@@ -292,10 +293,10 @@ void fill_bias(const T* bias, T* y, const ConvGeometry& g) {
 }  // namespace
 
 template <typename T>
-void conv2d_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeometry& g) {
+void conv2d_forward_by(ConvAlgorithm algorithm, const T* x, const T* w, const T* bias, T* y,
+                       const ConvGeometry& g) {
     if (g.batch == 0 || g.out_channels == 0 || g.out_h == 0 || g.out_w == 0) return;
     if (g.in_channels == 0) return fill_bias(bias, y, g);
-    ConvAlgorithm algorithm = conv2d_algorithm(g, ConvPass::forward);
     // Winograd's transforms subtract inputs (and outputs) from each other, so an inf in the input, or
     // outputs near overflow, become NaN where the direct sum gives inf. Every non-finite input or weight
     // makes some Winograd output non-finite, so a non-finite output (checked as it is written, almost
@@ -360,7 +361,8 @@ void conv2d_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeome
 }
 
 template <typename T>
-void conv2d_backward(const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, const ConvGeometry& g) {
+void conv2d_backward_by(ConvAlgorithm dx_algorithm, const T* x, const T* w, const T* dy, T* dx, T* dw, T* db,
+                        const ConvGeometry& g) {
     if (g.batch == 0 || g.out_channels == 0 || g.out_h == 0 || g.out_w == 0) {  // dy is empty: zero gradients
         if (dx) std::fill(dx, dx + g.batch * g.in_channels * g.in_h * g.in_w, T(0));
         if (dw) std::fill(dw, dw + g.out_channels * (g.in_channels / g.groups) * g.kernel_h * g.kernel_w, T(0));
@@ -385,7 +387,7 @@ void conv2d_backward(const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, c
     // dx by Winograd or the direct path here, else by im2col (col2im of W^T dY) in the loop below.
     T* dx_cols = dx;
     if (dx) {
-        ConvAlgorithm algorithm = conv2d_algorithm(g, ConvPass::backward_data);
+        ConvAlgorithm algorithm = dx_algorithm;
         // A non-finite Winograd result reruns by another path (see conv2d_forward).
         if (algorithm == ConvAlgorithm::winograd && !winograd_backward_data(w, dy, dx, g))
             algorithm = conv2d_fallback_algorithm(g, ConvPass::backward_data);
@@ -466,12 +468,13 @@ void conv2d_backward(const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, c
     }
 }
 
-template void conv2d_forward<float>(const float*, const float*, const float*, float*, const ConvGeometry&);
-template void conv2d_forward<double>(const double*, const double*, const double*, double*,
-                                     const ConvGeometry&);
-template void conv2d_backward<float>(const float*, const float*, const float*, float*, float*, float*,
-                                     const ConvGeometry&);
-template void conv2d_backward<double>(const double*, const double*, const double*, double*, double*, double*,
-                                      const ConvGeometry&);
+template void conv2d_forward_by<float>(ConvAlgorithm, const float*, const float*, const float*, float*,
+                                       const ConvGeometry&);
+template void conv2d_forward_by<double>(ConvAlgorithm, const double*, const double*, const double*, double*,
+                                        const ConvGeometry&);
+template void conv2d_backward_by<float>(ConvAlgorithm, const float*, const float*, const float*, float*,
+                                        float*, float*, const ConvGeometry&);
+template void conv2d_backward_by<double>(ConvAlgorithm, const double*, const double*, const double*, double*,
+                                         double*, double*, const ConvGeometry&);
 
 }  // namespace tl

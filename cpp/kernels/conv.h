@@ -17,6 +17,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace tl {
 
@@ -37,6 +38,11 @@ enum class ConvAlgorithm { im2col, direct, winograd };
 // unless set_conv2d_algorithm overrides the choice.
 ConvAlgorithm conv2d_algorithm(const ConvGeometry& g, ConvPass pass);
 const char* conv_algorithm_name(ConvAlgorithm a);
+
+// The algorithms that can compute `pass` of this geometry (each one's "applies" predicate; the direct path
+// for dX without the channel threshold of the rule), the rule's choice conv2d_algorithm first: what the
+// autotuner (autotune.h) times.
+std::vector<ConvAlgorithm> conv2d_candidates(const ConvGeometry& g, ConvPass pass);
 
 // The algorithm a pass reruns by when Winograd's result is not finite (see conv2d_forward): the direct
 // path where it applies (and is not overridden), else im2col.
@@ -73,13 +79,23 @@ void im2col(const T* image, const ConvGeometry& g, const ConvTile& tile, T* cols
 template <typename T>
 void col2im(const T* cols, const ConvGeometry& g, const ConvTile& tile, T* image);
 
-// y (N x K x out_h x out_w) := conv2d(x, w) + bias; bias may be null.
+// y (N x K x out_h x out_w) := conv2d(x, w) + bias; bias may be null. With tuning on (autotune.h), by the
+// measured (algorithm, GEMM kernel variant) of this configuration, else by conv2d_algorithm.
 template <typename T>
 void conv2d_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeometry& g);
 
 // Gradients of conv2d given dy (N x K x out_h x out_w). dx, dw and db may each be null (not needed);
-// the ones given are overwritten.
+// the ones given are overwritten. Tuned as conv2d_forward is (dX's algorithm and the variant of all GEMMs).
 template <typename T>
 void conv2d_backward(const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, const ConvGeometry& g);
+
+// The two passes by a given algorithm for y / dX (one of conv2d_candidates; a non-finite Winograd result
+// still reruns by conv2d_fallback_algorithm).
+template <typename T>
+void conv2d_forward_by(ConvAlgorithm algorithm, const T* x, const T* w, const T* bias, T* y,
+                       const ConvGeometry& g);
+template <typename T>
+void conv2d_backward_by(ConvAlgorithm dx_algorithm, const T* x, const T* w, const T* dy, T* dx, T* dw, T* db,
+                        const ConvGeometry& g);
 
 }  // namespace tl

@@ -78,14 +78,19 @@ bool direct_band_fits(const ConvGeometry& t) {
     return band <= std::max(kDirectBandSlack, mul_sat(2, planes));
 }
 
-// The direct path (GatheredGemm) needs unit horizontal stride, so that consecutive outputs read consecutive
-// inputs (for dX, the adjoint convolution: both strides 1), and a band that fits; a 1x1 stride-1 unpadded
-// convolution is already a plain GEMM on the image (conv2d_image_is_columns).
-bool direct_applies(const ConvGeometry& g, ConvPass pass) {
-    const bool dx_ok = g.stride_h == 1 && g.in_channels / g.groups >= kDirectMinInputGradChannels;
-    return g.stride_w == 1 && (pass == ConvPass::forward || dx_ok) && !conv2d_image_is_columns(g) &&
+// Where the direct path can run. It (GatheredGemm) needs unit horizontal stride, so that consecutive
+// outputs read consecutive inputs (for dX, the adjoint convolution: both strides 1), and a band that fits;
+// a 1x1 stride-1 unpadded convolution is already a plain GEMM on the image (conv2d_image_is_columns).
+bool direct_runs(const ConvGeometry& g, ConvPass pass) {
+    return g.stride_w == 1 && (pass == ConvPass::forward || g.stride_h == 1) && !conv2d_image_is_columns(g) &&
            g.out_h > 0 && g.out_w > 0 && g.out_channels > 0 && g.in_channels > 0 &&
            direct_band_fits(pass == ConvPass::forward ? g : conv2d_adjoint_geometry(g));
+}
+
+// Where the rule takes the direct path: where it runs, and for dX with enough input channels per group.
+bool direct_applies(const ConvGeometry& g, ConvPass pass) {
+    return direct_runs(g, pass) &&
+           (pass == ConvPass::forward || g.in_channels / g.groups >= kDirectMinInputGradChannels);
 }
 
 // Whether Winograd is measured faster than the direct path for `pass` (constants above): C >= 48, K <= 2C
@@ -107,6 +112,17 @@ ConvAlgorithm conv2d_algorithm(const ConvGeometry& g, ConvPass pass) {
     if (winograd_applies(g) && (o == Override::winograd || (o == Override::automatic && winograd_pays(g, pass))))
         return ConvAlgorithm::winograd;
     return direct ? ConvAlgorithm::direct : ConvAlgorithm::im2col;
+}
+
+std::vector<ConvAlgorithm> conv2d_candidates(const ConvGeometry& g, ConvPass pass) {
+    std::vector<ConvAlgorithm> out = {conv2d_algorithm(g, pass)};
+    auto add = [&](ConvAlgorithm a, bool applies) {
+        if (applies && std::find(out.begin(), out.end(), a) == out.end()) out.push_back(a);
+    };
+    add(ConvAlgorithm::winograd, winograd_applies(g));
+    add(ConvAlgorithm::direct, direct_runs(g, pass));
+    add(ConvAlgorithm::im2col, true);
+    return out;
 }
 
 const char* conv_algorithm_name(ConvAlgorithm a) {

@@ -1,19 +1,24 @@
 // GEMM entry points: C := alpha * op(A) * op(B) + beta * C (gemm, gemm_batched) and products with B
 // gathered in place (GatheredGemm), row-major, float and double; and the choice of kernels. The
-// microkernels, packing routines and GEMV primitives come from one per-ISA table (gemm_isa.h) chosen
-// through cpu_features.h. The loops around them: gemm_driver.cpp (plan: gemm_plan.cpp). Many small batched
-// products run one per thread.
+// microkernels, packing routines and GEMV primitives come from one per-ISA table (gemm_isa.h): a kernel
+// variant, chosen through cpu_features.h, or forced (set_gemm_kernel), or measured (autotune.h). The loops
+// around them: gemm_driver.cpp (plan: gemm_plan.cpp). Many small batched products run one per thread.
 #include "kernels/gemm.h"
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
+#include <string>
 #include <stdexcept>
 #include <vector>
 
+#include "kernels/autotune.h"
 #include "kernels/cpu_features.h"
 #include "kernels/gemm_driver.h"
 #include "kernels/gemm_isa.h"
 #include "kernels/gemm_plan.h"
+#include "kernels/parallel.h"
+#include "kernels/runtime.h"
 
 namespace tl {
 namespace {
@@ -62,17 +67,24 @@ const Variant* find_variant(const std::string& name) {
     return nullptr;
 }
 
-// The variant every product is forced onto (set_gemm_kernel), or nullptr: the normal choice.
+// The variant set_gemm_kernel forces, and the one a GemmKernelScope runs (nullptr: none).
 std::atomic<const Variant*> forced_variant{nullptr};
+std::atomic<const Isa*> scoped_variant{nullptr};
+
+// The variant named `name` if it may run here (within isa_limit()), else nullptr.
+const Isa* runnable_variant(const std::string& name) {
+    const Variant* v = find_variant(name);
+    return v && v->level <= isa_limit() ? v->isa : nullptr;
+}
 
 template <typename T>
-const Kernels<T>& table_of(const Isa& isa);
+const Kernels<T>& kernels_of(const Isa& isa);
 template <>
-const Kernels<float>& table_of<float>(const Isa& isa) {
+const Kernels<float>& kernels_of<float>(const Isa& isa) {
     return isa.f32;
 }
 template <>
-const Kernels<double>& table_of<double>(const Isa& isa) {
+const Kernels<double>& kernels_of<double>(const Isa& isa) {
     return isa.f64;
 }
 
@@ -82,11 +94,13 @@ template <typename T>
 const Isa& static_choice(int64_t m, int64_t n, int64_t k);
 
 // The kernels for one m x n x k product (n = 0: not known yet, for GatheredGemm, which packs A before it
-// sees B): the forced variant if set; else the static rule for the shape, within the active ISA.
+// sees B): the forced variant if set; else the scope's (a measured choice, or a candidate being timed); else
+// the static rule for the shape, within the active ISA.
 template <typename T>
 const Kernels<T>& kernels_for(int64_t m, int64_t n, int64_t k) {
-    if (const Variant* forced = forced_variant.load(std::memory_order_relaxed)) return table_of<T>(*forced->isa);
-    return table_of<T>(static_choice<T>(m, n, k));
+    if (const Variant* forced = forced_variant.load(std::memory_order_relaxed)) return kernels_of<T>(*forced->isa);
+    if (const Isa* scoped = scoped_variant.load(std::memory_order_relaxed)) return kernels_of<T>(*scoped);
+    return kernels_of<T>(static_choice<T>(m, n, k));
 }
 
 // The variant named `name` if this binary holds it, else `fallback`.
@@ -131,6 +145,45 @@ const Isa& static_choice(int64_t m, int64_t n, int64_t k) {
     return active;
 }
 
+
+// ---------------------------------------------------------------- measured choice (autotune.h)
+
+// Products below this many multiply-adds are not tuned: they take about a microsecond, where timing is
+// mostly noise and any variant will do.
+constexpr double kMinTunedWork = 16.0 * 16 * 16;
+
+bool gemm_tunes(double work) {
+    return work >= kMinTunedWork && autotune::enabled() && !in_parallel_region() && !forced_variant.load() &&
+           !scoped_variant.load();
+}
+
+template <typename T>
+const char* dtype_name() {
+    return sizeof(T) == 8 ? "float64" : "float32";
+}
+
+// Runs a product by the measured variant of its configuration `e` (op and sizes filled in), measuring every
+// variant on this call first when the configuration is new. run(kr) computes the whole product with kr;
+// restore puts C back (beta != 0) between measured runs.
+template <typename T>
+void run_tuned(autotune::Entry e, const std::function<void(const Kernels<T>&)>& run,
+               const std::function<void()>& restore) {
+    e.dtype = dtype_name<T>();
+    e.threads = get_num_threads();
+    if (autotune::lookup(e)) {
+        if (const Isa* isa = runnable_variant(e.kernel)) return run(kernels_of<T>(*isa));
+    }
+    const std::vector<std::string> names = gemm_tuning_candidates();
+    std::vector<const Isa*> isas;
+    for (const std::string& name : names) isas.push_back(runnable_variant(name));
+    std::vector<double> seconds;
+    const size_t best =
+        autotune::measure(isas.size(), [&](size_t i) { run(kernels_of<T>(*isas[i])); }, restore, seconds);
+    e.kernel = names[best];
+    for (size_t i = 0; i < names.size(); ++i) e.seconds.emplace_back(names[i], seconds[i]);
+    autotune::store(e);
+}
+
 template <typename T>
 Problem<T> make_problem(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
                         int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
@@ -155,19 +208,32 @@ Problem<T> make_problem(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_
 template <typename T>
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
           const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
-    gemm_impl::gemm_run(kernels_for<T>(m, n, k), threads_for(double(m) * n * k),
-                        make_problem(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc));
+    const double work = double(m) * n * k;
+    const Problem<T> pr = make_problem(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    if (!gemm_tunes(work) || alpha == T(0))
+        return gemm_impl::gemm_run(kernels_for<T>(m, n, k), threads_for(work), pr);
+    std::vector<T> saved(beta != T(0) ? static_cast<size_t>(m * n) : 0);
+    for (int64_t i = 0; i < m && !saved.empty(); ++i)
+        std::copy(c + i * ldc, c + i * ldc + n, saved.begin() + i * n);
+    autotune::Entry e;
+    e.op = "gemm";
+    e.sizes = {{"m", m}, {"n", n}, {"k", k}, {"trans_a", trans_a}, {"trans_b", trans_b}};
+    run_tuned<T>(
+        e, [&](const Kernels<T>& kr) { gemm_impl::gemm_run(kr, threads_for(work), pr); },
+        saved.empty() ? std::function<void()>() : [&] {
+            for (int64_t i = 0; i < m; ++i)
+                std::copy(saved.begin() + i * n, saved.begin() + (i + 1) * n, c + i * ldc);
+        });
 }
 
+namespace {
+
 template <typename T>
-void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha,
-                  const T* a, int64_t lda, int64_t stride_a, const T* b, int64_t ldb, int64_t stride_b, T beta,
-                  T* c, int64_t ldc, int64_t stride_c) {
-    const Problem<T> first = make_problem(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-    const double work = double(m) * n * k;
+void gemm_batched_by(const Kernels<T>& kr, int64_t batch, const Problem<T>& first, int64_t stride_a,
+                     int64_t stride_b, int64_t stride_c) {
+    const double work = double(first.m) * first.n * first.k;
     const int per_product = threads_for(work);
     const int across_batch = threads_for(work * batch);
-    const Kernels<T>& kr = kernels_for<T>(m, n, k);
     if (batch > 1 && per_product < across_batch) {
         // Products too small to keep every thread busy: one product per thread at a time.
 #pragma omp parallel for schedule(static) num_threads(across_batch)
@@ -187,6 +253,34 @@ void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t m, int64_t 
         pr.c += i * stride_c;
         gemm_impl::gemm_run(kr, per_product, pr);
     }
+}
+
+}  // namespace
+
+template <typename T>
+void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha,
+                  const T* a, int64_t lda, int64_t stride_a, const T* b, int64_t ldb, int64_t stride_b, T beta,
+                  T* c, int64_t ldc, int64_t stride_c) {
+    const Problem<T> first = make_problem(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    if (!gemm_tunes(double(m) * n * k * batch) || alpha == T(0))
+        return gemm_batched_by(kernels_for<T>(m, n, k), batch, first, stride_a, stride_b, stride_c);
+    std::vector<T> saved(beta != T(0) ? static_cast<size_t>(batch * m * n) : 0);
+    auto copy_c = [&](bool back) {
+        for (int64_t p = 0; p < batch; ++p)
+            for (int64_t i = 0; i < m; ++i) {
+                T* row = c + p * stride_c + i * ldc;
+                T* keep = saved.data() + (p * m + i) * n;
+                back ? std::copy(keep, keep + n, row) : std::copy(row, row + n, keep);
+            }
+    };
+    if (!saved.empty()) copy_c(false);
+    autotune::Entry e;
+    e.op = batch == 1 ? "gemm" : "gemm_batched";  // one product runs as gemm does
+    e.sizes = {{"m", m}, {"n", n}, {"k", k}, {"trans_a", trans_a}, {"trans_b", trans_b}};
+    if (batch != 1) e.sizes.insert(e.sizes.begin(), {"batch", batch});
+    run_tuned<T>(
+        e, [&](const Kernels<T>& kr) { gemm_batched_by(kr, batch, first, stride_a, stride_b, stride_c); },
+        saved.empty() ? std::function<void()>() : [&] { copy_c(true); });
 }
 
 template <typename T>
@@ -243,6 +337,12 @@ std::vector<std::string> gemm_kernel_variants() {
     return names;
 }
 
+std::vector<std::string> gemm_tuning_candidates() {
+    std::vector<std::string> names = gemm_kernel_variants();
+    if (names.size() > 1) names.erase(std::remove(names.begin(), names.end(), "generic"), names.end());
+    return names;
+}
+
 void set_gemm_kernel(const std::string& name) {
     if (name == "auto") {
         forced_variant.store(nullptr);
@@ -265,6 +365,16 @@ std::string gemm_kernel() {
     const Variant* v = forced_variant.load();
     return v ? v->isa->name : "auto";
 }
+
+GemmKernelScope::GemmKernelScope(const std::string& name) : previous_(scoped_variant.load()) {
+    const Isa* isa = runnable_variant(name);
+    if (!isa) throw std::invalid_argument("GemmKernelScope: kernel variant '" + name + "' cannot run here");
+    scoped_variant.store(isa);
+}
+
+GemmKernelScope::~GemmKernelScope() { scoped_variant.store(static_cast<const Isa*>(previous_)); }
+
+bool GemmKernelScope::active() { return scoped_variant.load() != nullptr; }
 
 GemmBlocking gemm_blocking(bool float64) {
     const Variant* forced = forced_variant.load();

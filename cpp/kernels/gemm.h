@@ -64,6 +64,26 @@ void set_gemm_kernel(const std::string& name);
 // "auto" or the forced variant's name.
 std::string gemm_kernel();
 
+// The variants the autotuner (autotune.h) times: gemm_kernel_variants() without "generic" where another
+// one runs. Measured 2 threads, float32 (Xeon, AVX-512): generic took 4x avx512's time on 1024^3, 8-15x on
+// 64^3 and 100x100x40, 5x on 16x32x32; timing it would only add to the first call's cost.
+std::vector<std::string> gemm_tuning_candidates();
+// While alive, every GEMM of the process runs variant `name` (unless set_gemm_kernel forces one) and none
+// tunes itself: a convolution being tuned, or run by its measured choice, opens one around its inner GEMMs
+// (which may run on other threads, so the choice is process-wide: a GEMM that another Python thread runs
+// meanwhile runs on it too, slower at worst, never wrong).
+class GemmKernelScope {
+public:
+    explicit GemmKernelScope(const std::string& name);
+    ~GemmKernelScope();
+    GemmKernelScope(const GemmKernelScope&) = delete;
+    GemmKernelScope& operator=(const GemmKernelScope&) = delete;
+    static bool active();
+
+private:
+    const void* previous_;
+};
+
 // Register tile (mr x nr) and cache blocks (mc, kc, nc) for one scalar type of the forced variant, else of
 // the active ISA's main table, and the depth up to which a product whose A is read in place (not packed)
 // runs as one slice instead of kc-deep ones.

@@ -32,6 +32,15 @@ inline int thread_index() {
 #endif
 }
 
+// Whether this thread runs inside an OpenMP parallel region (whose per-thread work must not be tuned).
+inline bool in_parallel_region() {
+#ifdef TENSORLITE_OPENMP
+    return omp_in_parallel() != 0;
+#else
+    return false;
+#endif
+}
+
 // ceil(a / b) for a >= 0, b > 0: how many blocks of b cover a.
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
