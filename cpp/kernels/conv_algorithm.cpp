@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "kernels/conv.h"
+#include "kernels/conv_batched.h"
 #include "kernels/parallel.h"
 
 namespace tl {
@@ -28,22 +29,29 @@ constexpr int64_t kDirectBandSlack = 1 << 20;
 constexpr int64_t kWinogradMinChannels = 48;  // C
 constexpr int64_t kWinogradMinTiles = 128;
 
-enum class Override { automatic, im2col, direct, winograd };
+enum class Override { automatic, im2col, direct, winograd, batched };
 std::atomic<Override>& algorithm_override() {
     static std::atomic<Override> slot{Override::automatic};
     return slot;
 }
 
+}  // namespace
+
 // 3x3, stride 1, dilation 1, one group: the geometry winograd_conv2d computes (any padding).
-bool winograd_applies(const ConvGeometry& g) {
-    return g.kernel_h == 3 && g.kernel_w == 3 && g.stride_h == 1 && g.stride_w == 1 && g.dilation_h == 1 &&
-           g.dilation_w == 1 && g.groups == 1;
+bool winograd_applies(const ConvGeometry& g, ConvPass pass) {
+    return pass != ConvPass::backward_weight && g.kernel_h == 3 && g.kernel_w == 3 && g.stride_h == 1 &&
+           g.stride_w == 1 && g.dilation_h == 1 && g.dilation_w == 1 && g.groups == 1;
 }
+
+namespace {
 
 // dX by the direct path computes C/groups output channels per group in 6-row register tiles: measured
 // 2 threads, 3x3 on 28x28-32x32 images, direct / im2col time for dX: C = 1: 2.3x slower, C = 2: even,
 // C = 3: 1.5x faster, C = 6-32: 1.6-2.4x faster.
 constexpr int64_t kDirectMinInputGradChannels = 3;
+
+// TODO measured
+constexpr int64_t kBatchedMaxPositions = 256;
 
 }  // namespace
 
@@ -71,22 +79,36 @@ namespace {
 // kDirectBandSlack values or twice the input and output planes together.
 bool direct_band_fits(const ConvGeometry& t) {
     const int64_t rows = mul_sat(t.out_h - 1, t.stride_h) + mul_sat(t.kernel_h - 1, t.dilation_h) + 1;
-    const int64_t width = t.out_w + mul_sat(t.kernel_w - 1, t.dilation_w);
+    const int64_t width = mul_sat(t.stride_w, t.out_w + mul_sat(t.kernel_w - 1, t.dilation_w) / t.stride_w);
     const int64_t band = mul_sat(mul_sat(t.in_channels, rows), width);
     const int64_t planes = mul_sat(t.in_channels, mul_sat(t.in_h, t.in_w)) +
                            mul_sat(t.out_channels, mul_sat(t.out_h, t.out_w));
     return band <= std::max(kDirectBandSlack, mul_sat(2, planes));
 }
 
-// The direct path (GatheredGemm) needs unit horizontal stride, so that consecutive outputs read consecutive
-// inputs (for dX, the adjoint convolution: both strides 1), and a band that fits; a 1x1 stride-1 unpadded
-// convolution is already a plain GEMM on the image (conv2d_image_is_columns).
+}  // namespace
+
+// The direct path (GatheredGemm) needs consecutive outputs to read consecutive inputs: horizontal stride 1,
+// or 2 with the band stored as even / odd phase planes (for dX, the adjoint convolution: both strides 1),
+// and a band that fits; a 1x1 stride-1 unpadded convolution is already a plain GEMM on the image
+// (conv2d_image_is_columns).
 bool direct_applies(const ConvGeometry& g, ConvPass pass) {
-    const bool dx_ok = g.stride_h == 1 && g.in_channels / g.groups >= kDirectMinInputGradChannels;
-    return g.stride_w == 1 && (pass == ConvPass::forward || dx_ok) && !conv2d_image_is_columns(g) &&
+    if (pass == ConvPass::backward_weight) return false;
+    const bool dx_ok =
+        g.stride_h == 1 && g.stride_w == 1 && g.in_channels / g.groups >= kDirectMinInputGradChannels;
+    return (pass == ConvPass::forward ? g.stride_w <= 2 : dx_ok) && !conv2d_image_is_columns(g) &&
            g.out_h > 0 && g.out_w > 0 && g.out_channels > 0 && g.in_channels > 0 &&
            direct_band_fits(pass == ConvPass::forward ? g : conv2d_adjoint_geometry(g));
 }
+
+bool batched_columns_applies(const ConvGeometry& g, ConvPass) {
+    const int64_t per_image = mul_sat(g.in_channels * g.kernel_h * g.kernel_w + g.out_channels,
+                                      mul_sat(g.out_h, g.out_w));
+    return g.out_h > 0 && g.out_w > 0 && g.out_channels > 0 && g.in_channels > 0 &&
+           per_image <= kBatchedBlockValues;
+}
+
+namespace {
 
 // Whether Winograd is measured faster than the direct path for `pass` (constants above): C >= 48, K <= 2C
 // and at least 128 tiles of the pass's output.
@@ -98,19 +120,36 @@ bool winograd_pays(const ConvGeometry& g, ConvPass pass) {
     return c >= kWinogradMinChannels && k <= 2 * c && tiles >= kWinogradMinTiles;
 }
 
+// The automatic choice among the algorithms other than Winograd (constants and measurements above).
+ConvAlgorithm automatic_without_winograd(const ConvGeometry& g, ConvPass pass) {
+    if (batched_columns_applies(g, pass) && g.out_h * g.out_w <= kBatchedMaxPositions) return ConvAlgorithm::batched;
+    return direct_applies(g, pass) ? ConvAlgorithm::direct : ConvAlgorithm::im2col;
+}
+
 }  // namespace
 
 ConvAlgorithm conv2d_algorithm(const ConvGeometry& g, ConvPass pass) {
     const Override o = algorithm_override().load();
-    const bool direct = direct_applies(g, pass);
-    if (o == Override::im2col || (o == Override::direct && !direct)) return ConvAlgorithm::im2col;
-    if (winograd_applies(g) && (o == Override::winograd || (o == Override::automatic && winograd_pays(g, pass))))
+    if (o == Override::im2col) return ConvAlgorithm::im2col;
+    if (o == Override::direct) return direct_applies(g, pass) ? ConvAlgorithm::direct : ConvAlgorithm::im2col;
+    if (o == Override::batched)
+        return batched_columns_applies(g, pass) ? ConvAlgorithm::batched : ConvAlgorithm::im2col;
+    if (winograd_applies(g, pass) && (o == Override::winograd || winograd_pays(g, pass)))
         return ConvAlgorithm::winograd;
-    return direct ? ConvAlgorithm::direct : ConvAlgorithm::im2col;
+    return automatic_without_winograd(g, pass);
 }
 
 const char* conv_algorithm_name(ConvAlgorithm a) {
-    return a == ConvAlgorithm::winograd ? "winograd" : a == ConvAlgorithm::direct ? "direct" : "im2col";
+    switch (a) {
+        case ConvAlgorithm::winograd:
+            return "winograd";
+        case ConvAlgorithm::direct:
+            return "direct";
+        case ConvAlgorithm::batched:
+            return "batched";
+        default:
+            return "im2col";
+    }
 }
 
 void set_conv2d_algorithm(const std::string& name) {
@@ -122,9 +161,11 @@ void set_conv2d_algorithm(const std::string& name) {
         algorithm_override().store(Override::direct);
     } else if (name == "winograd") {
         algorithm_override().store(Override::winograd);
+    } else if (name == "batched") {
+        algorithm_override().store(Override::batched);
     } else {
         throw std::invalid_argument("set_conv2d_algorithm: unknown algorithm '" + name +
-                                    "' (auto, im2col, direct or winograd)");
+                                    "' (auto, im2col, direct, winograd or batched)");
     }
 }
 
@@ -136,6 +177,8 @@ std::string conv2d_algorithm_override() {
             return "direct";
         case Override::winograd:
             return "winograd";
+        case Override::batched:
+            return "batched";
         default:
             return "auto";
     }
@@ -143,8 +186,15 @@ std::string conv2d_algorithm_override() {
 
 // The algorithm to rerun a pass with when Winograd's result is not finite.
 ConvAlgorithm conv2d_fallback_algorithm(const ConvGeometry& g, ConvPass pass) {
-    return direct_applies(g, pass) && algorithm_override().load() != Override::im2col ? ConvAlgorithm::direct
-                                                                                     : ConvAlgorithm::im2col;
+    switch (algorithm_override().load()) {
+        case Override::im2col:
+            return ConvAlgorithm::im2col;
+        case Override::direct:
+        case Override::batched:
+            return conv2d_algorithm(g, pass);
+        default:
+            return automatic_without_winograd(g, pass);
+    }
 }
 
 }  // namespace tl

@@ -10,14 +10,15 @@
 namespace tl {
 
 template <typename T>
-void im2col(const T* image, const ConvGeometry& g, const ConvTile& t, T* cols) {
+void im2col(const T* image, const ConvGeometry& g, const ConvTile& t, T* cols, int64_t ld) {
     const int64_t tile_w = t.ow1 - t.ow0, width = t.width();
+    if (ld == 0) ld = width;
     const int64_t taps = g.kernel_h * g.kernel_w;
 #pragma omp parallel for schedule(static) if (g.in_channels * taps * width > kIm2colParallelMin)
     for (int64_t c = 0; c < g.in_channels; ++c) {
         for (int64_t i = 0; i < g.kernel_h; ++i) {
             for (int64_t j = 0; j < g.kernel_w; ++j) {
-                T* row = cols + (c * taps + i * g.kernel_w + j) * width;
+                T* row = cols + (c * taps + i * g.kernel_w + j) * ld;
                 const int64_t col_offset = j * g.dilation_w - g.pad_w;
                 // The tile's output columns [lo, hi) whose input column ow * stride_w + col_offset is inside.
                 const TapRange full = tap_range(col_offset, g.stride_w, g.in_w, g.out_w);
@@ -45,15 +46,16 @@ void im2col(const T* image, const ConvGeometry& g, const ConvTile& t, T* cols) {
 }
 
 template <typename T>
-void col2im(const T* cols, const ConvGeometry& g, const ConvTile& t, T* image) {
+void col2im(const T* cols, const ConvGeometry& g, const ConvTile& t, T* image, int64_t ld) {
     const int64_t tile_w = t.ow1 - t.ow0, width = t.width();
+    if (ld == 0) ld = width;
     const int64_t taps = g.kernel_h * g.kernel_w;
     // Channels are independent image planes, so splitting over c is race-free.
 #pragma omp parallel for schedule(static) if (g.in_channels * taps * width > kIm2colParallelMin)
     for (int64_t c = 0; c < g.in_channels; ++c) {
         for (int64_t i = 0; i < g.kernel_h; ++i) {
             for (int64_t j = 0; j < g.kernel_w; ++j) {
-                const T* row = cols + (c * taps + i * g.kernel_w + j) * width;
+                const T* row = cols + (c * taps + i * g.kernel_w + j) * ld;
                 const int64_t col_offset = j * g.dilation_w - g.pad_w;
                 const TapRange full = tap_range(col_offset, g.stride_w, g.in_w, g.out_w);
                 const int64_t lo = std::clamp(full.lo, t.ow0, t.ow1) - t.ow0;
@@ -71,9 +73,9 @@ void col2im(const T* cols, const ConvGeometry& g, const ConvTile& t, T* image) {
     }
 }
 
-template void im2col<float>(const float*, const ConvGeometry&, const ConvTile&, float*);
-template void im2col<double>(const double*, const ConvGeometry&, const ConvTile&, double*);
-template void col2im<float>(const float*, const ConvGeometry&, const ConvTile&, float*);
-template void col2im<double>(const double*, const ConvGeometry&, const ConvTile&, double*);
+template void im2col<float>(const float*, const ConvGeometry&, const ConvTile&, float*, int64_t);
+template void im2col<double>(const double*, const ConvGeometry&, const ConvTile&, double*, int64_t);
+template void col2im<float>(const float*, const ConvGeometry&, const ConvTile&, float*, int64_t);
+template void col2im<double>(const double*, const ConvGeometry&, const ConvTile&, double*, int64_t);
 
 }  // namespace tl
