@@ -50,8 +50,28 @@ namespace {
 // C = 3: 1.5x faster, C = 6-32: 1.6-2.4x faster.
 constexpr int64_t kDirectMinInputGradChannels = 3;
 
-// TODO measured
-constexpr int64_t kBatchedMaxPositions = 256;
+// The direct path reads each output row in register tiles 16 (AVX2) or 32 (AVX-512) outputs wide, so
+// rows narrower than this waste most of each tile: measured 1 thread, float32, (64, 32, 4, 4) x
+// (64, 32, 3, 3) pad 1 (out_w 4): direct forward 1.24 ms, dx 1.47 ms against 0.79 / 0.59 batched and
+// 0.96 / 0.66 im2col; at out_w 5 (MNIST-1D's third convolution) direct is the fastest forward.
+constexpr int64_t kDirectMinOutputWidth = 5;
+// Where the batched-columns path beats per-image im2col + GEMM (batched_pays): outputs of at most
+// kBatchedAlwaysPositions positions, or of at most kBatchedDeepPositions with a GEMM depth
+// C/groups*kh*kw of at least kBatchedMinDepth. Measured 1 thread, float32, time batched / im2col
+// (forward, dx, dW):
+//   MNIST-1D, batch 100, stride (1, 2): 1->25 (1,5) on 1x40 (P = 20, depth 5): 0.91, 0.74, 0.96;
+//     25->25 (1,3) on 1x19 (P = 10): 0.81, 0.83, 0.76; on 1x10 (P = 5): 0.70, 0.79, 0.69;
+//   digits CNN, batch 64: 32->64 3x3 on 4x4 (P = 16): 0.82, 0.89, 0.83; 1->32 3x3 on 8x8 (P = 64,
+//     depth 9): 1.23, 1.48, 1.40;
+//   32->32 3x3 on 8x8 (P = 64, batch 64): 0.94, 1.00, 0.97; LeNet's 6->16 5x5 on 14x14 (P = 100):
+//     0.97, 0.98, 1.07; 16->32 3x3 stride 2 on 32x32 (P = 256, batch 32): 0.91, 0.96, 0.97;
+//     16->32 3x3 on 16x16: 0.96, 1.01, 1.02; 3->16 3x3 on 32x32 (P = 1024): 1.27, 1.23, 1.11;
+//     1->32 3x3 on 28x28: 1.57, 1.46, 1.41.
+// Per-image GEMMs of a few dozen columns spend their time packing and in partial tiles; from about a
+// hundred columns they are as fast, and the block's extra gather / scatter of Y and dY loses.
+constexpr int64_t kBatchedAlwaysPositions = 32;
+constexpr int64_t kBatchedDeepPositions = 64;
+constexpr int64_t kBatchedMinDepth = 16;
 
 }  // namespace
 
@@ -120,10 +140,21 @@ bool winograd_pays(const ConvGeometry& g, ConvPass pass) {
     return c >= kWinogradMinChannels && k <= 2 * c && tiles >= kWinogradMinTiles;
 }
 
-// The automatic choice among the algorithms other than Winograd (constants and measurements above).
+// Whether the batched-columns path is measured faster than per-image im2col (constants above).
+bool batched_pays(const ConvGeometry& g) {
+    const int64_t positions = g.out_h * g.out_w;
+    const int64_t depth = g.in_channels / g.groups * g.kernel_h * g.kernel_w;
+    return positions <= kBatchedAlwaysPositions || (positions <= kBatchedDeepPositions && depth >= kBatchedMinDepth);
+}
+
+// The automatic choice among the algorithms other than Winograd (constants and measurements above): the
+// direct path where it applies to rows at least kDirectMinOutputWidth wide (the rows it computes: y's for
+// the forward pass, dx's for the adjoint), else the batched path where it pays, else im2col.
 ConvAlgorithm automatic_without_winograd(const ConvGeometry& g, ConvPass pass) {
-    if (batched_columns_applies(g, pass) && g.out_h * g.out_w <= kBatchedMaxPositions) return ConvAlgorithm::batched;
-    return direct_applies(g, pass) ? ConvAlgorithm::direct : ConvAlgorithm::im2col;
+    const int64_t row_width = pass == ConvPass::backward_data ? g.in_w : g.out_w;
+    if (direct_applies(g, pass) && row_width >= kDirectMinOutputWidth) return ConvAlgorithm::direct;
+    if (batched_columns_applies(g, pass) && batched_pays(g)) return ConvAlgorithm::batched;
+    return ConvAlgorithm::im2col;
 }
 
 }  // namespace

@@ -10,7 +10,7 @@ namespace tl {
 // Values of one block's columns and its Y / dY block together, (C*kh*kw + K) x nb*P: 256 KiB in float32,
 // so that they stay in the L2 cache (1-2 MiB per core) between im2col writing them and the GEMM packing
 // them. An image whose own block exceeds it takes the tiled paths (batched_columns_applies).
-constexpr int64_t kBatchedBlockValues = 65536;
+constexpr int64_t kBatchedBlockValues = 262144;
 
 // y := conv2d(x, w) + bias (bias may be null) by the batched-columns path.
 template <typename T>
