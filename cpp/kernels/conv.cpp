@@ -452,11 +452,17 @@ void conv2d_backward(const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, c
                         im2col(image, g, tile, cols);
                         src = cols;
                     }
-                    for (int64_t gi = 0; gi < g.groups; ++gi)
-                        gemm<T>(false, true, p.group_depth, p.group_out, width, T(1),
-                                src + gi * p.group_depth * width, width,
-                                dy_tile + gi * p.group_out * p.out_plane, p.out_plane, T(1),
-                                dw_acc + gi * p.group_out * p.group_depth, p.group_out);
+                    for (int64_t gi = 0; gi < g.groups; ++gi) {
+                        const T* cols_g = src + gi * p.group_depth * width;
+                        const T* dy_g = dy_tile + gi * p.group_out * p.out_plane;
+                        T* acc_g = dw_acc + gi * p.group_out * p.group_depth;
+                        if (p.group_depth <= kThinWeightGradientMaxDepth)
+                            thin_weight_gradient(p.group_depth, p.group_out, width, cols_g, width, dy_g, p.out_plane,
+                                                 acc_g, p.group_out);
+                        else
+                            gemm<T>(false, true, p.group_depth, p.group_out, width, T(1), cols_g, width, dy_g,
+                                    p.out_plane, T(1), acc_g, p.group_out);
+                    }
                 }
                 if (dx_n) {
                     // dcols = W^T dY, straight into dx for a direct convolution.

@@ -69,6 +69,33 @@ void gather_block(const T* dy, const ConvGeometry& g, const BatchedPlan& p, int6
 
 }  // namespace
 
+// Four dY rows at a time share each load of a column row; the SIMD lanes run along q, and each lane keeps
+// its own partial sums (reduction), added up at the end.
+template <typename T>
+void thin_weight_gradient(int64_t depth, int64_t out_channels, int64_t width, const T* cols, int64_t ld_cols,
+                          const T* dy, int64_t ld_dy, T* acc, int64_t ld_acc) {
+    for (int64_t k0 = 0; k0 < out_channels; k0 += 4) {
+        // Rows past the last repeat it (their sums are dropped), so the loop body has no branches.
+        const T* r0 = dy + k0 * ld_dy;
+        const T* r1 = dy + std::min(k0 + 1, out_channels - 1) * ld_dy;
+        const T* r2 = dy + std::min(k0 + 2, out_channels - 1) * ld_dy;
+        const T* r3 = dy + std::min(k0 + 3, out_channels - 1) * ld_dy;
+        for (int64_t d = 0; d < depth; ++d) {
+            const T* c = cols + d * ld_cols;
+            T s0 = T(0), s1 = T(0), s2 = T(0), s3 = T(0);
+#pragma omp simd reduction(+ : s0, s1, s2, s3)
+            for (int64_t q = 0; q < width; ++q) {
+                s0 += c[q] * r0[q];
+                s1 += c[q] * r1[q];
+                s2 += c[q] * r2[q];
+                s3 += c[q] * r3[q];
+            }
+            const T sums[4] = {s0, s1, s2, s3};
+            for (int64_t k = k0; k < std::min(k0 + 4, out_channels); ++k) acc[d * ld_acc + k] += sums[k - k0];
+        }
+    }
+}
+
 template <typename T>
 void conv2d_forward_batched(const T* x, const T* w, const T* bias, T* y, const ConvGeometry& g) {
     const BatchedPlan p = batched_plan(g);
@@ -125,10 +152,17 @@ void conv2d_backward_batched(const T* x, const T* w, const T* dy, T* dx, T* dw, 
             gather_block(dy, g, p, n0, nb, dy_block);
             if (dw && p.group_depth > 0) {
                 block_columns(x, g, p, n0, nb, cols);
-                for (int64_t gi = 0; gi < g.groups; ++gi)
-                    gemm<T>(false, true, p.group_depth, p.group_out, width, T(1), cols + gi * p.group_depth * width,
-                            width, dy_block + gi * p.group_out * width, width, T(1),
-                            dw_acc + gi * p.group_out * p.group_depth, p.group_out);
+                for (int64_t gi = 0; gi < g.groups; ++gi) {
+                    const T* cols_g = cols + gi * p.group_depth * width;
+                    const T* dy_g = dy_block + gi * p.group_out * width;
+                    T* acc_g = dw_acc + gi * p.group_out * p.group_depth;
+                    if (p.group_depth <= kThinWeightGradientMaxDepth)
+                        thin_weight_gradient(p.group_depth, p.group_out, width, cols_g, width, dy_g, width, acc_g,
+                                             p.group_out);
+                    else
+                        gemm<T>(false, true, p.group_depth, p.group_out, width, T(1), cols_g, width, dy_g, width,
+                                T(1), acc_g, p.group_out);
+                }
             }
             if (dx) {
                 // dcols = W^T dY_blk (overwriting the columns, which dW has used), then col2im per image.
@@ -159,6 +193,10 @@ void conv2d_backward_batched(const T* x, const T* w, const T* dy, T* dx, T* dw, 
     }
 }
 
+template void thin_weight_gradient<float>(int64_t, int64_t, int64_t, const float*, int64_t, const float*,
+                                          int64_t, float*, int64_t);
+template void thin_weight_gradient<double>(int64_t, int64_t, int64_t, const double*, int64_t, const double*,
+                                           int64_t, double*, int64_t);
 template void conv2d_forward_batched<float>(const float*, const float*, const float*, float*, const ConvGeometry&);
 template void conv2d_forward_batched<double>(const double*, const double*, const double*, double*,
                                              const ConvGeometry&);
