@@ -38,6 +38,9 @@ inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 // ---------------------------------------------------------------- when a kernel goes parallel
 // Below its threshold a call stays on one thread: waking an OpenMP team costs a few microseconds, more
 // than a small call saves (and much more on a busy machine). The unit is the kernel's own measure of work.
+// On a combined `parallel for simd` the threshold is `if (parallel : ...)`: a bare `if` applies to the simd
+// construct too (OpenMP 5.0), so below the threshold the loop ran unvectorized (relu on 65,536 float32
+// values 0.27 ms, against 0.008 ms on 65,537, which went "parallel" on one thread).
 
 // GEMM: multiply-adds each thread must get, or fewer threads run (gemm_driver.cpp), so that another
 // thread brings more than it costs.
