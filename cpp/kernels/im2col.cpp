@@ -8,6 +8,15 @@
 #include "kernels/window.h"
 
 namespace tl {
+namespace {
+
+// Output rows up to this wide are copied by a plain loop: with small images (4x4 or 8x8 outputs, batched
+// columns) most rows are a few values, and the three library calls (fill, memcpy, fill) per row cost
+// more than the copy. Measured 1 thread, float32, (64, 32, 4, 4) x (64, 32, 3, 3) batched forward:
+// 0.79 -> 0.66 ms, dW 0.80 -> 0.69 ms.
+constexpr int64_t kNarrowRow = 16;
+
+}  // namespace
 
 template <typename T>
 void im2col(const T* image, const ConvGeometry& g, const ConvTile& t, T* cols, int64_t ld) {
@@ -29,6 +38,18 @@ void im2col(const T* image, const ConvGeometry& g, const ConvTile& t, T* cols, i
                     const int64_t ih = oh * g.stride_h - g.pad_h + i * g.dilation_h;
                     if (ih < 0 || ih >= g.in_h || lo >= hi) {
                         std::fill(dst, dst + tile_w, T(0));
+                        continue;
+                    }
+                    if (tile_w <= kNarrowRow) {
+                        // Every read stays in the row (column 0 stands in outside [lo, hi)), so the loop has
+                        // no branch and no library call.
+                        const T* src_row = image + (c * g.in_h + ih) * g.in_w;
+                        const int64_t first = t.ow0 * g.stride_w + col_offset;
+                        for (int64_t q = 0; q < tile_w; ++q) {
+                            const bool inside = q >= lo && q < hi;
+                            const T v = src_row[inside ? first + q * g.stride_w : 0];
+                            dst[q] = inside ? v : T(0);
+                        }
                         continue;
                     }
                     std::fill(dst, dst + lo, T(0));
