@@ -54,7 +54,11 @@ def check_against_reference(x, w, b, dy, stride, padding, dilation, groups, dtyp
     # float32: each output sums a few dozen to a few hundred products of unit-normal values (dW over the
     # batch), so its rounding error grows like terms * 2^-24 at worst; a 4x margin over that.
     terms = max(x.shape[0] * dy.shape[2] * dy.shape[3], w.shape[1] * w.shape[2] * w.shape[3])
-    tol = {"rtol": 2e-4, "atol": 4 * terms * 2.0**-24} if dtype == np.float32 else {"rtol": 1e-10, "atol": 1e-11}
+    tol = (
+        {"rtol": 2e-4, "atol": 4 * terms * 2.0**-24}
+        if dtype == np.float32
+        else {"rtol": 1e-10, "atol": 1e-11}
+    )
     for got, want in zip((y, xt.grad, wt.grad, bt.grad), (expected, *expected_grads)):
         assert got.dtype == dtype
         np.testing.assert_allclose(got.detach().numpy().astype(np.float64), want, **tol)
@@ -78,7 +82,11 @@ def test_each_algorithm_matches_the_reference(geometry, algorithm, dtype, seed):
         # columns, and for the direct forward unless 1x1, unpadded and stride 1).
         if algorithm == "batched":
             assert ran == ("batched",) * 3
-        if algorithm == "direct" and stride[1] <= 2 and (w_shape[2:] != (1, 1) or stride != (1, 1) or any(padding)):
+        if (
+            algorithm == "direct"
+            and stride[1] <= 2
+            and (w_shape[2:] != (1, 1) or stride != (1, 1) or any(padding))
+        ):
             assert ran[0] == "direct"
         check_against_reference(x, w, b, dy, stride, padding, dilation, groups, dtype)
 
@@ -98,7 +106,9 @@ def test_batched_blocks_over_threads_match_the_reference(x_shape, w_shape, strid
     over the threads' partial sums), float32 against the float64 reference."""
     rng = np.random.default_rng(x_shape[0])
     x, w, b = (rng.standard_normal(s) for s in (x_shape, w_shape, w_shape[:1]))
-    dy = rng.standard_normal((x_shape[0], w_shape[0], *output_size(x_shape, w_shape, stride, padding, (1, 1))))
+    dy = rng.standard_normal(
+        (x_shape[0], w_shape[0], *output_size(x_shape, w_shape, stride, padding, (1, 1)))
+    )
     previous = tl.get_num_threads()
     try:
         tl.set_num_threads(threads)

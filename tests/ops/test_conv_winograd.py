@@ -109,7 +109,9 @@ def test_winograd_forward_and_backward_match_the_reference(n, c, k, h, w, pads, 
     dy = rng.standard_normal((n, k, h + top + bottom - 2, w + left + right - 2)).astype(dtype)
     with conv_algorithm("winograd"):
         out_size = dy.shape[2:]
-        assert _C.conv2d_algorithm(x, weight, (1, 1), (top, left), (1, 1), 1, out_size)[:2] == ("winograd",) * 2
+        assert (
+            _C.conv2d_algorithm(x, weight, (1, 1), (top, left), (1, 1), 1, out_size)[:2] == ("winograd",) * 2
+        )
         check_winograd_conv(x, weight, bias, dy, ((top, bottom), (left, right)))
 
 
@@ -142,7 +144,11 @@ def test_winograd_is_chosen_by_itself_and_differs_from_im2col_only_by_rounding()
     b = rng.standard_normal(48).astype(np.float32)
     dy = rng.standard_normal((2, 48, 15, 17)).astype(np.float32)
     assert _C.conv2d_algorithm_override() == "auto"
-    assert _C.conv2d_algorithm(x, w, (1, 1), (1, 1), (1, 1), 1, (15, 17)) == ("winograd", "winograd", "im2col")
+    assert _C.conv2d_algorithm(x, w, (1, 1), (1, 1), (1, 1), 1, (15, 17)) == (
+        "winograd",
+        "winograd",
+        "im2col",
+    )
     y, dx = check_winograd_conv(x, w, b, dy, ((1, 1), (1, 1)))
     xt, wt, bt = (tl.tensor(a, requires_grad=True) for a in (x, w, b))
     yt = F.conv2d(xt, wt, bt, padding=1)
@@ -256,6 +262,8 @@ def test_algorithm_query_and_override_validate_their_arguments():
         _C.conv2d_algorithm(x, w.astype(np.float64), (1, 1), (0, 0), (1, 1), 1, (2, 2))
     with pytest.raises(ValueError, match=r"conv2d_algorithm: stride must be >= 1, got \(0, 1\)"):
         _C.conv2d_algorithm(x, w, (0, 1), (0, 0), (1, 1), 1, (2, 2))
-    with pytest.raises(ValueError, match=r"unknown algorithm 'fft' \(auto, im2col, direct, winograd or batched\)"):
+    with pytest.raises(
+        ValueError, match=r"unknown algorithm 'fft' \(auto, im2col, direct, winograd or batched\)"
+    ):
         _C.set_conv2d_algorithm("fft")
     assert _C.conv2d_algorithm_override() == "auto"
