@@ -274,7 +274,8 @@ py::array adaptive_avg_pool2d_backward(py::array dy, Pair input_size) {
 void register_conv_pool(py::module_& m) {
     m.def("conv2d_forward", &conv2d_forward, py::arg("x"), py::arg("weight"), py::arg("bias"),
           py::arg("stride"), py::arg("padding"), py::arg("dilation"), py::arg("groups"), py::arg("out_size"),
-          "NCHW conv2d (cross-correlation) by the direct loop, im2col + GEMM or Winograd F(2x2, 3x3), chosen "
+          "NCHW conv2d (cross-correlation) by the direct loop, im2col + GEMM, batched columns or Winograd "
+          "F(2x2, 3x3), chosen "
           "per configuration; padding is (top, left), out_size implies bottom/right.");
     m.def("conv2d_backward", &conv2d_backward, py::arg("x"), py::arg("weight"), py::arg("grad_output"),
           py::arg("stride"), py::arg("padding"), py::arg("dilation"), py::arg("groups"), py::arg("need_dx"),
