@@ -101,7 +101,8 @@ void conv2d_forward_batched(const T* x, const T* w, const T* bias, T* y, const C
     const BatchedPlan p = batched_plan(g);
     const int64_t cols_size = p.col_rows * p.images_per_block * p.out_plane;
     const int64_t out_size = g.out_channels * p.images_per_block * p.out_plane;
-    std::unique_ptr<T[]> scratch = scratch_buffer<T>(p.team, cols_size + out_size);
+    // Written in full (im2col, GEMM with beta 0) before being read.
+    std::unique_ptr<T[]> scratch = scratch_buffer_uninitialized<T>(p.team, cols_size + out_size);
     ParallelErrors errors;
 #pragma omp parallel num_threads(p.team) if (p.team > 1)
     {
@@ -135,7 +136,8 @@ void conv2d_backward_batched(const T* x, const T* w, const T* dy, T* dx, T* dw, 
     const int64_t dy_size = g.out_channels * p.images_per_block * p.out_plane;
     const int64_t weight_size = g.out_channels * p.group_depth;
     const int64_t in_image = g.in_channels * g.in_h * g.in_w;
-    std::unique_ptr<T[]> scratch = scratch_buffer<T>(p.team, cols_size + dy_size);
+    // Written in full (the gathered dY, im2col or the dcols GEMM with beta 0) before being read.
+    std::unique_ptr<T[]> scratch = scratch_buffer_uninitialized<T>(p.team, cols_size + dy_size);
     // dW^T per group (group_depth x group_out, as in conv.cpp's im2col path: the tall product is the faster
     // one), one zeroed accumulator per thread, summed and transposed into dw at the end.
     std::unique_ptr<T[]> partials = scratch_buffer<T>(dw ? p.team : 0, weight_size);

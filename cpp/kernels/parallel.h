@@ -87,6 +87,16 @@ std::unique_ptr<T[]> scratch_buffer(int64_t count1, int64_t count2 = 1) {
     return std::unique_ptr<T[]>(new T[static_cast<size_t>(count) / sizeof(T)]());
 }
 
+// As scratch_buffer, but uninitialized: for buffers written in full before they are read, where zeroing
+// would be a second pass over memory the kernel then overwrites.
+template <typename T>
+std::unique_ptr<T[]> scratch_buffer_uninitialized(int64_t count1, int64_t count2 = 1) {
+    const int64_t count = mul_sat(mul_sat(std::max<int64_t>(count1, 0), std::max<int64_t>(count2, 0)),
+                                  static_cast<int64_t>(sizeof(T)));
+    if (count == std::numeric_limits<int64_t>::max()) throw std::bad_alloc();
+    return std::unique_ptr<T[]>(new T[static_cast<size_t>(count) / sizeof(T)]);
+}
+
 // Carries the first exception out of a parallel region: run(f) inside, rethrow() after. Once one piece
 // of work has failed the others are skipped (their results are discarded anyway).
 class ParallelErrors {
