@@ -178,12 +178,19 @@ void copy_padded_band(const T* image, const ConvGeometry& g, int64_t oh0, const 
 // offsets[(c*kh + i)*kw + j] := the offset of group-local tap (c, i, j), c < in_channels / groups, in a
 // band buffer.
 void fill_tap_offsets(const ConvGeometry& g, const BandGeometry& b, int64_t* offsets) {
+    // The offsets of row (0, 0)'s taps first, then every other row's as that row's start plus them (two
+    // divisions per tap and item cost 15% of LeNet's 6->16 dX).
+    for (int64_t j = 0; j < g.kernel_w; ++j) {
+        const int64_t q = j * g.dilation_w;
+        offsets[j] = g.stride_w == 1 ? q : q % g.stride_w * b.phase_w + q / g.stride_w;
+    }
     for (int64_t c = 0; c < g.in_channels / g.groups; ++c)
-        for (int64_t i = 0; i < g.kernel_h; ++i)
-            for (int64_t j = 0; j < g.kernel_w; ++j) {
-                const int64_t q = j * g.dilation_w;
-                *offsets++ = (c * b.rows + i * g.dilation_h) * b.row_len + q % g.stride_w * b.phase_w + q / g.stride_w;
-            }
+        for (int64_t i = 0; i < g.kernel_h; ++i) {
+            if (c == 0 && i == 0) continue;
+            int64_t* row = offsets + (c * g.kernel_h + i) * g.kernel_w;
+            const int64_t start = (c * b.rows + i * g.dilation_h) * b.row_len;
+            for (int64_t j = 0; j < g.kernel_w; ++j) row[j] = start + offsets[j];
+        }
 }
 
 template <typename T>
