@@ -107,7 +107,8 @@ class OpTestCase:
 
 @contextlib.contextmanager
 def conv_algorithm(name):
-    """Runs the block with conv2d's algorithm choice set to 'auto', 'im2col', 'direct' or 'winograd'."""
+    """Runs the block with conv2d's algorithm choice set to 'auto', 'im2col', 'direct', 'winograd' or
+    'batched'."""
     previous = _C.conv2d_algorithm_override()
     _C.set_conv2d_algorithm(name)
     try:

@@ -114,14 +114,15 @@ py::tuple conv2d_backward(py::array x, py::array w, py::array dy, Pair stride, P
     });
 }
 
-// The algorithms conv2d runs for this configuration: (forward, backward-data).
+// The algorithms conv2d runs for this configuration: (forward, backward-data, backward-weight).
 py::tuple conv2d_algorithm(py::array x, py::array w, Pair stride, Pair padding, Pair dilation, int64_t groups,
                            Pair out_size) {
     const char* op = "conv2d_algorithm";
     const tl::ConvGeometry g = conv_geometry(op, x, w, stride, padding, dilation, groups, out_size);
     dispatch_float(op, x, [&](auto t) { require_dtype<decltype(t)>(op, "weight", w); });
     return py::make_tuple(tl::conv_algorithm_name(tl::conv2d_algorithm(g, tl::ConvPass::forward)),
-                          tl::conv_algorithm_name(tl::conv2d_algorithm(g, tl::ConvPass::backward_data)));
+                          tl::conv_algorithm_name(tl::conv2d_algorithm(g, tl::ConvPass::backward_data)),
+                          tl::conv_algorithm_name(tl::conv2d_algorithm(g, tl::ConvPass::backward_weight)));
 }
 
 void set_conv2d_algorithm(const std::string& name) {
@@ -273,21 +274,24 @@ py::array adaptive_avg_pool2d_backward(py::array dy, Pair input_size) {
 void register_conv_pool(py::module_& m) {
     m.def("conv2d_forward", &conv2d_forward, py::arg("x"), py::arg("weight"), py::arg("bias"),
           py::arg("stride"), py::arg("padding"), py::arg("dilation"), py::arg("groups"), py::arg("out_size"),
-          "NCHW conv2d (cross-correlation) by the direct loop, im2col + GEMM or Winograd F(2x2, 3x3), chosen "
+          "NCHW conv2d (cross-correlation) by the direct loop, im2col + GEMM, batched columns or Winograd "
+          "F(2x2, 3x3), chosen "
           "per configuration; padding is (top, left), out_size implies bottom/right.");
     m.def("conv2d_backward", &conv2d_backward, py::arg("x"), py::arg("weight"), py::arg("grad_output"),
           py::arg("stride"), py::arg("padding"), py::arg("dilation"), py::arg("groups"), py::arg("need_dx"),
           py::arg("need_dw"), py::arg("need_db"), "(dx, dw, db) of conv2d, None where not needed.");
     m.def("conv2d_algorithm", &conv2d_algorithm, py::arg("x"), py::arg("weight"), py::arg("stride"),
           py::arg("padding"), py::arg("dilation"), py::arg("groups"), py::arg("out_size"),
-          "(forward, backward-data) algorithm conv2d runs for these arrays and parameters: 'direct', 'im2col' "
-          "or 'winograd'.");
+          "(forward, backward-data, backward-weight) algorithm conv2d runs for these arrays and parameters: "
+          "'direct', 'im2col', 'winograd' or 'batched'.");
     m.def("conv2d_algorithm_override", &tl::conv2d_algorithm_override,
-          "The conv2d algorithm override: 'auto', 'direct', 'im2col' or 'winograd'.");
+          "The conv2d algorithm override: 'auto', 'direct', 'im2col', 'winograd' or 'batched'.");
     m.def("set_conv2d_algorithm", &set_conv2d_algorithm, py::arg("name"),
           "Force conv2d's algorithm, for tests and benchmarks: 'auto' (the measured choice), 'im2col' (always), "
-          "'direct' (wherever it applies: horizontal stride 1, both strides 1 for dx; else im2col) or "
-          "'winograd' (wherever it applies: 3x3, stride 1, dilation 1, groups 1; else the automatic choice).");
+          "'direct' (wherever it applies: horizontal stride 1, both strides 1 for dx; else im2col), "
+          "'batched' (the columns of several small images in one GEMM, wherever one image's columns fit its "
+          "block; else im2col) or 'winograd' (wherever it applies: 3x3, stride 1, dilation 1, groups 1, "
+          "forward and dx; else the automatic choice).");
     m.def("max_pool2d_forward", &max_pool2d_forward, py::arg("x"), py::arg("kernel_size"), py::arg("stride"),
           py::arg("padding"), py::arg("dilation"), py::arg("out_size"), py::arg("save_indices"),
           "(y, argmax indices or None) of 2-D max pooling; padding is -inf, ties pick the first maximum.");

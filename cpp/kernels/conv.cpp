@@ -1,17 +1,22 @@
 // conv2d forward and backward (formulas and layout in conv.h) by a given algorithm (conv2d_forward_by,
-// conv2d_backward_by; conv_tune.cpp chooses it: by rule, conv2d_algorithm, or by measurement). Three:
+// conv2d_backward_by; conv_tune.cpp chooses it: by rule, conv2d_algorithm, or by measurement). Four:
 //
 // Winograd F(2x2, 3x3) (winograd.h): the forward pass and dX of 3x3 stride-1 convolutions where it pays
 // (winograd_pays in conv_algorithm.cpp, which also holds the rest of the choice).
 //
-// Direct (horizontal stride 1, not 1x1): no column matrix. Each image's input rows are copied, zero
+// Direct (horizontal stride 1 or 2, not 1x1): no column matrix. Each image's input rows are copied, zero
 // padded, into a small band buffer, and a GEMM whose B operand is gathered in place (GatheredGemm) reads
 // tap (c, i, j) of a row of outputs as one contiguous run of that buffer. Measured 2 threads, 64->64 3x3
 // on 32x32 images (32 of them): forward 14 ms against 21-22 ms for im2col + GEMM, which spends a third
-// of its time writing the columns and packing them again for the GEMM. With both strides 1, dx is a
+// of its time writing the columns and packing them again for the GEMM. Horizontal stride 2 reads even /
+// odd phase planes of the band; measured 1 thread, float32, against im2col: MNIST-1D's 1->25 (1,5) stride
+// (1, 2) on (100, 1, 1, 40) 0.019 against 0.074 ms, its 25->25 (1,3) on 1x19 0.143 against 0.220 ms;
+// 16->32 3x3 stride 2 on (32, 16, 32, 32) 1.40 against 1.46 ms. With both strides 1, dx is a
 // convolution of dy with the flipped weights and takes the same path.
 //
-// im2col + GEMM (horizontal stride > 1, and dW always): work is split into tiles: one image's output rows
+// Batched columns (conv_batched.cpp): small images, the columns of several side by side in one GEMM.
+//
+// im2col + GEMM (where no other path is chosen): work is split into tiles: one image's output rows
 // [oh0, oh1), sized so that the tile's column buffer (C*kh*kw x rows*out_w) stays in cache between im2col
 // writing it and the GEMM reading it (usually one whole image; large images are split into bands of
 // output rows, and an output row whose columns alone exceed kMaxRowColumnBytes into segments of it).
@@ -34,6 +39,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "kernels/conv_batched.h"
 #include "kernels/gemm.h"
 #include "kernels/parallel.h"
 #include "kernels/runtime.h"
@@ -120,41 +126,52 @@ std::vector<T> weights_with_bias_column(const T* w, const T* bias, int64_t out_c
     return out;
 }
 
-// ---- Direct convolution (stride_w == 1): no im2col; the GEMM gathers each tap's input row in place.
+// ---- Direct convolution (stride_w 1 or 2): no im2col; the GEMM gathers each tap's input row in place.
 //
 // An item is one image's band of output rows [oh0, oh1). Its input rows are copied, zero padded, into a
-// buffer `band` (C x band_rows x padded_w, padded_w = out_w + (kw-1)*dw); tap (c, i, j) of output pixel
-// (oh, ow) then sits at band + offset(c, i, j) + (oh - oh0)*sh*padded_w + ow, with
-// offset(c, i, j) = (c*band_rows + i*dh)*padded_w + j*dw: consecutive ow are consecutive in memory, so
-// each GEMM B row is read in place (GatheredGemm).
+// buffer `band` (C x band_rows x row_len). With horizontal stride sw each band row is stored as sw phase
+// planes of phase_w values, phase r holding padded columns r, r + sw, r + 2*sw, ... (with sw = 1, the
+// padded row itself), so that tap (c, i, j) of output pixel (oh, ow), padded column ow*sw + j*dw, sits at
+// band + offset(c, i, j) + (oh - oh0)*sh*row_len + ow, with
+//   offset(c, i, j) = (c*band_rows + i*dh)*row_len + ((j*dw) % sw)*phase_w + (j*dw) / sw:
+// consecutive ow are consecutive in memory, so each GEMM B row is read in place (GatheredGemm).
 
 struct BandGeometry {
-    int64_t rows;      // input rows in the band: (oh1 - oh0 - 1)*sh + (kh - 1)*dh + 1
-    int64_t padded_w;  // out_w + (kw - 1)*dw
+    int64_t rows;     // input rows in the band: (oh1 - oh0 - 1)*sh + (kh - 1)*dh + 1
+    int64_t phase_w;  // values per phase: out_w + (kw - 1)*dw / sw
+    int64_t row_len;  // sw * phase_w
 };
 
 BandGeometry band_geometry(const ConvGeometry& g, int64_t out_rows) {
-    return {(out_rows - 1) * g.stride_h + (g.kernel_h - 1) * g.dilation_h + 1,
-            g.out_w + (g.kernel_w - 1) * g.dilation_w};
+    const int64_t phase_w = g.out_w + (g.kernel_w - 1) * g.dilation_w / g.stride_w;
+    return {(out_rows - 1) * g.stride_h + (g.kernel_h - 1) * g.dilation_h + 1, phase_w, g.stride_w * phase_w};
 }
 
-// band[c, r, q] := image[c, oh0*sh - ph + r, q - pw], 0 outside the image.
+// band[c, r, phase, t] := image[c, oh0*sh - ph + r, t*sw + phase - pw], 0 outside the image.
 template <typename T>
 void copy_padded_band(const T* image, const ConvGeometry& g, int64_t oh0, const BandGeometry& b, T* band) {
-    const int64_t q_lo = std::min(b.padded_w, std::max<int64_t>(0, g.pad_w));
-    const int64_t q_hi = std::max(q_lo, std::min(b.padded_w, g.in_w + g.pad_w));
+    const int64_t q_lo = std::min(b.row_len, std::max<int64_t>(0, g.pad_w));
+    const int64_t q_hi = std::max(q_lo, std::min(b.row_len, g.in_w + g.pad_w));
     for (int64_t c = 0; c < g.in_channels; ++c) {
         for (int64_t r = 0; r < b.rows; ++r) {
-            T* dst = band + (c * b.rows + r) * b.padded_w;
+            T* dst = band + (c * b.rows + r) * b.row_len;
             const int64_t ih = oh0 * g.stride_h - g.pad_h + r;
             if (ih < 0 || ih >= g.in_h) {
-                std::fill(dst, dst + b.padded_w, T(0));
+                std::fill(dst, dst + b.row_len, T(0));
                 continue;
             }
             const T* src = image + (c * g.in_h + ih) * g.in_w - g.pad_w;
-            std::fill(dst, dst + q_lo, T(0));
-            std::copy(src + q_lo, src + q_hi, dst + q_lo);
-            std::fill(dst + q_hi, dst + b.padded_w, T(0));
+            if (g.stride_w == 1) {
+                std::fill(dst, dst + q_lo, T(0));
+                std::copy(src + q_lo, src + q_hi, dst + q_lo);
+                std::fill(dst + q_hi, dst + b.row_len, T(0));
+                continue;
+            }
+            for (int64_t phase = 0; phase < g.stride_w; ++phase)
+                for (int64_t t = 0; t < b.phase_w; ++t) {
+                    const int64_t q = t * g.stride_w + phase;
+                    dst[phase * b.phase_w + t] = q >= q_lo && q < q_hi ? src[q] : T(0);
+                }
         }
     }
 }
@@ -162,10 +179,19 @@ void copy_padded_band(const T* image, const ConvGeometry& g, int64_t oh0, const 
 // offsets[(c*kh + i)*kw + j] := the offset of group-local tap (c, i, j), c < in_channels / groups, in a
 // band buffer.
 void fill_tap_offsets(const ConvGeometry& g, const BandGeometry& b, int64_t* offsets) {
+    // The offsets of row (0, 0)'s taps first, then every other row's as that row's start plus them (two
+    // divisions per tap and item cost 15% of LeNet's 6->16 dX).
+    for (int64_t j = 0; j < g.kernel_w; ++j) {
+        const int64_t q = j * g.dilation_w;
+        offsets[j] = g.stride_w == 1 ? q : q % g.stride_w * b.phase_w + q / g.stride_w;
+    }
     for (int64_t c = 0; c < g.in_channels / g.groups; ++c)
-        for (int64_t i = 0; i < g.kernel_h; ++i)
-            for (int64_t j = 0; j < g.kernel_w; ++j)
-                *offsets++ = (c * b.rows + i * g.dilation_h) * b.padded_w + j * g.dilation_w;
+        for (int64_t i = 0; i < g.kernel_h; ++i) {
+            if (c == 0 && i == 0) continue;
+            int64_t* row = offsets + (c * g.kernel_h + i) * g.kernel_w;
+            const int64_t start = (c * b.rows + i * g.dilation_h) * b.row_len;
+            for (int64_t j = 0; j < g.kernel_w; ++j) row[j] = start + offsets[j];
+        }
 }
 
 template <typename T>
@@ -190,8 +216,8 @@ void conv2d_forward_gathered(const T* x, const T* w, const T* bias, T* y, const 
     const int64_t items = g.batch * bands_per_image;
     const BandGeometry full = band_geometry(g, band_out_rows);
     const int64_t slack = weights.front().slack();
-    const int64_t band_size = g.in_channels * full.rows * full.padded_w;  // the largest band's channels
-    const int64_t ones_size = bias_in_gemm ? full.rows * full.padded_w + slack : 0;
+    const int64_t band_size = g.in_channels * full.rows * full.row_len;  // the largest band's channels
+    const int64_t ones_size = bias_in_gemm ? full.rows * full.row_len + slack : 0;
     // One band and one tap-offset table per thread, allocated here (kernels/parallel.h).
     const int team = p.worth_threads && items > 1 ? static_cast<int>(std::min<int64_t>(threads, items)) : 1;
     const int64_t band_slice = band_size + slack + ones_size;
@@ -219,8 +245,8 @@ void conv2d_forward_gathered(const T* x, const T* w, const T* bias, T* y, const 
                 T* out = y + n * g.out_channels * p.out_plane + oh0 * g.out_w;
                 for (int64_t gi = 0; gi < g.groups; ++gi) {
                     const int64_t group_in = g.in_channels / g.groups;
-                    weights[gi].run(oh1 - oh0, g.out_w, band + gi * group_in * b.rows * b.padded_w,
-                                    g.stride_h * b.padded_w, offsets, out + gi * p.group_out * p.out_plane,
+                    weights[gi].run(oh1 - oh0, g.out_w, band + gi * group_in * b.rows * b.row_len,
+                                    g.stride_h * b.row_len, offsets, out + gi * p.group_out * p.out_plane,
                                     g.out_w, p.out_plane);
                 }
                 if (bias && !bias_in_gemm) {
@@ -305,6 +331,7 @@ void conv2d_forward_by(ConvAlgorithm algorithm, const T* x, const T* w, const T*
         if (winograd_forward(x, w, bias, y, g)) return;
         algorithm = conv2d_fallback_algorithm(g, ConvPass::forward);
     }
+    if (algorithm == ConvAlgorithm::batched) return conv2d_forward_batched(x, w, bias, y, g);
     const ConvPlan p = make_plan<T>(g);
     if (algorithm == ConvAlgorithm::direct) {
         conv2d_forward_gathered(x, w, bias, y, g, p);
@@ -384,16 +411,22 @@ void conv2d_backward_by(ConvAlgorithm dx_algorithm, const T* x, const T* w, cons
             db[k] = static_cast<T>(sum);
         }
     }
-    // dx by Winograd or the direct path here, else by im2col (col2im of W^T dY) in the loop below.
+    // dx by Winograd, the direct or the batched path here, else by im2col (col2im of W^T dY) in the loop
+    // below; dw by the batched path here or in that loop.
     T* dx_cols = dx;
+    T* dx_batched = nullptr;
     if (dx) {
         ConvAlgorithm algorithm = dx_algorithm;
         // A non-finite Winograd result reruns by another path (see conv2d_forward).
         if (algorithm == ConvAlgorithm::winograd && !winograd_backward_data(w, dy, dx, g))
             algorithm = conv2d_fallback_algorithm(g, ConvPass::backward_data);
         if (algorithm == ConvAlgorithm::direct) input_gradient_gathered(w, dy, dx, g);
+        if (algorithm == ConvAlgorithm::batched) dx_batched = dx;
         if (algorithm != ConvAlgorithm::im2col) dx_cols = nullptr;
     }
+    T* dw_batched = dw && conv2d_algorithm(g, ConvPass::backward_weight) == ConvAlgorithm::batched ? dw : nullptr;
+    if (dw_batched) dw = nullptr;
+    if (dx_batched || dw_batched) conv2d_backward_batched(x, w, dy, dx_batched, dw_batched, g);
     if (!dx_cols && !dw) return;
     const int64_t weight_size = g.out_channels * p.group_depth;
     const int threads = get_num_threads();
@@ -428,11 +461,17 @@ void conv2d_backward_by(ConvAlgorithm dx_algorithm, const T* x, const T* w, cons
                         im2col(image, g, tile, cols);
                         src = cols;
                     }
-                    for (int64_t gi = 0; gi < g.groups; ++gi)
-                        gemm<T>(false, true, p.group_depth, p.group_out, width, T(1),
-                                src + gi * p.group_depth * width, width,
-                                dy_tile + gi * p.group_out * p.out_plane, p.out_plane, T(1),
-                                dw_acc + gi * p.group_out * p.group_depth, p.group_out);
+                    for (int64_t gi = 0; gi < g.groups; ++gi) {
+                        const T* cols_g = src + gi * p.group_depth * width;
+                        const T* dy_g = dy_tile + gi * p.group_out * p.out_plane;
+                        T* acc_g = dw_acc + gi * p.group_out * p.group_depth;
+                        if (p.group_depth <= kThinWeightGradientMaxDepth)
+                            thin_weight_gradient(p.group_depth, p.group_out, width, cols_g, width, dy_g, p.out_plane,
+                                                 acc_g, p.group_out);
+                        else
+                            gemm<T>(false, true, p.group_depth, p.group_out, width, T(1), cols_g, width, dy_g,
+                                    p.out_plane, T(1), acc_g, p.group_out);
+                    }
                 }
                 if (dx_n) {
                     // dcols = W^T dY, straight into dx for a direct convolution.

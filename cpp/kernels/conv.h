@@ -13,7 +13,9 @@
 // For stride 1, dilation 1, one group and 3x3 kernels with enough channels, the forward pass and dX
 // run Winograd F(2x2, 3x3) instead (winograd.h), dX as the adjoint convolution
 //   dx = conv2d(dy, w') with w'[c, k, i, j] = w[k, c, 2 - i, 2 - j] and padding 2 - pad;
-// dW always runs im2col + GEMM. conv2d_algorithm says which one a pass takes.
+// dW runs im2col + GEMM. For small images every pass may instead build the columns of several images
+// side by side and run one GEMM per block of images (the batched path, conv_batched.cpp).
+// conv2d_algorithm says which one a pass takes.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -29,23 +31,38 @@ struct ConvGeometry {
     int64_t out_h, out_w;
 };
 
-// The algorithm a pass of conv2d runs: the forward pass (y) or the backward-data pass (dx).
-enum class ConvPass { forward, backward_data };
-enum class ConvAlgorithm { im2col, direct, winograd };
+// The algorithm a pass of conv2d runs: the forward pass (y), the backward-data pass (dx) or the
+// backward-weight pass (dw).
+enum class ConvPass { forward, backward_data, backward_weight };
+// batched: the columns of several small images side by side, one GEMM per block of images
+// (conv_batched.cpp); it and im2col compute every pass, direct and winograd only forward and dx.
+enum class ConvAlgorithm { im2col, direct, winograd, batched };
 
-// Which algorithm conv2d_forward / conv2d_backward run for `pass` of this geometry: Winograd where it
-// applies and is measured faster, else the direct path where it applies, else im2col (see conv.cpp),
-// unless set_conv2d_algorithm overrides the choice.
+// Which algorithm conv2d_forward / conv2d_backward run for `pass` of this geometry: the measured choice
+// among the algorithms that apply (conv_algorithm.cpp), unless set_conv2d_algorithm overrides it.
 ConvAlgorithm conv2d_algorithm(const ConvGeometry& g, ConvPass pass);
 const char* conv_algorithm_name(ConvAlgorithm a);
 
-// The algorithms that can compute `pass` of this geometry (each one's "applies" predicate; the direct path
-// for dX without the channel threshold of the rule), the rule's choice conv2d_algorithm first: what the
-// autotuner (autotune.h) times.
+// Whether each algorithm can compute `pass` of this geometry (im2col always can): the candidates of a
+// measured choice.
+// Winograd F(2x2, 3x3): 3x3, stride 1, dilation 1, one group; forward and dx.
+bool winograd_applies(const ConvGeometry& g, ConvPass pass);
+// Direct: horizontal stride 1 (dx: both strides 1 and at least 3 input channels per group), not a 1x1
+// unpadded stride-1 convolution, and a padded band not much larger than the input and output; forward
+// and dx.
+bool direct_applies(const ConvGeometry& g, ConvPass pass);
+// Batched columns: one image's columns and outputs, (C*kh*kw + K) x out_h*out_w values, within the block
+// budget (kBatchedBlockValues in conv_batched.h); every pass.
+bool batched_columns_applies(const ConvGeometry& g, ConvPass pass);
+
+// The algorithms that can compute `pass` of this geometry (the predicates below; the direct path for dX
+// also below the rule's channel threshold), the rule's choice conv2d_algorithm first: what the autotuner
+// (autotune.h) times.
 std::vector<ConvAlgorithm> conv2d_candidates(const ConvGeometry& g, ConvPass pass);
 
-// The algorithm a pass reruns by when Winograd's result is not finite (see conv2d_forward): the direct
-// path where it applies (and is not overridden), else im2col.
+// The algorithm a pass reruns by when Winograd's result is not finite (see conv2d_forward): the automatic
+// choice without Winograd (the forced one when set_conv2d_algorithm forces direct or batched and it
+// applies), else im2col.
 ConvAlgorithm conv2d_fallback_algorithm(const ConvGeometry& g, ConvPass pass);
 
 // For stride 1, dX = conv2d(dY, W') with W'[c, k, i, j] = W[k, c, kh-1-i, kw-1-j] (per group): the
@@ -55,10 +72,10 @@ ConvGeometry conv2d_adjoint_geometry(const ConvGeometry& g);
 // A 1x1, stride-1, unpadded convolution: each image is already its own column matrix.
 bool conv2d_image_is_columns(const ConvGeometry& g);
 
-// "auto" (the measured choice), "im2col" (always), "direct" (wherever it applies: horizontal stride 1,
-// both strides 1 for dX, not a 1x1 unpadded stride-1 convolution; else im2col) or "winograd" (wherever
-// it applies: 3x3, stride 1, dilation 1, one group; else the automatic choice between the other two),
-// for tests and benchmarks; std::invalid_argument for another name.
+// "auto" (the measured choice), "im2col" (always), "direct" or "batched" (wherever it applies, see
+// direct_applies / batched_columns_applies; else im2col) or "winograd" (wherever it applies; else the
+// automatic choice), for tests and benchmarks; std::invalid_argument for
+// another name.
 void set_conv2d_algorithm(const std::string& name);
 std::string conv2d_algorithm_override();
 
@@ -69,15 +86,15 @@ struct ConvTile {
     int64_t width() const { return (oh1 - oh0) * (ow1 - ow0); }
 };
 
-// cols (C*kh*kw rows x tile.width() columns) := the receptive fields of the tile's outputs in one image
-// (C x in_h x in_w). Row (c*kh + i)*kw + j holds tap (i, j) of channel c.
+// cols (C*kh*kw rows x tile.width() columns, row stride ld, 0 for tile.width()) := the receptive fields of
+// the tile's outputs in one image (C x in_h x in_w). Row (c*kh + i)*kw + j holds tap (i, j) of channel c.
 template <typename T>
-void im2col(const T* image, const ConvGeometry& g, const ConvTile& tile, T* cols);
+void im2col(const T* image, const ConvGeometry& g, const ConvTile& tile, T* cols, int64_t ld = 0);
 
-// image += the tile's columns scattered back to their input positions (the adjoint of im2col:
-// overlapping windows accumulate).
+// image += the tile's columns (row stride ld, 0 for tile.width()) scattered back to their input positions
+// (the adjoint of im2col: overlapping windows accumulate).
 template <typename T>
-void col2im(const T* cols, const ConvGeometry& g, const ConvTile& tile, T* image);
+void col2im(const T* cols, const ConvGeometry& g, const ConvTile& tile, T* image, int64_t ld = 0);
 
 // y (N x K x out_h x out_w) := conv2d(x, w) + bias; bias may be null. With tuning on (autotune.h), by the
 // measured (algorithm, GEMM kernel variant) of this configuration, else by conv2d_algorithm.

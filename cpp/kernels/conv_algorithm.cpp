@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "kernels/conv.h"
+#include "kernels/conv_batched.h"
 #include "kernels/parallel.h"
 
 namespace tl {
@@ -28,22 +29,49 @@ constexpr int64_t kDirectBandSlack = 1 << 20;
 constexpr int64_t kWinogradMinChannels = 48;  // C
 constexpr int64_t kWinogradMinTiles = 128;
 
-enum class Override { automatic, im2col, direct, winograd };
+enum class Override { automatic, im2col, direct, winograd, batched };
 std::atomic<Override>& algorithm_override() {
     static std::atomic<Override> slot{Override::automatic};
     return slot;
 }
 
+}  // namespace
+
 // 3x3, stride 1, dilation 1, one group: the geometry winograd_conv2d computes (any padding).
-bool winograd_applies(const ConvGeometry& g) {
-    return g.kernel_h == 3 && g.kernel_w == 3 && g.stride_h == 1 && g.stride_w == 1 && g.dilation_h == 1 &&
-           g.dilation_w == 1 && g.groups == 1;
+bool winograd_applies(const ConvGeometry& g, ConvPass pass) {
+    return pass != ConvPass::backward_weight && g.kernel_h == 3 && g.kernel_w == 3 && g.stride_h == 1 &&
+           g.stride_w == 1 && g.dilation_h == 1 && g.dilation_w == 1 && g.groups == 1;
 }
+
+namespace {
 
 // dX by the direct path computes C/groups output channels per group in 6-row register tiles: measured
 // 2 threads, 3x3 on 28x28-32x32 images, direct / im2col time for dX: C = 1: 2.3x slower, C = 2: even,
 // C = 3: 1.5x faster, C = 6-32: 1.6-2.4x faster.
 constexpr int64_t kDirectMinInputGradChannels = 3;
+
+// The direct path reads each output row in register tiles 16 (AVX2) or 32 (AVX-512) outputs wide, so
+// rows narrower than this waste most of each tile: measured 1 thread, float32, (64, 32, 4, 4) x
+// (64, 32, 3, 3) pad 1 (out_w 4): direct forward 1.24 ms, dx 1.47 ms against 0.79 / 0.59 batched and
+// 0.96 / 0.66 im2col; at out_w 5 (MNIST-1D's third convolution) direct is the fastest forward.
+constexpr int64_t kDirectMinOutputWidth = 5;
+// Where the batched-columns path beats per-image im2col + GEMM (batched_pays): outputs of at most
+// kBatchedAlwaysPositions positions, or of at most kBatchedDeepPositions with a GEMM depth
+// C/groups*kh*kw of at least kBatchedMinDepth. Measured 1 thread, float32, time batched / im2col
+// (forward, dx, dW):
+//   MNIST-1D, batch 100, stride (1, 2): 1->25 (1,5) on 1x40 (P = 20, depth 5): 0.91, 0.74, 0.96;
+//     25->25 (1,3) on 1x19 (P = 10): 0.81, 0.83, 0.76; on 1x10 (P = 5): 0.70, 0.79, 0.69;
+//   digits CNN, batch 64: 32->64 3x3 on 4x4 (P = 16): 0.82, 0.89, 0.83; 1->32 3x3 on 8x8 (P = 64,
+//     depth 9): 1.23, 1.48, 1.40;
+//   32->32 3x3 on 8x8 (P = 64, batch 64): 0.94, 1.00, 0.97; LeNet's 6->16 5x5 on 14x14 (P = 100):
+//     0.97, 0.98, 1.07; 16->32 3x3 stride 2 on 32x32 (P = 256, batch 32): 0.91, 0.96, 0.97;
+//     16->32 3x3 on 16x16: 0.96, 1.01, 1.02; 3->16 3x3 on 32x32 (P = 1024): 1.27, 1.23, 1.11;
+//     1->32 3x3 on 28x28: 1.57, 1.46, 1.41.
+// Per-image GEMMs of a few dozen columns spend their time packing and in partial tiles; from about a
+// hundred columns they are as fast, and the block's extra gather / scatter of Y and dY loses.
+constexpr int64_t kBatchedAlwaysPositions = 32;
+constexpr int64_t kBatchedDeepPositions = 64;
+constexpr int64_t kBatchedMinDepth = 16;
 
 }  // namespace
 
@@ -71,27 +99,41 @@ namespace {
 // kDirectBandSlack values or twice the input and output planes together.
 bool direct_band_fits(const ConvGeometry& t) {
     const int64_t rows = mul_sat(t.out_h - 1, t.stride_h) + mul_sat(t.kernel_h - 1, t.dilation_h) + 1;
-    const int64_t width = t.out_w + mul_sat(t.kernel_w - 1, t.dilation_w);
+    const int64_t width = mul_sat(t.stride_w, t.out_w + mul_sat(t.kernel_w - 1, t.dilation_w) / t.stride_w);
     const int64_t band = mul_sat(mul_sat(t.in_channels, rows), width);
     const int64_t planes = mul_sat(t.in_channels, mul_sat(t.in_h, t.in_w)) +
                            mul_sat(t.out_channels, mul_sat(t.out_h, t.out_w));
     return band <= std::max(kDirectBandSlack, mul_sat(2, planes));
 }
 
-// Where the direct path can run. It (GatheredGemm) needs unit horizontal stride, so that consecutive
-// outputs read consecutive inputs (for dX, the adjoint convolution: both strides 1), and a band that fits;
-// a 1x1 stride-1 unpadded convolution is already a plain GEMM on the image (conv2d_image_is_columns).
+// Where the direct path can run. It (GatheredGemm) needs consecutive outputs to read consecutive inputs:
+// horizontal stride 1, or 2 with the band stored as even / odd phase planes (for dX, the adjoint
+// convolution: both strides 1), and a band that fits; a 1x1 stride-1 unpadded convolution is already a
+// plain GEMM on the image (conv2d_image_is_columns). The autotuner may time it where this holds.
 bool direct_runs(const ConvGeometry& g, ConvPass pass) {
-    return g.stride_w == 1 && (pass == ConvPass::forward || g.stride_h == 1) && !conv2d_image_is_columns(g) &&
+    if (pass == ConvPass::backward_weight) return false;
+    const bool dx_ok = g.stride_h == 1 && g.stride_w == 1;
+    return (pass == ConvPass::forward ? g.stride_w <= 2 : dx_ok) && !conv2d_image_is_columns(g) &&
            g.out_h > 0 && g.out_w > 0 && g.out_channels > 0 && g.in_channels > 0 &&
            direct_band_fits(pass == ConvPass::forward ? g : conv2d_adjoint_geometry(g));
 }
+
+}  // namespace
 
 // Where the rule takes the direct path: where it runs, and for dX with enough input channels per group.
 bool direct_applies(const ConvGeometry& g, ConvPass pass) {
     return direct_runs(g, pass) &&
            (pass == ConvPass::forward || g.in_channels / g.groups >= kDirectMinInputGradChannels);
 }
+
+bool batched_columns_applies(const ConvGeometry& g, ConvPass) {
+    const int64_t per_image = mul_sat(g.in_channels * g.kernel_h * g.kernel_w + g.out_channels,
+                                      mul_sat(g.out_h, g.out_w));
+    return g.out_h > 0 && g.out_w > 0 && g.out_channels > 0 && g.in_channels > 0 &&
+           per_image <= kBatchedBlockValues;
+}
+
+namespace {
 
 // Whether Winograd is measured faster than the direct path for `pass` (constants above): C >= 48, K <= 2C
 // and at least 128 tiles of the pass's output.
@@ -103,15 +145,34 @@ bool winograd_pays(const ConvGeometry& g, ConvPass pass) {
     return c >= kWinogradMinChannels && k <= 2 * c && tiles >= kWinogradMinTiles;
 }
 
+// Whether the batched-columns path is measured faster than per-image im2col (constants above).
+bool batched_pays(const ConvGeometry& g) {
+    const int64_t positions = g.out_h * g.out_w;
+    const int64_t depth = g.in_channels / g.groups * g.kernel_h * g.kernel_w;
+    return positions <= kBatchedAlwaysPositions || (positions <= kBatchedDeepPositions && depth >= kBatchedMinDepth);
+}
+
+// The automatic choice among the algorithms other than Winograd (constants and measurements above): the
+// direct path where it applies to rows at least kDirectMinOutputWidth wide (the rows it computes: y's for
+// the forward pass, dx's for the adjoint), else the batched path where it pays, else im2col.
+ConvAlgorithm automatic_without_winograd(const ConvGeometry& g, ConvPass pass) {
+    const int64_t row_width = pass == ConvPass::backward_data ? g.in_w : g.out_w;
+    if (direct_applies(g, pass) && row_width >= kDirectMinOutputWidth) return ConvAlgorithm::direct;
+    if (batched_columns_applies(g, pass) && batched_pays(g)) return ConvAlgorithm::batched;
+    return ConvAlgorithm::im2col;
+}
+
 }  // namespace
 
 ConvAlgorithm conv2d_algorithm(const ConvGeometry& g, ConvPass pass) {
     const Override o = algorithm_override().load();
-    const bool direct = direct_applies(g, pass);
-    if (o == Override::im2col || (o == Override::direct && !direct)) return ConvAlgorithm::im2col;
-    if (winograd_applies(g) && (o == Override::winograd || (o == Override::automatic && winograd_pays(g, pass))))
+    if (o == Override::im2col) return ConvAlgorithm::im2col;
+    if (o == Override::direct) return direct_applies(g, pass) ? ConvAlgorithm::direct : ConvAlgorithm::im2col;
+    if (o == Override::batched)
+        return batched_columns_applies(g, pass) ? ConvAlgorithm::batched : ConvAlgorithm::im2col;
+    if (winograd_applies(g, pass) && (o == Override::winograd || winograd_pays(g, pass)))
         return ConvAlgorithm::winograd;
-    return direct ? ConvAlgorithm::direct : ConvAlgorithm::im2col;
+    return automatic_without_winograd(g, pass);
 }
 
 std::vector<ConvAlgorithm> conv2d_candidates(const ConvGeometry& g, ConvPass pass) {
@@ -119,14 +180,24 @@ std::vector<ConvAlgorithm> conv2d_candidates(const ConvGeometry& g, ConvPass pas
     auto add = [&](ConvAlgorithm a, bool applies) {
         if (applies && std::find(out.begin(), out.end(), a) == out.end()) out.push_back(a);
     };
-    add(ConvAlgorithm::winograd, winograd_applies(g));
+    add(ConvAlgorithm::winograd, winograd_applies(g, pass));
     add(ConvAlgorithm::direct, direct_runs(g, pass));
+    add(ConvAlgorithm::batched, batched_columns_applies(g, pass));
     add(ConvAlgorithm::im2col, true);
     return out;
 }
 
 const char* conv_algorithm_name(ConvAlgorithm a) {
-    return a == ConvAlgorithm::winograd ? "winograd" : a == ConvAlgorithm::direct ? "direct" : "im2col";
+    switch (a) {
+        case ConvAlgorithm::winograd:
+            return "winograd";
+        case ConvAlgorithm::direct:
+            return "direct";
+        case ConvAlgorithm::batched:
+            return "batched";
+        default:
+            return "im2col";
+    }
 }
 
 void set_conv2d_algorithm(const std::string& name) {
@@ -138,9 +209,11 @@ void set_conv2d_algorithm(const std::string& name) {
         algorithm_override().store(Override::direct);
     } else if (name == "winograd") {
         algorithm_override().store(Override::winograd);
+    } else if (name == "batched") {
+        algorithm_override().store(Override::batched);
     } else {
         throw std::invalid_argument("set_conv2d_algorithm: unknown algorithm '" + name +
-                                    "' (auto, im2col, direct or winograd)");
+                                    "' (auto, im2col, direct, winograd or batched)");
     }
 }
 
@@ -152,6 +225,8 @@ std::string conv2d_algorithm_override() {
             return "direct";
         case Override::winograd:
             return "winograd";
+        case Override::batched:
+            return "batched";
         default:
             return "auto";
     }
@@ -159,8 +234,15 @@ std::string conv2d_algorithm_override() {
 
 // The algorithm to rerun a pass with when Winograd's result is not finite.
 ConvAlgorithm conv2d_fallback_algorithm(const ConvGeometry& g, ConvPass pass) {
-    return direct_applies(g, pass) && algorithm_override().load() != Override::im2col ? ConvAlgorithm::direct
-                                                                                     : ConvAlgorithm::im2col;
+    switch (algorithm_override().load()) {
+        case Override::im2col:
+            return ConvAlgorithm::im2col;
+        case Override::direct:
+        case Override::batched:
+            return conv2d_algorithm(g, pass);
+        default:
+            return automatic_without_winograd(g, pass);
+    }
 }
 
 }  // namespace tl

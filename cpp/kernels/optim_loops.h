@@ -35,7 +35,7 @@ inline T update_mean_of_squares(T& avg, T g, T decay) {
 template <bool kDecay, bool kBuffered, bool kNesterov, typename T>
 void sgd_loop(T* __restrict param, const T* __restrict grad, T* __restrict buf, int64_t n, T lr, T mu, T buf_mu,
               T keep, T wd, T sign) {
-#pragma omp parallel for simd schedule(static) if (n > kOptimParallelMin)
+#pragma omp parallel for simd schedule(static) if (parallel : n > kOptimParallelMin)
     for (int64_t i = 0; i < n; ++i) {
         const T g = effective_grad<kDecay>(grad[i], param[i], sign, wd);
         T d = g;
@@ -65,7 +65,7 @@ void sgd_step(T* param, const T* grad, T* momentum_buf, int64_t n, const SgdHype
 template <typename T>
 void momentum_loop(T* __restrict param, const T* __restrict grad, T* __restrict velocity, int64_t n, T lr,
                    T mu) {
-#pragma omp parallel for simd schedule(static) if (n > kOptimParallelMin)
+#pragma omp parallel for simd schedule(static) if (parallel : n > kOptimParallelMin)
     for (int64_t i = 0; i < n; ++i) {
         const T v = mu * velocity[i] - lr * grad[i];
         velocity[i] = v;
@@ -81,7 +81,7 @@ void momentum_step(T* param, const T* grad, T* velocity, int64_t n, const Moment
 template <bool kDecay, typename T>
 void adagrad_loop(T* __restrict param, const T* __restrict grad, T* __restrict sum, int64_t n, T clr, T wd, T eps,
                   T sign) {
-#pragma omp parallel for simd schedule(static) if (n > kOptimParallelMin)
+#pragma omp parallel for simd schedule(static) if (parallel : n > kOptimParallelMin)
     for (int64_t i = 0; i < n; ++i) {
         const T g = effective_grad<kDecay>(grad[i], param[i], sign, wd);
         const T s = sum[i] + g * g;
@@ -102,7 +102,7 @@ template <bool kDecay, bool kCentered, bool kMomentum, typename T>
 void rmsprop_loop(T* __restrict param, const T* __restrict grad, T* __restrict square_avg, T* __restrict grad_avg,
                   T* __restrict buf, int64_t n, T lr, T alpha, T eps, T wd, T mu, T sign) {
     const T one_minus_alpha = T(1) - alpha;
-#pragma omp parallel for simd schedule(static) if (n > kOptimParallelMin)
+#pragma omp parallel for simd schedule(static) if (parallel : n > kOptimParallelMin)
     for (int64_t i = 0; i < n; ++i) {
         const T g = effective_grad<kDecay>(grad[i], param[i], sign, wd);
         const T a = update_mean_of_squares(square_avg[i], g, alpha);
@@ -141,7 +141,7 @@ void adam_loop(T* __restrict param, const T* __restrict grad, T* __restrict exp_
                T* __restrict max_exp_avg_sq, int64_t n, T beta1, T beta2, T eps, T wd, T param_decay, T step_size,
                T inv_bc2_sqrt, T grad_coef, T sign) {
     const T one_minus_beta1 = T(1) - beta1;
-#pragma omp parallel for simd schedule(static) if (n > kOptimParallelMin)
+#pragma omp parallel for simd schedule(static) if (parallel : n > kOptimParallelMin)
     for (int64_t i = 0; i < n; ++i) {
         const T p = param[i];
         const T g = effective_grad<kDecay>(grad[i], p, sign, wd);
@@ -171,7 +171,7 @@ void adam_step(T* param, const T* grad, T* exp_avg, T* exp_avg_sq, T* max_exp_av
 template <bool kDecay, typename T>
 void adadelta_loop(T* __restrict param, const T* __restrict grad, T* __restrict square_avg,
                    T* __restrict acc_delta, int64_t n, T lr, T rho, T eps, T wd, T sign) {
-#pragma omp parallel for simd schedule(static) if (n > kOptimParallelMin)
+#pragma omp parallel for simd schedule(static) if (parallel : n > kOptimParallelMin)
     for (int64_t i = 0; i < n; ++i) {
         const T g = effective_grad<kDecay>(grad[i], param[i], sign, wd);
         const T a = update_mean_of_squares(square_avg[i], g, rho);

@@ -47,6 +47,9 @@ inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 // ---------------------------------------------------------------- when a kernel goes parallel
 // Below its threshold a call stays on one thread: waking an OpenMP team costs a few microseconds, more
 // than a small call saves (and much more on a busy machine). The unit is the kernel's own measure of work.
+// On a combined `parallel for simd` the threshold is `if (parallel : ...)`: a bare `if` applies to the simd
+// construct too (OpenMP 5.0), so below the threshold the loop ran unvectorized (relu on 65,536 float32
+// values 0.27 ms, against 0.008 ms on 65,537, which went "parallel" on one thread).
 
 // GEMM: multiply-adds each thread must get, or fewer threads run (gemm_driver.cpp), so that another
 // thread brings more than it costs.
@@ -91,6 +94,16 @@ std::unique_ptr<T[]> scratch_buffer(int64_t count1, int64_t count2 = 1) {
                                   static_cast<int64_t>(sizeof(T)));
     if (count == std::numeric_limits<int64_t>::max()) throw std::bad_alloc();
     return std::unique_ptr<T[]>(new T[static_cast<size_t>(count) / sizeof(T)]());
+}
+
+// As scratch_buffer, but uninitialized: for buffers written in full before they are read, where zeroing
+// would be a second pass over memory the kernel then overwrites.
+template <typename T>
+std::unique_ptr<T[]> scratch_buffer_uninitialized(int64_t count1, int64_t count2 = 1) {
+    const int64_t count = mul_sat(mul_sat(std::max<int64_t>(count1, 0), std::max<int64_t>(count2, 0)),
+                                  static_cast<int64_t>(sizeof(T)));
+    if (count == std::numeric_limits<int64_t>::max()) throw std::bad_alloc();
+    return std::unique_ptr<T[]>(new T[static_cast<size_t>(count) / sizeof(T)]);
 }
 
 // Carries the first exception out of a parallel region: run(f) inside, rethrow() after. Once one piece

@@ -133,13 +133,13 @@ def run_conv(x, wt, bias, stride, pad, groups, out, dy=None):
 
 
 def applicable(algorithm, op, kernel, stride, groups):
-    """Where each algorithm can run (conv.h): Winograd 3x3 stride 1 one group, direct horizontal stride 1
-    (both strides 1 for dX), im2col everywhere."""
+    """Where each algorithm can run (conv.h): Winograd 3x3 stride 1 one group, direct horizontal stride 1 or
+    2 (both strides 1 for dX), batched columns for small images (all of these), im2col everywhere."""
     if algorithm == "winograd":
         return kernel == (3, 3) and stride == (1, 1) and groups == 1
     if algorithm == "direct":
-        return stride[1] == 1 and (op == "conv2d_forward" or stride[0] == 1)
-    return algorithm == "im2col"
+        return stride[1] <= 2 if op == "conv2d_forward" else stride == (1, 1)
+    return algorithm in ("batched", "im2col")
 
 
 @settings(max_examples=10)

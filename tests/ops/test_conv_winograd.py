@@ -109,7 +109,9 @@ def test_winograd_forward_and_backward_match_the_reference(n, c, k, h, w, pads, 
     dy = rng.standard_normal((n, k, h + top + bottom - 2, w + left + right - 2)).astype(dtype)
     with conv_algorithm("winograd"):
         out_size = dy.shape[2:]
-        assert _C.conv2d_algorithm(x, weight, (1, 1), (top, left), (1, 1), 1, out_size) == ("winograd",) * 2
+        assert (
+            _C.conv2d_algorithm(x, weight, (1, 1), (top, left), (1, 1), 1, out_size)[:2] == ("winograd",) * 2
+        )
         check_winograd_conv(x, weight, bias, dy, ((top, bottom), (left, right)))
 
 
@@ -126,7 +128,7 @@ def test_winograd_gradcheck(seed):
     with conv_algorithm("winograd"):
         out_size = tuple(s + 2 * p - 2 for s, p in zip(size, padding))
         x, w = (t.detach().numpy() for t in inputs[:2])
-        assert _C.conv2d_algorithm(x, w, (1, 1), padding, (1, 1), 1, out_size) == ("winograd",) * 2
+        assert _C.conv2d_algorithm(x, w, (1, 1), padding, (1, 1), 1, out_size)[:2] == ("winograd",) * 2
         assert tl.autograd.gradcheck(
             lambda x, w, b: F.conv2d(x, w, b, padding=padding), inputs, eps=1e-6, atol=1e-6, rtol=1e-5
         )
@@ -142,7 +144,11 @@ def test_winograd_is_chosen_by_itself_and_differs_from_im2col_only_by_rounding()
     b = rng.standard_normal(48).astype(np.float32)
     dy = rng.standard_normal((2, 48, 15, 17)).astype(np.float32)
     assert _C.conv2d_algorithm_override() == "auto"
-    assert _C.conv2d_algorithm(x, w, (1, 1), (1, 1), (1, 1), 1, (15, 17)) == ("winograd", "winograd")
+    assert _C.conv2d_algorithm(x, w, (1, 1), (1, 1), (1, 1), 1, (15, 17)) == (
+        "winograd",
+        "winograd",
+        "im2col",
+    )
     y, dx = check_winograd_conv(x, w, b, dy, ((1, 1), (1, 1)))
     xt, wt, bt = (tl.tensor(a, requires_grad=True) for a in (x, w, b))
     yt = F.conv2d(xt, wt, bt, padding=1)
@@ -195,47 +201,57 @@ def test_winograd_does_not_depend_on_thread_count(x_shape, k):
 
 
 @pytest.mark.parametrize(
-    "x_shape, w_shape, kwargs, expected",
+    "x_shape, w_shape, kwargs, expected, forced_direct, batched_applies",
     [
-        ((32, 64, 32, 32), (64, 64, 3, 3), {"padding": 1}, ("winograd", "winograd")),
-        ((32, 64, 14, 14), (128, 64, 3, 3), {"padding": 1}, ("winograd", "winograd")),  # K = 2C
-        ((8, 48, 16, 16), (192, 48, 3, 3), {"padding": 1}, ("direct", "direct")),  # K = 4C
-        ((32, 32, 16, 16), (32, 32, 3, 3), {"padding": 1}, ("direct", "direct")),  # C < 48
-        ((2, 64, 8, 8), (64, 64, 3, 3), {"padding": 1}, ("direct", "direct")),  # 32 tiles
-        ((32, 3, 32, 32), (16, 3, 3, 3), {"padding": 1}, ("direct", "direct")),
-        ((64, 1, 28, 28), (32, 1, 3, 3), {"padding": 1}, ("direct", "im2col")),  # dx of one channel
-        ((32, 64, 32, 32), (64, 64, 3, 3), {"padding": 2, "dilation": 2}, ("direct", "direct")),
-        ((32, 64, 32, 32), (64, 32, 3, 3), {"padding": 1, "groups": 2}, ("direct", "direct")),
-        ((32, 64, 32, 32), (64, 64, 5, 5), {"padding": 2}, ("direct", "direct")),
-        ((32, 64, 32, 32), (64, 64, 3, 3), {"padding": 1, "stride": (2, 1)}, ("direct", "im2col")),
-        ((32, 64, 32, 32), (64, 64, 3, 3), {"padding": 1, "stride": 2}, ("im2col", "im2col")),
-        ((32, 64, 32, 32), (64, 64, 1, 1), {"padding": 0}, ("im2col", "im2col")),  # a plain GEMM per image
+        ((32, 64, 32, 32), (64, 64, 3, 3), {"padding": 1}, ("winograd", "winograd", "im2col"), ("direct", "direct"), False),
+        ((32, 64, 14, 14), (128, 64, 3, 3), {"padding": 1}, ("winograd", "winograd", "im2col"), ("direct", "direct"), True),  # K = 2C
+        ((8, 48, 16, 16), (192, 48, 3, 3), {"padding": 1}, ("direct", "direct", "im2col"), ("direct", "direct"), True),  # K = 4C
+        ((32, 32, 16, 16), (32, 32, 3, 3), {"padding": 1}, ("direct", "direct", "im2col"), ("direct", "direct"), True),  # C < 48
+        ((2, 64, 8, 8), (64, 64, 3, 3), {"padding": 1}, ("direct", "direct", "batched"), ("direct", "direct"), True),  # 32 tiles
+        ((32, 3, 32, 32), (16, 3, 3, 3), {"padding": 1}, ("direct", "direct", "im2col"), ("direct", "direct"), True),
+        ((64, 1, 28, 28), (32, 1, 3, 3), {"padding": 1}, ("direct", "im2col", "im2col"), ("direct", "im2col"), True),  # dx of one channel
+        ((32, 64, 32, 32), (64, 64, 3, 3), {"padding": 2, "dilation": 2}, ("direct", "direct", "im2col"), ("direct", "direct"), False),
+        ((32, 64, 32, 32), (64, 32, 3, 3), {"padding": 1, "groups": 2}, ("direct", "direct", "im2col"), ("direct", "direct"), False),
+        ((32, 64, 32, 32), (64, 64, 5, 5), {"padding": 2}, ("direct", "direct", "im2col"), ("direct", "direct"), False),
+        ((32, 64, 32, 32), (64, 64, 3, 3), {"padding": 1, "stride": (2, 1)}, ("direct", "im2col", "im2col"), ("direct", "im2col"), False),
+        ((32, 64, 32, 32), (64, 64, 3, 3), {"padding": 1, "stride": 2}, ("direct", "im2col", "im2col"), ("direct", "im2col"), True),
+        ((32, 64, 32, 32), (64, 64, 3, 3), {"padding": 1, "stride": 3}, ("im2col", "im2col", "im2col"), ("im2col", "im2col"), True),
+        ((32, 64, 32, 32), (64, 64, 1, 1), {"padding": 0}, ("im2col", "im2col", "im2col"), ("im2col", "im2col"), True),  # a plain GEMM per image
+        # MNIST-1D's convolutions: stride (1, 2) forward by the direct path, 20 and 5 output positions batched.
+        ((100, 1, 1, 40), (25, 1, 1, 5), {"padding": (0, 1), "stride": (1, 2)}, ("direct", "batched", "batched"), ("direct", "im2col"), True),
+        ((100, 25, 1, 10), (25, 25, 1, 3), {"padding": (0, 1), "stride": (1, 2)}, ("direct", "batched", "batched"), ("direct", "im2col"), True),
+        ((64, 6, 14, 14), (16, 6, 5, 5), {"padding": 0}, ("direct", "direct", "im2col"), ("direct", "direct"), True),  # LeNet: P = 100
+        ((64, 1, 8, 8), (32, 1, 3, 3), {"padding": 1}, ("direct", "im2col", "im2col"), ("direct", "im2col"), True),  # depth 9, P = 64
+        ((64, 32, 4, 4), (64, 32, 3, 3), {"padding": 1}, ("batched", "batched", "batched"), ("direct", "direct"), True),  # rows of 4
     ],
 )  # fmt: skip
-def test_algorithm_choice(x_shape, w_shape, kwargs, expected):
-    """The measured rule (conv.cpp): Winograd for 3x3 stride-1 undilated ungrouped convolutions with C >= 48,
-    K <= 2C and >= 128 tiles; else the direct path with horizontal stride 1 (for dx: both strides 1 and
-    C/groups >= 3), except a 1x1 unpadded stride-1 convolution; else im2col. Forcing an algorithm changes
-    nothing where it does not apply."""
+def test_algorithm_choice(x_shape, w_shape, kwargs, expected, forced_direct, batched_applies):
+    """The measured rule (conv_algorithm.cpp): Winograd for 3x3 stride-1 undilated ungrouped convolutions
+    with C >= 48, K <= 2C and >= 128 tiles; else the direct path where it applies (horizontal stride 1 or 2;
+    for dx both strides 1 and C/groups >= 3; not a 1x1 unpadded stride-1 convolution) to rows at least 5
+    wide; else the batched path for outputs of <= 32 positions, or <= 64 with a depth of >= 16; else im2col.
+    dW is batched or im2col. Forcing an algorithm changes nothing where it does not apply (im2col there, or
+    the automatic choice for Winograd)."""
     x, w = np.zeros(x_shape, np.float32), np.zeros(w_shape, np.float32)
     stride, padding = kwargs.get("stride", 1), kwargs["padding"]
     stride = stride if isinstance(stride, tuple) else (stride,) * 2
+    padding = padding if isinstance(padding, tuple) else (padding,) * 2
     dilation, groups = kwargs.get("dilation", 1), kwargs.get("groups", 1)
     out = tuple(
-        (size + 2 * padding - dilation * (w_shape[2] - 1) - 1) // s + 1
-        for size, s in zip(x_shape[2:], stride)
+        (size + 2 * p - dilation * (k - 1) - 1) // s + 1
+        for size, p, k, s in zip(x_shape[2:], padding, w_shape[2:], stride)
     )
-    args = (stride, (padding,) * 2, (dilation,) * 2, groups, out)
+    args = (stride, padding, (dilation,) * 2, groups, out)
     assert _C.conv2d_algorithm(x, w, *args) == expected
     with conv_algorithm("winograd"):
-        applies = kwargs.keys() == {"padding"} and w_shape[2] == 3
-        assert _C.conv2d_algorithm(x, w, *args) == (("winograd",) * 2 if applies else expected)
+        applies = kwargs.keys() == {"padding"} and w_shape[2:] == (3, 3)
+        assert _C.conv2d_algorithm(x, w, *args) == (("winograd",) * 2 + expected[2:] if applies else expected)
     with conv_algorithm("direct"):
-        assert _C.conv2d_algorithm(x, w, *args) == tuple(
-            "im2col" if a == "im2col" else "direct" for a in expected
-        )
+        assert _C.conv2d_algorithm(x, w, *args) == (*forced_direct, "im2col")
+    with conv_algorithm("batched"):
+        assert _C.conv2d_algorithm(x, w, *args) == ("batched" if batched_applies else "im2col",) * 3
     with conv_algorithm("im2col"):
-        assert _C.conv2d_algorithm(x, w, *args) == ("im2col", "im2col")
+        assert _C.conv2d_algorithm(x, w, *args) == ("im2col",) * 3
 
 
 def test_algorithm_query_and_override_validate_their_arguments():
@@ -246,6 +262,8 @@ def test_algorithm_query_and_override_validate_their_arguments():
         _C.conv2d_algorithm(x, w.astype(np.float64), (1, 1), (0, 0), (1, 1), 1, (2, 2))
     with pytest.raises(ValueError, match=r"conv2d_algorithm: stride must be >= 1, got \(0, 1\)"):
         _C.conv2d_algorithm(x, w, (0, 1), (0, 0), (1, 1), 1, (2, 2))
-    with pytest.raises(ValueError, match=r"unknown algorithm 'fft' \(auto, im2col, direct or winograd\)"):
+    with pytest.raises(
+        ValueError, match=r"unknown algorithm 'fft' \(auto, im2col, direct, winograd or batched\)"
+    ):
         _C.set_conv2d_algorithm("fft")
     assert _C.conv2d_algorithm_override() == "auto"

@@ -1,6 +1,6 @@
-"""2-D convolution (NCHW, PyTorch's conv2d): a direct GEMM over the padded input, Winograd F(2x2, 3x3) or
-im2col + GEMM in C++, forward and backward (the C++ layer picks the algorithm; _C.conv2d_algorithm says
-which)."""
+"""2-D convolution (NCHW, PyTorch's conv2d): a direct GEMM over the padded input, Winograd F(2x2, 3x3),
+batched columns of several small images or im2col + GEMM in C++, forward and backward (the C++ layer picks
+the algorithm per pass; _C.conv2d_algorithm says which)."""
 
 from tensorlite import backend
 from tensorlite.autograd.function import Function
