@@ -3,6 +3,10 @@
 mid-row, one channel, (N, C) input with few channels, non-contiguous input, eval mode, no affine, no
 running statistics; and results that do not depend on the thread count."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -129,3 +133,18 @@ def test_large_input_results_are_identical_at_one_and_two_threads():
 def test_unknown_build_is_refused():
     with pytest.raises(ValueError, match="sse9"):
         tl._C.set_batchnorm_isa("sse9")
+
+
+@pytest.mark.parametrize("name", ISAS)
+def test_env_var_caps_the_build(name):
+    script = (
+        "from tensorlite import _C\n"
+        "print(_C.batchnorm_isa(), ','.join(_C.batchnorm_available_isas()))\n"
+        "try:\n    _C.set_batchnorm_isa('avx512')\n    print('set')\nexcept ValueError:\n    print('refused')\n"
+    )
+    env = dict(os.environ, TENSORLITE_ISA=name)
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    active, switch = done.stdout.split("\n")[:2]
+    allowed = ISAS[ISAS.index(name) :]
+    assert active == f"{name} {','.join(allowed)}"
+    assert switch == ("set" if "avx512" in allowed else "refused")
