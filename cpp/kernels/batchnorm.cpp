@@ -29,10 +29,11 @@ namespace {
 using batchnorm_impl::Split;
 
 // Groups: at most kMaxGroups (enough to balance up to ~16 threads), at least kGroupValues values of x
-// each, and at least kGroupPerChannel values per channel (so the G x C partial sums stay a small fraction
-// of x).
+// each (small enough that a call just above the threshold still gets ~8 groups, so an odd count leaves
+// little imbalance), and at least kGroupPerChannel values per channel (so the G x C partial sums stay a
+// small fraction of x).
 constexpr int64_t kMaxGroups = 64;
-constexpr int64_t kGroupValues = 16384;
+constexpr int64_t kGroupValues = 4096;
 constexpr int64_t kGroupPerChannel = 16;
 // Each group's partial sums start on their own cache line (8 doubles), so groups on different threads
 // never write to one line.
