@@ -48,6 +48,10 @@ Split split_values(int64_t n, int64_t c, int64_t s) {
     return {n, c, s, m, count};
 }
 
+// Whether the groups are shared out over threads (below the threshold one thread does them all, in the
+// same order, with the same result).
+bool threaded(const Split& sp) { return sp.count > 1 && mul_sat(sp.m, sp.c) >= kBatchNormParallelMin; }
+
 int64_t partial_stride(int64_t c) { return ceil_div(c, kLineDoubles) * kLineDoubles; }
 
 // Indexed by IsaLevel: generic, avx2, avx512.
@@ -110,30 +114,31 @@ void batchnorm_forward_train(const T* x, const T* gamma, const T* beta, T* y, T*
     std::vector<double> shift(c), sum(sp.count * stride, 0.0), sumsq(sp.count * stride, 0.0);
     // The shift (the channel's first value) keeps the one-pass variance accurate when |mean| >> std.
     for (int64_t j = 0; j < c; ++j) shift[j] = sp.m > 0 ? static_cast<double>(x[j * s]) : 0.0;
-#pragma omp parallel if (sp.count > 1)
+#pragma omp parallel if (threaded(sp))
     {
 #pragma omp for schedule(static)
         for (int64_t g = 0; g < sp.count; ++g)
             k.moments(x, sp, g, shift.data(), sum.data() + g * stride, sumsq.data() + g * stride);
+        // Per block of channels: the group sums, then each channel's statistics and affine coefficients
+        // (one loop, so one barrier fewer: on a busy machine each barrier may wait for a descheduled thread).
 #pragma omp for schedule(static)
         for (int64_t b = 0; b < ceil_div(c, kReduceBlock); ++b) {
             reduce_groups(sp, stride, sum.data(), b);
             reduce_groups(sp, stride, sumsq.data(), b);
-        }
-#pragma omp for schedule(static)
-        for (int64_t j = 0; j < c; ++j) {
-            const double dmean = sum[j] / m;
-            // Rounding can make the one-pass variance slightly negative; a NaN must stay NaN.
-            const double one_pass = sumsq[j] / m - dmean * dmean;
-            double v = one_pass < 0.0 ? 0.0 : one_pass;
-            double mu = shift[j] + dmean;
-            if (!std::isfinite(sum[j]) || !std::isfinite(sumsq[j])) exact_moments(x, n, c, s, j, mu, v);
-            const double gj = gamma ? static_cast<double>(gamma[j]) : 1.0;
-            const double invstd = 1.0 / std::sqrt(v + eps);
-            mean[j] = static_cast<T>(mu);
-            var[j] = static_cast<T>(v);
-            scale[j] = static_cast<T>(gj * invstd);
-            offset[j] = static_cast<T>((beta ? static_cast<double>(beta[j]) : 0.0) - mu * gj * invstd);
+            for (int64_t j = b * kReduceBlock; j < std::min(c, (b + 1) * kReduceBlock); ++j) {
+                const double dmean = sum[j] / m;
+                // Rounding can make the one-pass variance slightly negative; a NaN must stay NaN.
+                const double one_pass = sumsq[j] / m - dmean * dmean;
+                double v = one_pass < 0.0 ? 0.0 : one_pass;
+                double mu = shift[j] + dmean;
+                if (!std::isfinite(sum[j]) || !std::isfinite(sumsq[j])) exact_moments(x, n, c, s, j, mu, v);
+                const double gj = gamma ? static_cast<double>(gamma[j]) : 1.0;
+                const double invstd = 1.0 / std::sqrt(v + eps);
+                mean[j] = static_cast<T>(mu);
+                var[j] = static_cast<T>(v);
+                scale[j] = static_cast<T>(gj * invstd);
+                offset[j] = static_cast<T>((beta ? static_cast<double>(beta[j]) : 0.0) - mu * gj * invstd);
+            }
         }
 #pragma omp for schedule(static)
         for (int64_t g = 0; g < sp.count; ++g) k.affine(x, y, scale.data(), offset.data(), sp, g);
@@ -153,7 +158,7 @@ void batchnorm_forward_eval(const T* x, const T* gamma, const T* beta, const T* 
         offset[j] = static_cast<T>((beta ? static_cast<double>(beta[j]) : 0.0) - static_cast<double>(mean[j]) * a);
     }
     const Split sp = split_values(n, c, s);
-#pragma omp parallel for schedule(static) if (sp.count > 1)
+#pragma omp parallel for schedule(static) if (threaded(sp))
     for (int64_t g = 0; g < sp.count; ++g) k.affine(x, y, scale.data(), offset.data(), sp, g);
 }
 
@@ -172,7 +177,7 @@ void batchnorm_backward(const T* x, const T* dy, const T* mean, const T* var, co
     // Every buffer is allocated before the parallel region (an exception may not leave it).
     std::vector<T> coef_dy(c), coef_x(c), coef_const(c);
     std::vector<double> sum_dy(sp.count * stride, 0.0), sum_dy_xc(sp.count * stride, 0.0);
-#pragma omp parallel if (sp.count > 1)
+#pragma omp parallel if (threaded(sp))
     {
         // Pass 1: sum dy and sum dy * (x - mean) per group and channel (mean saved by the forward).
 #pragma omp for schedule(static)
@@ -183,18 +188,17 @@ void batchnorm_backward(const T* x, const T* dy, const T* mean, const T* var, co
         for (int64_t b = 0; b < ceil_div(c, kReduceBlock); ++b) {
             reduce_groups(sp, stride, sum_dy.data(), b);
             reduce_groups(sp, stride, sum_dy_xc.data(), b);
-        }
-#pragma omp for schedule(static)
-        for (int64_t j = 0; j < c; ++j) {
-            const double invstd = 1.0 / std::sqrt(static_cast<double>(var[j]) + eps);
-            const double gj = gamma ? static_cast<double>(gamma[j]) : 1.0;
-            const double db = sum_dy[j], dg = sum_dy_xc[j] * invstd;
-            dbeta[j] = static_cast<T>(db);
-            dgamma[j] = static_cast<T>(dg);
-            const double k_dy = gj * invstd;
-            coef_dy[j] = static_cast<T>(k_dy);
-            coef_x[j] = batch_stats ? static_cast<T>(-k_dy * dg * invstd / m) : T(0);
-            coef_const[j] = batch_stats ? static_cast<T>(-k_dy * db / m) : T(0);
+            for (int64_t j = b * kReduceBlock; j < std::min(c, (b + 1) * kReduceBlock); ++j) {
+                const double invstd = 1.0 / std::sqrt(static_cast<double>(var[j]) + eps);
+                const double gj = gamma ? static_cast<double>(gamma[j]) : 1.0;
+                const double db = sum_dy[j], dg = sum_dy_xc[j] * invstd;
+                dbeta[j] = static_cast<T>(db);
+                dgamma[j] = static_cast<T>(dg);
+                const double k_dy = gj * invstd;
+                coef_dy[j] = static_cast<T>(k_dy);
+                coef_x[j] = batch_stats ? static_cast<T>(-k_dy * dg * invstd / m) : T(0);
+                coef_const[j] = batch_stats ? static_cast<T>(-k_dy * db / m) : T(0);
+            }
         }
         // Pass 2: the fused elementwise gradient.
 #pragma omp for schedule(static)
