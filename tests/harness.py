@@ -65,6 +65,17 @@ def using_optim_isa(name):
         tl._C.set_optim_isa(previous)
 
 
+@contextlib.contextmanager
+def using_batchnorm_isa(name):
+    """Run the batch-norm loops on build `name` (generic, avx2, avx512) inside the block."""
+    previous = tl._C.batchnorm_isa()
+    tl._C.set_batchnorm_isa(name)
+    try:
+        yield
+    finally:
+        tl._C.set_batchnorm_isa(previous)
+
+
 class OpTestCase:
     """Subclass with generate_inputs(rng) -> tuple of float64 arrays, forward(*tensors) -> Tensor and
     forward_expected(*arrays) -> float64 array. Set `differentiable = False` to skip the gradcheck,

@@ -290,6 +290,12 @@ void register_norm_activation(py::module_& m) {
     m.def("batchnorm_backward", &batchnorm_backward, py::arg("x"), py::arg("dy"), py::arg("mean"), py::arg("var"),
           py::arg("weight"), py::arg("eps"), py::arg("batch_stats"),
           "Fused batch-norm backward; returns (dx, dweight, dbias).");
+    m.def("batchnorm_isa", &tl::batchnorm_isa, "The instruction set of the batch-norm loops: avx512, avx2 or generic.");
+    m.def("batchnorm_available_isas", &tl::batchnorm_available_isas,
+          "The builds of the batch-norm loops this CPU can run (at most TENSORLITE_ISA), best first.");
+    // std::invalid_argument reaches Python as ValueError.
+    m.def("set_batchnorm_isa", &tl::set_batchnorm_isa, py::arg("name"),
+          "Switch the batch-norm loops to build `name` (for tests and benchmarks).");
     m.def("layernorm_forward", &layernorm_forward, py::arg("x"), py::arg("weight"), py::arg("bias"),
           py::arg("groups"), py::arg("eps"),
           "Layer / group norm of (N, C, S) x over each of `groups` channel groups (and S) per sample, "

@@ -10,6 +10,8 @@
 // gamma == nullptr means gamma = 1, beta == nullptr means beta = 0. Sums accumulate in double.
 #pragma once
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace tl {
 
@@ -24,5 +26,11 @@ void batchnorm_forward_eval(const T* x, const T* gamma, const T* beta, const T* 
 template <typename T>
 void batchnorm_backward(const T* x, const T* dy, const T* mean, const T* var, const T* gamma, T* dx,
                         T* dgamma, T* dbeta, int64_t n, int64_t c, int64_t s, double eps, bool batch_stats);
+
+// Which build of the loops runs (batchnorm_isa.h): its name, the builds this CPU can run (at most
+// TENSORLITE_ISA, best first), and a switch for tests and benchmarks (std::invalid_argument if unknown).
+std::string batchnorm_isa();
+std::vector<std::string> batchnorm_available_isas();
+void set_batchnorm_isa(const std::string& name);
 
 }  // namespace tl

@@ -1,5 +1,5 @@
 // CPU-feature dispatch, shared by every kernel family that is compiled once per instruction set (GEMM,
-// the fused optimizer updates): the CPU is asked once, TENSORLITE_ISA is read once, and each family
+// the fused optimizer updates, the batch-norm loops): the CPU is asked once, TENSORLITE_ISA is read once, and each family
 // picks its build through one IsaDispatch.
 //
 // Instruction sets are ordered, each including the ones before it: generic < avx2 (AVX2 + FMA) < avx512

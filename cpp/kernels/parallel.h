@@ -64,6 +64,11 @@ constexpr int64_t kIm2colParallelMin = 65536;
 constexpr int64_t kOptimParallelMin = 32768;
 // Batch / layer / group norm: values of x (batchnorm.cpp, layernorm.cpp); two or three passes per value.
 constexpr int64_t kNormParallelMin = 32768;
+// Batch norm's threads (batchnorm.cpp; its value groups start at kNormParallelMin): each call has two or
+// three barriers, and with the short spin before sleeping each may wait for a thread's wake-up. Measured
+// on the 2-core development VM: (64, 6, 24, 24), 221K values, ran faster on one thread; 256x1024, 262K
+// values, and (32, 16, 28, 28), 401K, on two.
+constexpr int64_t kBatchNormParallelMin = int64_t(1) << 18;
 // Pooling: input plus output elements (pool.cpp); a few compares or adds per element.
 constexpr int64_t kPoolParallelMin = 32768;
 // Cheap elementwise loops (relu, and the activation gradients from saved outputs): elements

@@ -1,6 +1,8 @@
 """Tensor: a NumPy array plus what autograd needs (requires_grad, grad, the op that made it, and a version
 counter shared with every tensor that views the same memory)."""
 
+import sys
+
 import numpy as np
 
 from tensorlite import _dtype, compat
@@ -15,6 +17,25 @@ def _to_array(data, dtype=None):
     if isinstance(data, Tensor):
         data = data._array
     return _dtype.convert(data, _dtype.as_dtype(dtype))
+
+
+# From Python 3.14 the interpreter may borrow references instead of counting them, so a reference count
+# no longer proves that nothing else holds an array (nor does a free-threaded build): there every first
+# gradient is copied.
+_COUNTS_EVERY_REFERENCE = sys.version_info < (3, 14) and getattr(sys, "_is_gil_enabled", lambda: True)()
+
+
+def _sole_reference(array):
+    """True when `array` (passed on by the autograd engine, which holds one reference, plus this call's
+    argument) is writeable and no other Python object refers to it or to the array whose memory it views."""
+    if not _COUNTS_EVERY_REFERENCE:
+        return False
+    if sys.getrefcount(array) > 4 or not array.flags.writeable:  # engine local, two arguments, getrefcount
+        return False
+    base = array.base
+    # A view's base is the array owning the memory (NumPy collapses chains of views); only the view may
+    # hold it (references: the view, `base`, getrefcount's argument).
+    return base is None or (type(base) is np.ndarray and base.base is None and sys.getrefcount(base) <= 3)
 
 
 class Tensor(ConversionMethods, InplaceMethods, NewTensorMethods):
@@ -236,7 +257,12 @@ class Tensor(ConversionMethods, InplaceMethods, NewTensorMethods):
 
     def _accumulate_grad(self, grad):
         if self._grad is None:
-            self._grad = Tensor._wrap(np.array(grad, dtype=self.dtype, copy=True))
+            # The first gradient is kept without a copy when nothing else can reach its memory (as
+            # PyTorch's AccumulateGrad steals a gradient nobody else holds): a copy of a large gradient
+            # costs as much as a whole batch-norm backward pass.
+            if not _sole_reference(grad) or grad.dtype != self._array.dtype:
+                grad = np.array(grad, dtype=self.dtype, copy=True)
+            self._grad = Tensor._wrap(grad)
         else:
             self._grad._array = self._grad._array + grad
 

@@ -110,6 +110,8 @@ def backward(root, gradient=None, retain_graph=False):
                         f"for an input of shape {inp.shape}"
                     )
                 _accumulate(grads, inp, np.asarray(input_grad, dtype=array.dtype))  # never a NumPy scalar
+            # Only `grads` may hold the gradients now, so a leaf can keep its first one without a copy.
+            input_grads = input_grad = None
             if not retain_graph:
                 node.inputs = ()
                 node.freed = True

@@ -5,6 +5,7 @@ import numpy as np
 from tensorlite import backend
 from tensorlite.autograd.function import Function
 from tensorlite.ops._util import as_tensor, require_float
+from tensorlite.tensor import Tensor
 
 
 class BatchNorm(Function):
@@ -22,11 +23,13 @@ class BatchNorm(Function):
         self.x, self.weight = x, weight
         if self.batch_stats:
             y, self.mean, self.var = backend.batch_norm_train(x, weight, bias, self.eps)
-            if self.running_mean is not None:
+            if self.running_mean is not None:  # in place, without temporaries of the running stats' size
                 m = x.size // x.shape[1]
                 rm, rv, f = self.running_mean, self.running_var, self.momentum
-                rm[...] = (1 - f) * rm + f * self.mean
-                rv[...] = (1 - f) * rv + f * self.var * (m / (m - 1))
+                rm *= 1 - f
+                rm += f * self.mean
+                rv *= 1 - f
+                rv += self.var * (f * m / (m - 1))
         else:
             # copies: training later updates the running statistics in place, and backward needs these
             self.mean = self.running_mean.astype(x.dtype, copy=True)
@@ -64,12 +67,13 @@ def batch_norm(
     """
     x = as_tensor(input)
     require_float("batch_norm", x)
-    if x.ndim < 2:
+    array = x._array  # shapes and dtypes of the arrays: cheaper than tl.Size on this per-layer path
+    if array.ndim < 2:
         raise ValueError(f"batch_norm: expected input of shape (N, C) or (N, C, *), got {x.shape}")
-    channels = x.shape[1]
+    channels = array.shape[1]
     named = (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias))
     for name, t in named:
-        if t is not None and tuple(t.shape) != (channels,):
+        if t is not None and tuple(np.shape(t._array if isinstance(t, Tensor) else t)) != (channels,):
             raise ValueError(
                 f"batch_norm: {name} has shape {tuple(t.shape)} but input {x.shape} has {channels} channels"
             )
@@ -77,15 +81,15 @@ def batch_norm(
         raise ValueError("batch_norm: give both running_mean and running_var, or neither")
     if not training and running_mean is None:
         raise ValueError("batch_norm: running_mean and running_var are required when training=False")
-    if training and x.numel() // max(channels, 1) <= 1:
+    if training and array.size // max(channels, 1) <= 1:
         raise ValueError(
             f"batch_norm: expected more than 1 value per channel when training, got input of shape {x.shape}"
         )
     affine = ()
     if weight is not None or bias is not None:
-        weight = as_tensor(weight if weight is not None else np.ones(channels, x.dtype))
-        bias = as_tensor(bias if bias is not None else np.zeros(channels, x.dtype))
-        affine = tuple(t if t.dtype == x.dtype else t.astype(x.dtype) for t in (weight, bias))
+        weight = as_tensor(weight if weight is not None else np.ones(channels, array.dtype))
+        bias = as_tensor(bias if bias is not None else np.zeros(channels, array.dtype))
+        affine = tuple(t if t._array.dtype == array.dtype else t.astype(x.dtype) for t in (weight, bias))
     out = BatchNorm.apply(
         x,
         *affine,
