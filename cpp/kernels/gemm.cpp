@@ -91,16 +91,16 @@ const Kernels<double>& kernels_of<double>(const Isa& isa) {
 // The static per-shape rule, used when nothing is forced: inside the AVX-512 build, the tile that measured
 // fastest for the product's shape class (see below); on other ISAs their one table.
 template <typename T>
-const Isa& static_choice(int64_t m, int64_t n, int64_t k);
+const Isa& static_choice(int64_t m, int64_t n);
 
 // The kernels for one m x n x k product (n = 0: not known yet, for GatheredGemm, which packs A before it
 // sees B): the forced variant if set; else the scope's (a measured choice, or a candidate being timed); else
 // the static rule for the shape, within the active ISA.
 template <typename T>
-const Kernels<T>& kernels_for(int64_t m, int64_t n, int64_t k) {
+const Kernels<T>& kernels_for(int64_t m, int64_t n, int64_t /*k*/) {
     if (const Variant* forced = forced_variant.load(std::memory_order_relaxed)) return kernels_of<T>(*forced->isa);
     if (const Isa* scoped = scoped_variant.load(std::memory_order_relaxed)) return kernels_of<T>(*scoped);
-    return kernels_of<T>(static_choice<T>(m, n, k));
+    return kernels_of<T>(static_choice<T>(m, n));
 }
 
 // The variant named `name` if this binary holds it, else `fallback`.
@@ -120,7 +120,9 @@ const Isa& variant_or(const char* name, const Isa& fallback) {
 //   MLP, 100x40 @ (100x40)^T: 8x32 8.3, avx512 8.4 [13.5, 13.7]; 100x100 @ 100x100: 8x32 16.4, avx512 17.0
 //     [29.4, 34.3]; 100x100 @ (10x100)^T: 12x16 3.1, 8x32 3.5, avx512 3.5 [8x32 5.2, avx512 5.4]
 //   LeNet fc 64x400 @ (120x400)^T: 8x32 46.9, avx512 48.0 [avx512 94, 8x32 98]; 256^3: 8x32 211, avx512 212
-//   where the main tile holds all rows or the product is large it stays best: dW^T of conv 1->32,
+//   the mid-sized products' 1-4% for 8x32 did not hold on 2 threads (128x784 @ 784x100 0-10% slower than
+//   avx512 in 4 alternating rounds, the 64->64 Winograd forward 1.5-3.5%), so they keep the main tile, as
+//   do those where the main tile holds all rows or the product is large: dW^T of conv 1->32,
 //   9x784 @ (32x784)^T: avx512 7.5, 8x32 7.7 [14.3, 14.9]; 10x100^T @ 100x100: avx512 3.3, 8x32 3.4;
 //   1024^3: avx512 15.1 ms, 8x32 20.5 ms.
 // GatheredGemm (n unknown: a direct convolution, m output channels, C rows of width 28-32), fwd or dX
@@ -129,7 +131,7 @@ const Isa& variant_or(const char* name, const Isa& fallback) {
 // (m = 32): 12x16 0.52, 8x32 0.57-0.58, avx512 0.59-0.73; its dX (m = 1): 12x16 1.21-1.23, avx512 1.32,
 // 4x64 1.37-1.38; LeNet conv1 forward (m = 6): avx512 0.16, others 0.20-0.21.
 template <typename T>
-const Isa& static_choice(int64_t m, int64_t n, int64_t k) {
+const Isa& static_choice(int64_t m, int64_t n) {
     const Isa& active = kernel_tables().table();
     if (kernel_tables().active() != IsaLevel::avx512) return active;
     constexpr bool f64 = sizeof(T) == 8;
@@ -141,7 +143,6 @@ const Isa& static_choice(int64_t m, int64_t n, int64_t k) {
     }
     if (n > 4 && n <= 8) return f64 ? variant_or("avx512-12x16", active) : variant_or("avx2", active);
     if (n > 8 && n <= 16) return variant_or(f64 ? "avx512-8x32" : "avx512-12x16", active);
-    if (n > 16 && m > 12 && double(m) * n * k < double(1 << 24)) return variant_or("avx512-8x32", active);
     return active;
 }
 
