@@ -103,11 +103,24 @@ const Kernels<T>& kernels_for(int64_t m, int64_t n, int64_t /*k*/) {
     return kernels_of<T>(static_choice<T>(m, n));
 }
 
-// The variant named `name` if this binary holds it, else `fallback`.
-const Isa& variant_or(const char* name, const Isa& fallback) {
-    const Variant* v = find_variant(name);
-    return v ? *v->isa : fallback;
+// The tables static_choice picks from, looked up by name once: the rule runs on every product, and a
+// search with string compares cost a few percent of a 64x16x64 product (Winograd's 16 per chunk).
+struct TileTables {
+    const Isa *t4x64, *t8x32, *t12x16, *avx2;
+};
+const TileTables& tile_tables() {
+    static const TileTables tables = [] {
+        auto isa = [](const char* name) {
+            const Variant* v = find_variant(name);
+            return v ? v->isa : nullptr;
+        };
+        return TileTables{isa("avx512-4x64"), isa("avx512-8x32"), isa("avx512-12x16"), isa("avx2")};
+    }();
+    return tables;
 }
+
+// `table` if this binary holds it, else `fallback`.
+const Isa& variant_or(const Isa* table, const Isa& fallback) { return table ? *table : fallback; }
 
 // Inside the AVX-512 build, the tile that measured fastest for the product's shape class. Measured on
 // Sapphire Rapids (2 cores shared with other jobs), per product on 1 thread as the convolution's per-image
@@ -135,14 +148,15 @@ const Isa& static_choice(int64_t m, int64_t n) {
     const Isa& active = kernel_tables().table();
     if (kernel_tables().active() != IsaLevel::avx512) return active;
     constexpr bool f64 = sizeof(T) == 8;
+    const TileTables& t = tile_tables();
     if (n == 0) {  // GatheredGemm, chosen by its rows
-        if (m <= 2 || (m > 16 && m <= 32)) return variant_or("avx512-12x16", active);
-        if (m <= 4) return variant_or("avx512-4x64", active);
-        if (m > 8 && m <= 16) return variant_or("avx512-8x32", active);
+        if (m <= 2 || (m > 16 && m <= 32)) return variant_or(t.t12x16, active);
+        if (m <= 4) return variant_or(t.t4x64, active);
+        if (m > 8 && m <= 16) return variant_or(t.t8x32, active);
         return active;
     }
-    if (n > 4 && n <= 8) return f64 ? variant_or("avx512-12x16", active) : variant_or("avx2", active);
-    if (n > 8 && n <= 16) return variant_or(f64 ? "avx512-8x32" : "avx512-12x16", active);
+    if (n > 4 && n <= 8) return variant_or(f64 ? t.t12x16 : t.avx2, active);
+    if (n > 8 && n <= 16) return variant_or(f64 ? t.t8x32 : t.t12x16, active);
     return active;
 }
 
