@@ -67,14 +67,6 @@ thread_local ScratchBuffer tls_pack_a;  // this thread's packed A block (mc x kc
 thread_local ScratchBuffer tls_pack_b;  // this thread's packed B micro-panels; GEMV: the sums
 
 
-bool in_parallel_region() {
-#ifdef TENSORLITE_OPENMP
-    return omp_in_parallel();
-#else
-    return false;
-#endif
-}
-
 int team_size() {
 #ifdef TENSORLITE_OPENMP
     return omp_get_num_threads();
@@ -420,10 +412,15 @@ void gemm_blocked(const Kernels<T>& kr, int nthreads, const Problem<T>& pr) {
     T* const shared_buffer = plan.shared_b ? tls_pack_b.get<T>(plan.jc_blocks * plan.panel_size) : nullptr;
     SharedPackedB<T> shared_b(plan, shared_buffer);
     Team team(plan, pr.m);
+    // A thread's packing buffers grow inside the region (they are thread_local), so std::bad_alloc is carried
+    // out of it (kernels/parallel.h). It can only come before the thread claims rows or B micro-panels, so the
+    // others finish the product without waiting for it; every thread still joins.
+    ParallelErrors errors;
     run_team(nthreads, [&](int nt, int tid) {
-        run_thread(product, team, plan.shared_b ? &shared_b : nullptr, nt, tid);
+        errors.run([&] { run_thread(product, team, plan.shared_b ? &shared_b : nullptr, nt, tid); });
         team.join(nt, tid);
     });
+    errors.rethrow();
 }
 
 // Multiply-adds the microkernels spend on an m x n C, padding included.
