@@ -101,7 +101,11 @@ def test_safe_globals_are_accepted_and_state_dict_files_need_none():
         assert tl.load(buffer)["x"].tolist() == [1.0]
     assert ctx.safe_globals == [nn.Linear, nn.modules.rnn.LSTM]
     tl.serialization.add_safe_globals([nn.GRU])
+    tl.serialization.add_safe_globals([nn.GRU])
     try:
+        assert tl.serialization.get_safe_globals() == [nn.GRU]  # once, as PyTorch's set of them
+        with tl.serialization.safe_globals([nn.Linear, nn.GRU]):  # the active context's entries count
+            assert tl.serialization.get_safe_globals() == [nn.GRU, nn.Linear]
         assert tl.serialization.get_safe_globals() == [nn.GRU]
     finally:
         tl.serialization.clear_safe_globals()

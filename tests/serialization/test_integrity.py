@@ -191,6 +191,7 @@ def test_tensorlite_metadata_without_the_digest_is_corrupted(tmp_path):
         (b'{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', "starts at data byte 4"),
         (b'{"a":{"dtype":"F32","shape":[1]}}', "not a tensor description"),
         (b'{"__metadata__":{"k":1}}', "not a map of strings"),
+        (b'{"__metadata__":[]}', "not a map of strings"),  # safetensors refuses it too (null it accepts)
         (b'{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}\xff', "not valid JSON"),
     ],
 )

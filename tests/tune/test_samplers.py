@@ -54,21 +54,16 @@ def test_tpe_beats_random_in_median_regret_over_ten_seeds():
 
 
 def test_any_optuna_sampler():
-    first = tune.run(
-        corner,
-        CORNER_SPACE,
-        n_trials=5,
-        sampler=optuna.samplers.RandomSampler(seed=7),
-        direction="minimize",
-        progress=False,
-    )
-    second = tune.run(
-        corner,
-        CORNER_SPACE,
-        n_trials=5,
-        sampler=optuna.samplers.RandomSampler(seed=7),
-        direction="minimize",
-        progress=False,
+    first, second = (
+        tune.run(
+            corner,
+            CORNER_SPACE,
+            n_trials=5,
+            sampler=optuna.samplers.RandomSampler(seed=7),
+            direction="minimize",
+            progress=False,
+        )
+        for _ in range(2)
     )
     assert [t.config for t in first.trials] == [t.config for t in second.trials]
     assert first.count("COMPLETE") == 5

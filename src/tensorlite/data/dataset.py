@@ -123,7 +123,8 @@ def random_split(dataset, lengths, generator=None):
     range(len(dataset)) cut at the cumulative lengths (torch.utils.data.random_split).
 
     `lengths` are ints summing to len(dataset), or fractions summing to 1: part k gets floor(n * f_k), and
-    the n - sum of those left over go one each to parts 0, 1, 2, ... (a part of length 0 warns).
+    the n - sum of those left over go one each to parts 0, 1, 2, ... (a part of length 0 warns). As in
+    PyTorch, lengths summing to 1 are fractions even when they are ints: [1] is the whole dataset.
     `generator` (a tl.Generator) makes the split reproducible; None draws from the global generator.
     """
     n = len(dataset)
@@ -132,7 +133,7 @@ def random_split(dataset, lengths, generator=None):
         isinstance(x, bool) or not isinstance(x, (int, float, np.integer)) for x in lengths
     ):
         raise TypeError(f"random_split: lengths must be a non-empty list of ints or fractions, got {lengths}")
-    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1 and not all(isinstance(x, int) for x in lengths):
+    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:  # as PyTorch: [1] or [0, 1] are fractions too
         for i, frac in enumerate(lengths):
             if not 0 <= frac <= 1:
                 raise ValueError(f"random_split: fraction at index {i} is {frac}, not between 0 and 1")

@@ -95,8 +95,9 @@ def parse(data):
     except (UnicodeDecodeError, RecursionError, ValueError) as err:  # JSONDecodeError is a ValueError
         raise ValueError(f"its header is not valid JSON ({err})") from None
     if not isinstance(header, dict):
-        raise ValueError("its header is not a JSON object")
-    metadata = header.pop("__metadata__", None) or {}
+        raise ValueError("its header is not a JSON object")  # noqa: TRY004 (a bad file)
+    metadata = header.pop("__metadata__", None)
+    metadata = {} if metadata is None else metadata  # null is safetensors' "no metadata"; [] or 0 is not
     if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
         raise ValueError("its __metadata__ is not a map of strings")
     entries = {name: _entry(name, info) for name, info in header.items()}

@@ -45,12 +45,6 @@ def encode(obj, keys, arrays):
         return {"type": "float", "value": repr(obj)}  # repr round-trips exactly, inf and nan included
     if isinstance(obj, str):
         return {"type": "str", "value": obj}
-    if callable(getattr(obj, "state_dict", None)):  # an nn.Module, optimizer, scheduler...
-        # storing the object itself would mean pickling its class, which tl.load never unpickles
-        raise TypeError(
-            f"tl.save: cannot store a whole {type(obj).__name__} object at {where} (that needs pickle, which "
-            f"tensorlite never uses); save its obj.state_dict() instead and load it with load_state_dict()"
-        )
     raise TypeError(f"tl.save: cannot store a {type(obj).__name__} at {where}")
 
 

@@ -43,8 +43,13 @@ def add_safe_globals(safe_globals):
 
 
 def get_safe_globals():
-    """The objects passed to add_safe_globals so far."""
-    return list(_added)
+    """What weights-only loads allow now, as torch.serialization.get_safe_globals: the entries passed to
+    add_safe_globals and those of the active safe_globals contexts, each once."""
+    unique = []
+    for entry in _added + [e for scope in _scoped for e in scope]:
+        if entry not in unique:  # by equality: a (obj, name) pair's obj need not be hashable
+            unique.append(entry)
+    return unique
 
 
 def clear_safe_globals():
@@ -71,7 +76,7 @@ class safe_globals:  # lower case: torch.serialization.safe_globals' spelling
 def allowed_globals():
     """{"module.qualname": obj} for everything add_safe_globals and the active contexts allow."""
     allowed = {}
-    for entry in _added + [e for scope in _scoped for e in scope]:
+    for entry in get_safe_globals():
         obj, name = entry if isinstance(entry, tuple) else (entry, f"{entry.__module__}.{entry.__qualname__}")
         allowed[name] = obj
     return allowed
