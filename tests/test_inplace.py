@@ -76,6 +76,7 @@ def test_an_operand_requiring_grad_is_refused_rather_than_dropped():
         lambda: x.copy_(w),
         lambda: x.masked_fill_(tl.tensor([True, True]), w[0]),
         lambda: x.__setitem__(slice(0, 2), w * 2),
+        lambda: x.fill_(w[0]),
     ):
         with pytest.raises(RuntimeError, match="operand that requires grad"):
             write()
