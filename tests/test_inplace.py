@@ -75,12 +75,17 @@ def test_an_operand_requiring_grad_is_refused_rather_than_dropped():
         lambda: x.add_(w),
         lambda: x.copy_(w),
         lambda: x.masked_fill_(tl.tensor([True, True]), w[0]),
+        lambda: x.__setitem__(slice(0, 2), w * 2),
+        lambda: x.fill_(w[0]),
     ):
         with pytest.raises(RuntimeError, match="operand that requires grad"):
             write()
     assert x.tolist() == [0.0, 0.0]
     x.add_(w.detach())
     assert x.tolist() == [1.0, 1.0]
+    with tl.no_grad():  # nothing to record there, as in PyTorch
+        x[0:1] = w[0:1] * 3
+    assert x.tolist() == [3.0, 1.0]
 
 
 def test_manual_sgd_idioms_match_pytorch_updates():

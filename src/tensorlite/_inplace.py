@@ -97,6 +97,7 @@ class InplaceMethods:
 
     def fill_(self, value):
         """Fill with `value` in place."""
+        _refuse_grad_operand(value)
         self._check_inplace()
         self._array[...] = value
         return self

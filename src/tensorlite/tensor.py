@@ -7,7 +7,7 @@ import numpy as np
 
 from tensorlite import _dtype, compat
 from tensorlite._conversion import ConversionMethods
-from tensorlite._inplace import InplaceMethods, _VersionCounter
+from tensorlite._inplace import InplaceMethods, _refuse_grad_operand, _VersionCounter
 from tensorlite._new_methods import NewTensorMethods
 
 
@@ -268,6 +268,7 @@ class Tensor(ConversionMethods, InplaceMethods, NewTensorMethods):
 
     # ------------------------------------------------------------------ in-place updates (see _inplace.py)
     def __setitem__(self, index, value):
+        _refuse_grad_operand(value)  # as copy_(): the write is not recorded, so its gradient would be lost
         self._check_inplace()
         self._array[_ops.index_key(index)] = value._array if isinstance(value, Tensor) else value
 

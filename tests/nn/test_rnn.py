@@ -250,6 +250,13 @@ def test_bad_inputs_name_the_sizes():
         nn.GRUCell(3, 4)(tl.zeros(1, 2))
     with pytest.raises(ValueError, match=r"h has shape \(3, 4\) but \(2, 4\)"):
         nn.RNNCell(3, 4)(tl.zeros(2, 3), tl.zeros(3, 4))
+    # Unbatched input: the expected state shape has no batch axis.
+    with pytest.raises(ValueError, match=r"c has shape \(1, 4\) but \(4,\) was expected"):
+        nn.LSTMCell(3, 4)(tl.zeros(3), (tl.zeros(4), tl.zeros(1, 4)))
+    with pytest.raises(ValueError, match=r"h_0 has shape \(2, 1, 4\) but \(2, 4\) was expected"):
+        lstm(tl.zeros(3, 5), (tl.zeros(2, 1, 4), tl.zeros(2, 4)))
+    with pytest.raises(ValueError, match=r"tuple \(h, c\), got Tensor"):
+        nn.LSTMCell(3, 4)(tl.zeros(2, 3), tl.zeros(2, 4))
 
 
 def test_repr():

@@ -158,6 +158,18 @@ def test_bad_arguments_raise_value_error(args, message):
         tl.batch_norm(**args)
 
 
+@pytest.mark.parametrize(
+    "running_mean, message",
+    [
+        (np.zeros(3, np.float32), "running_mean must be a floating-point Tensor, got ndarray"),
+        (tl.zeros(3, dtype=tl.int64), "running_mean must be a floating-point Tensor, got dtype int64"),
+    ],
+)
+def test_running_stats_that_cannot_be_updated_in_place_raise_type_error(running_mean, message):
+    with pytest.raises(TypeError, match=message):
+        tl.batch_norm(tl.zeros(4, 3), running_mean, tl.ones(3), training=True)
+
+
 def test_kernel_rejects_mismatched_channel_vectors():
     from tensorlite import _C
 

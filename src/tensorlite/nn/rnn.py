@@ -47,6 +47,19 @@ def check_state(owner, name, h, shape, dtype):
     return h
 
 
+def initial_states(owner, mode, hx, shape, batch_axis, unbatched, dtype, names):
+    """The initial states (two for LSTM, else one) as `shape` tensors: zeros when hx is None, else hx
+    checked against `shape` (without the batch_axis entry when unbatched) and given that axis back."""
+    count = 2 if mode == "LSTM" else 1
+    if hx is None:
+        return [creation.zeros(*shape, dtype=dtype) for _ in range(count)]
+    if count == 2 and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
+        raise ValueError(f"{owner}: hx must be a tuple ({', '.join(names)}), got {type(hx).__name__}")
+    want = shape[:batch_axis] + shape[batch_axis + 1 :] if unbatched else shape
+    states = [check_state(owner, n, h, want, dtype) for n, h in zip(names, hx if count == 2 else [hx])]
+    return [ops.unsqueeze(h, batch_axis) for h in states] if unbatched else states
+
+
 class RNNBase(Module):
     """Shared multi-layer, optionally bidirectional recurrence (see RNN, LSTM, GRU).
 
@@ -124,20 +137,6 @@ class RNNBase(Module):
         names = self._flat_weights_names
         return [[getattr(self, n) for n in names[i : i + per]] for i in range(0, len(names), per)]
 
-    def _initial_states(self, hx, batch, unbatched, dtype):
-        """The initial states as a list of (num_layers * D, B, H) tensors; zeros when hx is None."""
-        name = type(self).__name__
-        count = 2 if self.mode == "LSTM" else 1
-        shape = (self.num_layers * (2 if self.bidirectional else 1), batch, self.hidden_size)
-        if hx is None:
-            return [creation.zeros(*shape, dtype=dtype) for _ in range(count)]
-        if count == 2 and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
-            raise ValueError(f"{name}: hx must be a tuple (h_0, c_0), got {type(hx).__name__}")
-        states = list(hx) if count == 2 else [hx]
-        want = (shape[0], shape[2]) if unbatched else shape
-        states = [check_state(name, n, h, want, dtype) for n, h in zip(("h_0", "c_0"), states)]
-        return [ops.unsqueeze(h, 1) for h in states] if unbatched else states
-
     def forward(self, input, hx=None):
         """Returns (output, h_n), for LSTM (output, (h_n, c_n)). input (L, B, H_in) (batch_first:
         (B, L, H_in)) or unbatched (L, H_in); output (L, B, D*H) (same layout as input); h_n, c_n
@@ -152,8 +151,9 @@ class RNNBase(Module):
             x = ops.transpose(x, 0, 1)
         if x.shape[0] == 0:
             raise ValueError(f"{name}: expected a sequence length > 0, got input of shape {given_shape}")
-        states = self._initial_states(hx, x.shape[1], unbatched, x.dtype)
         directions = 2 if self.bidirectional else 1
+        shape = (self.num_layers * directions, x.shape[1], self.hidden_size)
+        states = initial_states(name, self.mode, hx, shape, 1, unbatched, x.dtype, ("h_0", "c_0"))
         per = 4 if self.bias else 2
         finals = [[] for _ in states]
         for layer in range(self.num_layers):

@@ -7,7 +7,7 @@ from tensorlite import creation, ops
 from tensorlite.nn import init
 from tensorlite.nn.module import Module
 from tensorlite.nn.parameter import Parameter
-from tensorlite.nn.rnn import GATES, check_device, check_input, check_size, check_state
+from tensorlite.nn.rnn import GATES, check_device, check_input, check_size, initial_states
 from tensorlite.ops.rnn import recurrence
 
 
@@ -46,17 +46,8 @@ class RNNCellBase(Module):
         x = check_input(name, input, self.input_size, self.weight_ih.dtype, (1, 2))
         unbatched = x.ndim == 1
         x2 = ops.unsqueeze(x, 0) if unbatched else x
-        count = 2 if self.mode == "LSTM" else 1
         shape = (x2.shape[0], self.hidden_size)
-        if hx is None:
-            states = [creation.zeros(*shape, dtype=x.dtype) for _ in range(count)]
-        else:
-            if count == 2 and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
-                raise ValueError(f"{name}: hx must be a tuple (h, c), got {type(hx).__name__}")
-            given = list(hx) if count == 2 else [hx]
-            want = (self.hidden_size,) if unbatched else shape
-            states = [check_state(name, n, h, want, x.dtype) for n, h in zip(("h", "c"), given)]
-            states = [ops.unsqueeze(h, 0) for h in states] if unbatched else states
+        states = initial_states(name, self.mode, hx, shape, 0, unbatched, x.dtype, ("h", "c"))
         bias = (self.bias_ih, self.bias_hh) if self.bias else ()
         _, final = recurrence(
             self.mode, ops.unsqueeze(x2, 0), tuple(states), self.weight_ih, self.weight_hh, *bias

@@ -41,13 +41,28 @@ def _get_clones(module, n):
 
 
 class _Layer(Module):
-    """What encoder and decoder layers share: the feed-forward block and the activation. Subclasses build
-    their modules in PyTorch's order, so that state_dict and parameters() come in PyTorch's order too."""
+    """What encoder and decoder layers share: their construction (_build, which registers the modules in
+    PyTorch's order, so that state_dict and parameters() come in PyTorch's order too), the feed-forward
+    block and the activation."""
 
-    def _feed_forward(self, d_model, dim_feedforward, dropout, bias, dtype):
+    def _build(self, attentions, d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
+               batch_first, norm_first, bias, device, dtype):  # fmt: skip
+        """The attention blocks named in `attentions`, the feed-forward block, then one LayerNorm and one
+        Dropout per block (norm1.., dropout1..), in PyTorch's order."""
+        check_device(device, type(self).__name__)
+        for name in attentions:
+            setattr(self, name, MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
+                                                   batch_first=batch_first, dtype=dtype))  # fmt: skip
         self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
         self.dropout = Dropout(dropout)
         self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
+        self.norm_first = norm_first
+        blocks = range(1, len(attentions) + 2)
+        for i in blocks:
+            setattr(self, f"norm{i}", LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype))
+        for i in blocks:
+            setattr(self, f"dropout{i}", Dropout(dropout))
+        self._set_activation(activation)
 
     def _set_activation(self, activation):
         self.activation = _activation(activation, type(self).__name__)
@@ -81,16 +96,8 @@ class TransformerEncoderLayer(_Layer):
         dtype=None,
     ):
         super().__init__()
-        check_device(device, "TransformerEncoderLayer")
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first,
-                                            dtype=dtype)  # fmt: skip
-        self._feed_forward(d_model, dim_feedforward, dropout, bias, dtype)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        self._set_activation(activation)
+        self._build(("self_attn",), d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
+                    batch_first, norm_first, bias, device, dtype)  # fmt: skip
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
         """src (S, N, E) or (N, S, E) with batch_first, or (S, E); masks as MultiheadAttention's."""
@@ -126,18 +133,8 @@ class TransformerDecoderLayer(_Layer):
         dtype=None,
     ):
         super().__init__()
-        check_device(device, "TransformerDecoderLayer")
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first,
-                                            dtype=dtype)  # fmt: skip
-        self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                                 batch_first=batch_first, dtype=dtype)  # fmt: skip
-        self._feed_forward(d_model, dim_feedforward, dropout, bias, dtype)
-        self.norm_first = norm_first
-        for i in (1, 2, 3):
-            setattr(self, f"norm{i}", LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype))
-        for i in (1, 2, 3):
-            setattr(self, f"dropout{i}", Dropout(dropout))
-        self._set_activation(activation)
+        self._build(("self_attn", "multihead_attn"), d_model, nhead, dim_feedforward, dropout, activation,
+                    layer_norm_eps, batch_first, norm_first, bias, device, dtype)  # fmt: skip
 
     def forward(
         self,

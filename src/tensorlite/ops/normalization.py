@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from tensorlite import backend
+from tensorlite import _dtype, backend
 from tensorlite.autograd.function import Function
 from tensorlite.ops._util import as_tensor, require_float
 from tensorlite.tensor import Tensor
@@ -71,6 +71,11 @@ def batch_norm(
     if array.ndim < 2:
         raise ValueError(f"batch_norm: expected input of shape (N, C) or (N, C, *), got {x.shape}")
     channels = array.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var)):
+        # Updated in place by training, so they must be float tensors (as PyTorch requires Tensors).
+        if t is not None and not (isinstance(t, Tensor) and _dtype.is_floating(t.dtype)):
+            kind = f"dtype {t.dtype}" if isinstance(t, Tensor) else type(t).__name__
+            raise TypeError(f"batch_norm: {name} must be a floating-point Tensor, got {kind}")
     named = (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias))
     for name, t in named:
         if t is not None and tuple(np.shape(t._array if isinstance(t, Tensor) else t)) != (channels,):
