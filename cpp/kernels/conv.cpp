@@ -1,8 +1,8 @@
 // conv2d forward and backward (formulas and layout in conv.h) by a given algorithm (conv2d_forward_by,
 // conv2d_backward_by; conv_tune.cpp chooses it: by rule, conv2d_algorithm, or by measurement). Four:
 //
-// Winograd F(2x2, 3x3) (winograd.h): the forward pass and dX of 3x3 stride-1 convolutions where it pays
-// (winograd_pays in conv_algorithm.cpp, which also holds the rest of the choice).
+// Winograd F(2x2, 3x3) (winograd.h): the forward pass, dX and (transposed) dW of 3x3 stride-1
+// convolutions where it pays (winograd_pays in conv_algorithm.cpp, which also holds the rest of the choice).
 //
 // Direct (horizontal stride 1 or 2, not 1x1): no column matrix. Each image's input rows are copied, zero
 // padded, into a small band buffer, and a GEMM whose B operand is gathered in place (GatheredGemm) reads
@@ -302,6 +302,15 @@ bool winograd_backward_data(const T* w, const T* dy, T* dx, const ConvGeometry& 
                                   2 - g.pad_h, 2 - g.pad_w});
 }
 
+// dw := the gradient of conv2d with respect to w by Winograd (winograd_weight_gradient); false when a value
+// is not finite.
+template <typename T>
+bool winograd_backward_weight(const T* x, const T* dy, T* dw, const ConvGeometry& g) {
+    return winograd_weight_gradient(x, dy, dw,
+                                    WinogradShape{g.batch, g.in_channels, g.in_h, g.in_w, g.out_channels, g.out_h,
+                                                  g.out_w, g.pad_h, g.pad_w});
+}
+
 }  // namespace
 
 namespace {
@@ -412,7 +421,7 @@ void conv2d_backward_by(ConvAlgorithm dx_algorithm, const T* x, const T* w, cons
         }
     }
     // dx by Winograd, the direct or the batched path here, else by im2col (col2im of W^T dY) in the loop
-    // below; dw by the batched path here or in that loop.
+    // below; dw by Winograd or the batched path here, or in that loop.
     T* dx_cols = dx;
     T* dx_batched = nullptr;
     if (dx) {
@@ -424,8 +433,14 @@ void conv2d_backward_by(ConvAlgorithm dx_algorithm, const T* x, const T* w, cons
         if (algorithm == ConvAlgorithm::batched) dx_batched = dx;
         if (algorithm != ConvAlgorithm::im2col) dx_cols = nullptr;
     }
-    T* dw_batched = dw && conv2d_algorithm(g, ConvPass::backward_weight) == ConvAlgorithm::batched ? dw : nullptr;
-    if (dw_batched) dw = nullptr;
+    T* dw_batched = nullptr;
+    if (dw) {
+        ConvAlgorithm algorithm = conv2d_algorithm(g, ConvPass::backward_weight);
+        if (algorithm == ConvAlgorithm::winograd && !winograd_backward_weight(x, dy, dw, g))
+            algorithm = conv2d_fallback_algorithm(g, ConvPass::backward_weight);
+        if (algorithm == ConvAlgorithm::batched) dw_batched = dw;
+        if (algorithm != ConvAlgorithm::im2col) dw = nullptr;
+    }
     if (dx_batched || dw_batched) conv2d_backward_batched(x, w, dy, dx_batched, dw_batched, g);
     if (!dx_cols && !dw) return;
     const int64_t weight_size = g.out_channels * p.group_depth;

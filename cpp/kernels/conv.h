@@ -13,7 +13,7 @@
 // For stride 1, dilation 1, one group and 3x3 kernels with enough channels, the forward pass and dX
 // run Winograd F(2x2, 3x3) instead (winograd.h), dX as the adjoint convolution
 //   dx = conv2d(dy, w') with w'[c, k, i, j] = w[k, c, 2 - i, 2 - j] and padding 2 - pad;
-// dW runs im2col + GEMM. For small images every pass may instead build the columns of several images
+// dW runs Winograd's transpose, F(3x3, 2x2), where that pays, else im2col + GEMM. For small images every pass may instead build the columns of several images
 // side by side and run one GEMM per block of images (the batched path, conv_batched.cpp).
 // conv2d_algorithm says which one a pass takes.
 #pragma once
@@ -35,7 +35,7 @@ struct ConvGeometry {
 // backward-weight pass (dw).
 enum class ConvPass { forward, backward_data, backward_weight };
 // batched: the columns of several small images side by side, one GEMM per block of images
-// (conv_batched.cpp); it and im2col compute every pass, direct and winograd only forward and dx.
+// (conv_batched.cpp); it, winograd and im2col compute every pass, direct only forward and dx.
 enum class ConvAlgorithm { im2col, direct, winograd, batched };
 
 // Which algorithm conv2d_forward / conv2d_backward run for `pass` of this geometry: the measured choice
@@ -45,7 +45,7 @@ const char* conv_algorithm_name(ConvAlgorithm a);
 
 // Whether each algorithm can compute `pass` of this geometry (im2col always can): the candidates of a
 // measured choice.
-// Winograd F(2x2, 3x3): 3x3, stride 1, dilation 1, one group; forward and dx.
+// Winograd F(2x2, 3x3): 3x3, stride 1, dilation 1, one group; every pass.
 bool winograd_applies(const ConvGeometry& g, ConvPass pass);
 // Direct: horizontal stride 1 (dx: both strides 1 and at least 3 input channels per group), not a 1x1
 // unpadded stride-1 convolution, and a padded band not much larger than the input and output; forward

@@ -1,5 +1,5 @@
 // Which algorithm a conv2d pass runs (conv2d_algorithm, formulas in conv.h): the measured choice between
-// Winograd, the direct path and im2col (the algorithms themselves are in conv.cpp and winograd.cpp), and
+// Winograd, the direct path, the batched path and im2col (the algorithms themselves are in conv.cpp and winograd.cpp), and
 // the override that tests and benchmarks set.
 #include <algorithm>
 #include <atomic>
@@ -28,6 +28,18 @@ constexpr int64_t kDirectBandSlack = 1 << 20;
 // (Against im2col, Winograd already paid from C = 8 with K <= C.)
 constexpr int64_t kWinogradMinChannels = 48;  // C
 constexpr int64_t kWinogradMinTiles = 128;
+// dW by Winograd (16 GEMMs K x C over the tiles, plus a transform of x and one of dy per tile) against
+// im2col's dW (one GEMM of depth C*9 per image; dot products for C*9 <= 32) or the batched path, whichever
+// the rule picks otherwise. Measured 1 thread, float32, N x C x H x H, 3x3 pad 1, time of the other / Winograd:
+//   C = 1, K = 32 (64 x 28 x 28): 0.58; C = 8, K = 32 (32 x 32 x 32): 0.81; C = 8, K = 8: 1.29;
+//   C = 16, K = 16: 1.22 (H = 32), 1.75 (64 x 8 x 8); C = 32, K = 32-64: 1.33-1.81 (H = 4-32);
+//   C = 48, K = 192: 1.34; C = 64, K = 64: 1.45-1.68, K = 128: 1.46; C = 256: 1.81; 2 x 64 x 8 x 8 (32
+//   tiles): 1.11 against the batched path.
+// The GEMMs' columns are the input channels, so few of them (a degenerate GEMM) lose, as do many output
+// channels per input channel.
+constexpr int64_t kWinogradWeightMinChannels = 16;  // C
+constexpr int64_t kWinogradWeightMaxChannelRatio = 4;  // K / C
+constexpr int64_t kWinogradWeightMinTiles = 32;
 
 enum class Override { automatic, im2col, direct, winograd, batched };
 std::atomic<Override>& algorithm_override() {
@@ -38,8 +50,8 @@ std::atomic<Override>& algorithm_override() {
 }  // namespace
 
 // 3x3, stride 1, dilation 1, one group: the geometry winograd_conv2d computes (any padding).
-bool winograd_applies(const ConvGeometry& g, ConvPass pass) {
-    return pass != ConvPass::backward_weight && g.kernel_h == 3 && g.kernel_w == 3 && g.stride_h == 1 &&
+bool winograd_applies(const ConvGeometry& g, ConvPass) {
+    return g.kernel_h == 3 && g.kernel_w == 3 && g.stride_h == 1 &&
            g.stride_w == 1 && g.dilation_h == 1 && g.dilation_w == 1 && g.groups == 1;
 }
 
@@ -135,13 +147,17 @@ bool batched_columns_applies(const ConvGeometry& g, ConvPass) {
 
 namespace {
 
-// Whether Winograd is measured faster than the direct path for `pass` (constants above): C >= 48, K <= 2C
-// and at least 128 tiles of the pass's output.
+// Whether Winograd is measured faster than the other algorithms for `pass` (constants above): for y and
+// dx C >= 48, K <= 2C and at least 128 tiles of the pass's output; for dW C >= 16, K <= 4C and at least
+// 32 tiles.
 bool winograd_pays(const ConvGeometry& g, ConvPass pass) {
-    const bool forward = pass == ConvPass::forward;
+    const bool dx = pass == ConvPass::backward_data;
     const int64_t c = g.in_channels, k = g.out_channels;
-    const int64_t h = forward ? g.out_h : g.in_h, w = forward ? g.out_w : g.in_w;
+    const int64_t h = dx ? g.in_h : g.out_h, w = dx ? g.in_w : g.out_w;
     const int64_t tiles = g.batch * ((h + 1) / 2) * ((w + 1) / 2);
+    if (pass == ConvPass::backward_weight)
+        return c >= kWinogradWeightMinChannels && k <= kWinogradWeightMaxChannelRatio * c &&
+               tiles >= kWinogradWeightMinTiles;
     return c >= kWinogradMinChannels && k <= 2 * c && tiles >= kWinogradMinTiles;
 }
 

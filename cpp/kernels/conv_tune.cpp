@@ -6,6 +6,7 @@
 // Tuning stays off where a choice is forced (set_conv2d_algorithm, set_gemm_kernel: forcing wins), inside
 // a parallel region or a GemmKernelScope, and for empty work. Backward is tuned as one call: dX's
 // algorithm and the variant of every GEMM in it (dX's and dW's); with dX not needed only the variant.
+// dW's algorithm is the rule's (conv2d_algorithm).
 #include <string>
 #include <utility>
 #include <vector>
@@ -93,7 +94,7 @@ void conv2d_backward(const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, c
     e.sizes.emplace_back("dx", dx != nullptr);
     e.sizes.emplace_back("dw", dw != nullptr);
     e.sizes.emplace_back("db", db != nullptr);
-    // Without dX, only dW's im2col + GEMM runs: the variant is what is tuned.
+    // Without dX, only dW runs, by the rule's algorithm: the variant is what is tuned.
     run_tuned<T>(e,
                  dx ? conv2d_candidates(g, ConvPass::backward_data)
                     : std::vector<ConvAlgorithm>{ConvAlgorithm::im2col},

@@ -27,6 +27,9 @@ namespace {
 // V + M bytes per chunk: half of a core's 512 KiB L2, so a chunk's V and M stay in L2 between the
 // transforms and the GEMMs while the GEMM's packed panels take the rest.
 constexpr int64_t kChunkBytes = 256 * 1024;
+// The weight gradient's V + Z bytes per chunk: its GEMMs run over the chunk's tiles (their depth) and
+// update a K x C partial sum each, so longer chunks update those sums less often.
+constexpr int64_t kGradientChunkBytes = 1024 * 1024;
 // Tiles per chunk at least (one 16-wide microkernel panel), over the byte budget where channels are many:
 // each GEMM reads all of U_e (K x C) for the chunk's tiles, and fewer tiles cannot pay for that (measured,
 // 256 -> 256 channels on 8 16x16 images: 10.2 ms with chunks of 4 tiles, 7.0 ms with 16).
@@ -47,13 +50,13 @@ struct Plan {
 // Chunks of whole tile rows within the budget (kChunkBytes, kMinChunkTiles, kMinChunks), preferring a
 // multiple of 16 tiles per chunk (the GEMM's n, a whole number of 16-wide microkernel panels); a tile row
 // over budget is cut into segments of a multiple of 16 tiles.
-Plan make_plan(const WinogradShape& s, int64_t elem_bytes) {
+Plan make_plan(const WinogradShape& s, int64_t elem_bytes, int64_t chunk_bytes = kChunkBytes) {
     Plan p;
     p.tiles_h = ceil_div(s.out_h, 2);
     p.tiles_w = ceil_div(s.out_w, 2);
     p.rows = s.batch * p.tiles_h;
     const int64_t tile_bytes = 16 * (s.in_channels + s.out_channels) * elem_bytes;
-    const int64_t cache_tiles = kChunkBytes / std::max<int64_t>(tile_bytes, 1);
+    const int64_t cache_tiles = chunk_bytes / std::max<int64_t>(tile_bytes, 1);
     const int64_t shared_tiles = p.rows * p.tiles_w / kMinChunks;
     const int64_t budget_tiles = std::max(kMinChunkTiles, std::min(cache_tiles, shared_tiles));
     const int64_t width = std::max<int64_t>(p.tiles_w, 1);
@@ -243,6 +246,77 @@ bool transform_output(const T* m, int64_t stride, const T* bias, T* y, const Win
     return nonfinite == T(0);
 }
 
+// z[e*stride + k*tiles + t] := (A dY A^T)_e for tile t of the chunk and output channel k, with dY the 2x2
+// block of dy at rows 2*th + [0, 2), columns 2*tw + [0, 2), 0 outside out_h x out_w. A = [1 0; 1 1;
+// 1 -1; 0 -1], so a pair (p, q) becomes (p, p + q, p - q, -q), first down the columns, then along the
+// rows. `scratch` holds 4 rows of chunk width: the even and odd columns of the block's two rows.
+template <typename T>
+void transform_output_gradient(const T* dy, const WinogradShape& s, const Plan& p, const Chunk& ch, T* z,
+                               int64_t stride, T* scratch) {
+    const int64_t tiles = ch.tiles(), width = ch.width(), plane_size = s.out_h * s.out_w;
+    T *e0 = scratch, *o0 = scratch + width, *e1 = scratch + 2 * width, *o1 = scratch + 3 * width;
+    for (int64_t k = 0; k < s.out_channels; ++k) {
+        for (int64_t r = ch.row0; r < ch.row1; ++r) {
+            const int64_t n = r / p.tiles_h, oh = 2 * (r % p.tiles_h);
+            const T* plane = dy + (n * s.out_channels + k) * plane_size;
+            load_deinterleaved(plane + oh * s.out_w, s.out_w, 2 * ch.tw0, width, e0, o0);
+            load_deinterleaved(oh + 1 < s.out_h ? plane + (oh + 1) * s.out_w : nullptr, s.out_w, 2 * ch.tw0,
+                               width, e1, o1);
+            T* out = z + k * tiles + (r - ch.row0) * width;
+#pragma omp simd
+            for (int64_t j = 0; j < width; ++j) {
+                // Rows of A dY: (a, b), (a + c, b + d), (a - c, b - d), (-c, -d) for dY = [a b; c d].
+                const T a = e0[j], b = o0[j], c = e1[j], d = o1[j];
+                const T p_row[4] = {a, a + c, a - c, -c};
+                const T q_row[4] = {b, b + d, b - d, -d};
+                for (int i = 0; i < 4; ++i) {
+                    T* row = out + 4 * i * stride;
+                    row[j] = p_row[i];
+                    row[stride + j] = p_row[i] + q_row[i];
+                    row[2 * stride + j] = p_row[i] - q_row[i];
+                    row[3 * stride + j] = -q_row[i];
+                }
+            }
+        }
+    }
+}
+
+// dw[kc] := G^T M G for filters kc in [begin, end) (kc = k*C + c), M_e = the sum over the team's partial
+// sums m[t*slice + e*filters + kc], t < team, in that order; false when a value of dw is not finite.
+// G^T = [1 .5 .5 0; 0 .5 -.5 0; 0 .5 .5 1]: a row (m0, m1, m2, m3) becomes (m0 + h, l, h + m3) with
+// h = (m1 + m2) / 2, l = (m1 - m2) / 2.
+template <typename T>
+bool transform_weight_gradient(const T* m, int64_t slice, int team, int64_t filters, int64_t begin, int64_t end,
+                               T* dw) {
+    T nonfinite = T(0);
+    for (int64_t kc = begin; kc < end; ++kc) {
+        T mm[16];
+        for (int e = 0; e < 16; ++e) {
+            T sum = m[e * filters + kc];
+            for (int t = 1; t < team; ++t) sum += m[t * slice + e * filters + kc];
+            mm[e] = sum;
+        }
+        T rows[3][4];  // G^T M
+        for (int col = 0; col < 4; ++col) {
+            const T m0 = mm[col], m1 = mm[4 + col], m2 = mm[8 + col], m3 = mm[12 + col];
+            const T h = T(0.5) * (m1 + m2);
+            rows[0][col] = m0 + h;
+            rows[1][col] = T(0.5) * (m1 - m2);
+            rows[2][col] = h + m3;
+        }
+        T* out = dw + kc * 9;
+        for (int a = 0; a < 3; ++a) {  // (G^T M) G
+            const T m0 = rows[a][0], m1 = rows[a][1], m2 = rows[a][2], m3 = rows[a][3];
+            const T h = T(0.5) * (m1 + m2);
+            out[3 * a] = m0 + h;
+            out[3 * a + 1] = T(0.5) * (m1 - m2);
+            out[3 * a + 2] = h + m3;
+            nonfinite += (out[3 * a] + out[3 * a + 1] + out[3 * a + 2]) * T(0);
+        }
+    }
+    return nonfinite == T(0);
+}
+
 }  // namespace
 
 template <typename T>
@@ -326,9 +400,55 @@ bool winograd_conv2d(const T* x, const T* u, const T* bias, T* y, const Winograd
     return finite;
 }
 
+template <typename T>
+bool winograd_weight_gradient(const T* x, const T* dy, T* dw, const WinogradShape& s) {
+    const int64_t filters = s.out_channels * s.in_channels;
+    const Plan p = make_plan(s, sizeof(T), kGradientChunkBytes);
+    constexpr int64_t kStagger = 64 / sizeof(T);  // as in winograd_conv2d
+    const int64_t max_tiles = p.chunk_rows * p.segment;
+    const int64_t work = s.batch * p.tiles_h * p.tiles_w * 16 * filters;
+    const int threads = get_num_threads();
+    const bool over_chunks = threads > 1 && p.chunks >= threads && work >= kWinogradParallelMinWork;
+    const int team = over_chunks ? threads : 1;
+    const int64_t v_size = 16 * (s.in_channels * max_tiles + kStagger);
+    const int64_t z_size = 16 * (s.out_channels * max_tiles + kStagger);
+    const int64_t scratch_size = 16 * (p.segment + 1);
+    const int64_t slice = v_size + z_size + scratch_size;
+    std::unique_ptr<T[]> buffers = scratch_buffer_uninitialized<T>(team, slice);
+    std::unique_ptr<T[]> partials = scratch_buffer<T>(team, 16 * filters);  // zeroed: a thread may get no chunk
+    ParallelErrors errors;
+#pragma omp parallel num_threads(team) if (over_chunks)
+    {
+        T* v = buffers.get() + thread_index() * slice;
+        T *z = v + v_size, *scratch = z + z_size;
+        T* m = partials.get() + thread_index() * 16 * filters;
+#pragma omp for schedule(static)
+        for (int64_t index = 0; index < p.chunks; ++index) errors.run([&] {
+            const Chunk ch = chunk_at(p, index);
+            const int64_t tiles = ch.tiles();
+            const int64_t v_stride = s.in_channels * tiles + kStagger;
+            const int64_t z_stride = s.out_channels * tiles + kStagger;
+            transform_input(x, s, p, ch, v, v_stride, scratch);
+            transform_output_gradient(dy, s, p, ch, z, z_stride, scratch);
+            for (int e = 0; e < 16; ++e)
+                gemm<T>(false, true, s.out_channels, s.in_channels, tiles, T(1), z + e * z_stride, tiles,
+                        v + e * v_stride, tiles, T(1), m + e * filters, s.in_channels);
+        });
+    }
+    errors.rethrow();
+    bool finite = true;
+#pragma omp parallel for schedule(static) reduction(&& : finite) if (over_chunks && filters >= 4096)
+    for (int64_t block = 0; block < filters; block += 256)
+        finite = transform_weight_gradient(partials.get(), 16 * filters, team, filters, block,
+                                           std::min(filters, block + 256), dw) && finite;
+    return finite;
+}
+
 template void winograd_weight<float>(const float*, int64_t, int64_t, bool, float*);
 template void winograd_weight<double>(const double*, int64_t, int64_t, bool, double*);
 template bool winograd_conv2d<float>(const float*, const float*, const float*, float*, const WinogradShape&);
+template bool winograd_weight_gradient<float>(const float*, const float*, float*, const WinogradShape&);
+template bool winograd_weight_gradient<double>(const double*, const double*, double*, const WinogradShape&);
 template bool winograd_conv2d<double>(const double*, const double*, const double*, double*,
                                       const WinogradShape&);
 

@@ -9,6 +9,12 @@
 // The sum over c is 16 GEMMs, one per element e of the transformed 4x4 tile:
 //   M_e (K x tiles) = U_e (K x C) V_e (C x tiles),  U_e[k, c] = (G g_kc G^T)_e,  V_e[c, t] = (B^T d_ct B)_e
 // so a tile costs 16 multiplies per (k, c) instead of the 36 of a direct or im2col convolution.
+// The weight gradient is the transpose of that computation (F(3x3, 2x2)): with dY the tile's 2x2 output
+// gradient (0 outside out_h x out_w),
+//   dg_kc = G^T [ sum_tiles (A dY_k A^T) .* (B^T d_c B) ] G
+// again 16 GEMMs, one per element e, now with the tiles as their depth:
+//   M_e (K x C) = Z_e (K x tiles) V_e^T (tiles x C),  Z_e[k, t] = (A dY_kt A^T)_e
+// against the 36 multiplies per (k, c, tile) of im2col's dW = dY cols^T.
 #pragma once
 #include <cstdint>
 
@@ -37,5 +43,14 @@ void winograd_weight(const T* w, int64_t out_channels, int64_t in_channels, bool
 // direct sum gives inf, and the caller reruns such a convolution by another algorithm.
 template <typename T>
 bool winograd_conv2d(const T* x, const T* u, const T* bias, T* y, const WinogradShape& s);
+
+// dw (out_channels x in_channels x 3 x 3) := the gradient of the convolution above with respect to its
+// filters, given x and dy (batch x out_channels x out_h x out_w):
+//   dw[k, c, i, j] = sum_{n, oh, ow} dy[n, k, oh, ow] * x[n, c, oh - pad_h + i, ow - pad_w + j]
+// Chunks of tiles as in winograd_conv2d, OpenMP over chunks with a partial sum per thread (summed in
+// thread order at the end: the rounding depends on the thread count, as im2col's dW does). Returns false
+// when some value of dw is not finite (see winograd_conv2d), for the caller to rerun it by im2col.
+template <typename T>
+bool winograd_weight_gradient(const T* x, const T* dy, T* dw, const WinogradShape& s);
 
 }  // namespace tl

@@ -45,6 +45,34 @@ def winograd_error_bound(a, filter_sums, pad, out_size, bias, dtype):
     return (cin + 12) * np.finfo(dtype).eps * magnitude
 
 
+def winograd_weight_error_bound(a, dy, pad, dtype):
+    """Bound on |computed - exact| of dW by Winograd's transpose, F(3x3, 2x2), for input a (N, Cin, H, W),
+    output gradient dy (N, Cout, out_h, out_w) and (top, left) offsets pad.
+
+    dW_kc = G^T [sum_tiles (A dY_k A^T) .* (B^T d_c B)] G over every 2x2 block dY of dy (0 outside it) and
+    its 4x4 input patch d. The roundings on the longest path: 2 in A dY A^T, 2 in B^T d B, 1 product,
+    T - 1 in the sum over the T tiles, 4 in G^T M G, and up to 8 more for the threads' partial sums, so
+    n <= T + 17. The trilinear form sum_e A_e,q G_e,t B_e,p is the forward transform's, with the same growth
+    factor 4, so with Q and P the sums of |dy| over a tile's block and of |a| over its patch
+        |error| <= (T + 17) * eps * 4 * sum_(n, tile) Q[n, k, tile] * P[n, c, tile]   (every tap)."""
+    (top, left), (out_h, out_w) = pad, dy.shape[2:]
+    n, cin, h, w = a.shape
+    tiles_h, tiles_w = -(-out_h // 2), -(-out_w // 2)
+    lo_h, lo_w = max(0, top), max(0, left)
+    hi_h, hi_w = max(0, 2 * tiles_h + 2 - top - h), max(0, 2 * tiles_w + 2 - left - w)
+    padded = np.pad(np.abs(a), ((0, 0), (0, 0), (lo_h, hi_h), (lo_w, hi_w)))
+    dy_padded = np.pad(np.abs(dy), ((0, 0), (0, 0), (0, 2 * tiles_h - out_h), (0, 2 * tiles_w - out_w)))
+    magnitude = np.zeros((dy.shape[1], cin))
+    for th in range(tiles_h):
+        for tw in range(tiles_w):
+            r, c = 2 * th - top + lo_h, 2 * tw - left + lo_w
+            patch = padded[:, :, r : r + 4, c : c + 4].sum(axis=(2, 3))
+            block = dy_padded[:, :, 2 * th : 2 * th + 2, 2 * tw : 2 * tw + 2].sum(axis=(2, 3))
+            magnitude += 4 * block.T @ patch
+    tiles = n * tiles_h * tiles_w
+    return (tiles + 17) * np.finfo(dtype).eps * magnitude[:, :, None, None]
+
+
 def summation_error_bound(terms, magnitude, dtype):
     """Bound on the error of a sum of `terms` products whose absolute values sum to `magnitude`: one rounding
     per product and per addition (any order, partial sums included), with slack for reduction stages."""
@@ -61,7 +89,8 @@ def assert_within(actual, expected, bound, name):
 def check_winograd_conv(x, weight, bias, dy, pads):
     """Forward and backward of the stride-1 3x3 convolution of x with padding pads = ((top, bottom), (left,
     right)) through the backend, against the float64 references: y and dx (Winograd) within
-    winograd_error_bound, dw and db (im2col + GEMM) within summation_error_bound."""
+    winograd_error_bound, dw within winograd_weight_error_bound where Winograd computes it (else, and db,
+    within summation_error_bound)."""
     dtype = x.dtype.type
     (top, bottom), (left, right) = pads
     n, _, h, w = x.shape
@@ -79,10 +108,14 @@ def check_winograd_conv(x, weight, bias, dy, pads):
     assert_within(dx, dx_ref, dx_bound, "dx")
     terms = n * out_size[0] * out_size[1]
     _, dw_magnitude, db_magnitude = conv2d_backward_reference(np.abs(x64), w64, np.abs(dy64), padding=pads)
-    assert_within(dw, dw_ref, summation_error_bound(terms, dw_magnitude, dtype), "dw")
+    if _C.conv2d_algorithm(x, weight, *args, out_size)[2] == "winograd":
+        dw_bound = winograd_weight_error_bound(x64, dy64, (top, left), dtype)
+    else:
+        dw_bound = summation_error_bound(terms, dw_magnitude, dtype)
+    assert_within(dw, dw_ref, dw_bound, "dw")
     if bias is not None:
         assert_within(db, db_ref, summation_error_bound(terms, db_magnitude, dtype), "db")
-    return y, dx
+    return y, dx, dw
 
 
 @given(
@@ -99,7 +132,7 @@ def check_winograd_conv(x, weight, bias, dy, pads):
 def test_winograd_forward_and_backward_match_the_reference(n, c, k, h, w, pads, with_bias, dtype, seed):
     """Winograd forced onto small shapes: odd and even sizes (partial edge tiles), images smaller than a
     tile, paddings 0-3 on each side (asymmetric through out_size; dx's adjoint offset 2 - pad down to -1),
-    chunks spanning images, empty batches."""
+    chunks spanning images, empty batches; dW's tiles clipped at odd output sizes."""
     top, bottom, left, right = pads
     assume(h + top + bottom >= 3 and w + left + right >= 3)
     rng = np.random.default_rng(seed)
@@ -110,7 +143,7 @@ def test_winograd_forward_and_backward_match_the_reference(n, c, k, h, w, pads, 
     with conv_algorithm("winograd"):
         out_size = dy.shape[2:]
         assert (
-            _C.conv2d_algorithm(x, weight, (1, 1), (top, left), (1, 1), 1, out_size)[:2] == ("winograd",) * 2
+            _C.conv2d_algorithm(x, weight, (1, 1), (top, left), (1, 1), 1, out_size) == ("winograd",) * 3
         )
         check_winograd_conv(x, weight, bias, dy, ((top, bottom), (left, right)))
 
@@ -118,7 +151,7 @@ def test_winograd_forward_and_backward_match_the_reference(n, c, k, h, w, pads, 
 @settings(max_examples=10)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_winograd_gradcheck(seed):
-    """float64 gradcheck of F.conv2d through the Winograd forward and dx (dW and db by im2col)."""
+    """float64 gradcheck of F.conv2d through the Winograd forward, dx and dW (db summed directly)."""
     rng = np.random.default_rng(seed)
     n, c, k = (int(v) for v in rng.integers(1, 4, size=3))
     padding = tuple(int(p) for p in rng.integers(0, 3, size=2))
@@ -128,7 +161,7 @@ def test_winograd_gradcheck(seed):
     with conv_algorithm("winograd"):
         out_size = tuple(s + 2 * p - 2 for s, p in zip(size, padding))
         x, w = (t.detach().numpy() for t in inputs[:2])
-        assert _C.conv2d_algorithm(x, w, (1, 1), padding, (1, 1), 1, out_size)[:2] == ("winograd",) * 2
+        assert _C.conv2d_algorithm(x, w, (1, 1), padding, (1, 1), 1, out_size) == ("winograd",) * 3
         assert tl.autograd.gradcheck(
             lambda x, w, b: F.conv2d(x, w, b, padding=padding), inputs, eps=1e-6, atol=1e-6, rtol=1e-5
         )
@@ -137,37 +170,35 @@ def test_winograd_gradcheck(seed):
 def test_winograd_is_chosen_by_itself_and_differs_from_im2col_only_by_rounding():
     """48 -> 48 channels on 2 odd-sized images (144 tiles) take Winograd without an override; through the
     op, forward and backward are within the error bound, and im2col's result differs in the last bits
-    (so the two algorithms really are different code)."""
+    (so the two algorithms really are different code), dW too."""
     rng = np.random.default_rng(5)
     x = rng.standard_normal((2, 48, 15, 17)).astype(np.float32)
     w = rng.standard_normal((48, 48, 3, 3)).astype(np.float32)
     b = rng.standard_normal(48).astype(np.float32)
     dy = rng.standard_normal((2, 48, 15, 17)).astype(np.float32)
     assert _C.conv2d_algorithm_override() == "auto"
-    assert _C.conv2d_algorithm(x, w, (1, 1), (1, 1), (1, 1), 1, (15, 17)) == (
-        "winograd",
-        "winograd",
-        "im2col",
-    )
-    y, dx = check_winograd_conv(x, w, b, dy, ((1, 1), (1, 1)))
+    assert _C.conv2d_algorithm(x, w, (1, 1), (1, 1), (1, 1), 1, (15, 17)) == ("winograd",) * 3
+    y, dx, dw = check_winograd_conv(x, w, b, dy, ((1, 1), (1, 1)))
     xt, wt, bt = (tl.tensor(a, requires_grad=True) for a in (x, w, b))
     yt = F.conv2d(xt, wt, bt, padding=1)
     yt.backward(tl.tensor(dy))
     np.testing.assert_array_equal(yt.detach().numpy(), y)
     np.testing.assert_array_equal(xt.grad.numpy(), dx)
+    np.testing.assert_array_equal(wt.grad.numpy(), dw)
     with conv_algorithm("im2col"):
         y_im2col = backend.conv2d(x, w, b, (1, 1), (1, 1), (1, 1), 1, (15, 17))
-        dx_im2col = backend.conv2d_backward(x, w, dy, (1, 1), (1, 1), (1, 1), 1, True, False, False)[0]
-    assert not np.array_equal(y, y_im2col) and not np.array_equal(dx, dx_im2col)
-    np.testing.assert_allclose(y, y_im2col, rtol=1e-3, atol=1e-3)
+        dx_im2col, dw_im2col, _ = backend.conv2d_backward(x, w, dy, (1, 1), (1, 1), (1, 1), 1, True, True, False)
+    for ours, theirs in ((y, y_im2col), (dx, dx_im2col), (dw, dw_im2col)):
+        assert not np.array_equal(ours, theirs)
+        np.testing.assert_allclose(ours, theirs, rtol=1e-3, atol=1e-3 * np.abs(theirs).max())
 
 
 def test_winograd_tile_rows_wider_than_a_chunk():
-    """float64 64 -> 64 channels: one tile row (35 tiles) is over a chunk's budget (16 tiles), so rows are cut
-    into segments of 16, 16 and 3 tiles."""
+    """float64 64 -> 64 channels: one tile row (75 tiles) is over a chunk's budget (16 tiles for y and dx,
+    37 for dW), so rows are cut into segments: 16-tile ones and 11, and dW's 32, 32 and 11."""
     rng = np.random.default_rng(6)
-    x, w = rng.standard_normal((1, 64, 3, 70)), rng.standard_normal((64, 64, 3, 3))
-    dy = rng.standard_normal((1, 64, 3, 70))
+    x, w = rng.standard_normal((1, 64, 3, 150)), rng.standard_normal((64, 64, 3, 3))
+    dy = rng.standard_normal((1, 64, 3, 150))
     with conv_algorithm("winograd"):
         check_winograd_conv(x, w, None, dy, ((1, 1), (1, 1)))
 
@@ -200,14 +231,38 @@ def test_winograd_does_not_depend_on_thread_count(x_shape, k):
         np.testing.assert_array_equal(one, two)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_winograd_weight_gradient_sums_the_threads_partial_sums(threads):
+    """dW by Winograd over 3 images in 4 chunks: with 2 threads each sums its chunks and the partial sums are
+    added at the end; within the error bound either way, and equal up to rounding."""
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((3, 16, 13, 13)).astype(np.float32)
+    w = rng.standard_normal((16, 16, 3, 3)).astype(np.float32)
+    dy = rng.standard_normal((3, 16, 13, 13)).astype(np.float32)
+    saved = tl.get_num_threads()
+    try:
+        tl.set_num_threads(threads)
+        with conv_algorithm("winograd"):
+            _, _, dw = check_winograd_conv(x, w, None, dy, ((1, 1), (1, 1)))
+        tl.set_num_threads(1)
+        with conv_algorithm("winograd"):
+            one = backend.conv2d_backward(x, w, dy, (1, 1), (1, 1), (1, 1), 1, False, True, False)[1]
+    finally:
+        tl.set_num_threads(saved)
+    np.testing.assert_allclose(dw, one, rtol=1e-5, atol=1e-5 * np.abs(one).max())
+
+
 @pytest.mark.parametrize(
     "x_shape, w_shape, kwargs, expected, forced_direct, batched_applies",
     [
-        ((32, 64, 32, 32), (64, 64, 3, 3), {"padding": 1}, ("winograd", "winograd", "im2col"), ("direct", "direct"), False),
-        ((32, 64, 14, 14), (128, 64, 3, 3), {"padding": 1}, ("winograd", "winograd", "im2col"), ("direct", "direct"), True),  # K = 2C
-        ((8, 48, 16, 16), (192, 48, 3, 3), {"padding": 1}, ("direct", "direct", "im2col"), ("direct", "direct"), True),  # K = 4C
-        ((32, 32, 16, 16), (32, 32, 3, 3), {"padding": 1}, ("direct", "direct", "im2col"), ("direct", "direct"), True),  # C < 48
-        ((2, 64, 8, 8), (64, 64, 3, 3), {"padding": 1}, ("direct", "direct", "batched"), ("direct", "direct"), True),  # 32 tiles
+        ((32, 64, 32, 32), (64, 64, 3, 3), {"padding": 1}, ("winograd",) * 3, ("direct", "direct"), False),
+        ((32, 64, 14, 14), (128, 64, 3, 3), {"padding": 1}, ("winograd",) * 3, ("direct", "direct"), True),  # K = 2C
+        ((8, 48, 16, 16), (192, 48, 3, 3), {"padding": 1}, ("direct", "direct", "winograd"), ("direct", "direct"), True),  # K = 4C
+        ((32, 32, 16, 16), (32, 32, 3, 3), {"padding": 1}, ("direct", "direct", "winograd"), ("direct", "direct"), True),  # C < 48
+        ((8, 16, 16, 16), (80, 16, 3, 3), {"padding": 1}, ("direct", "direct", "im2col"), ("direct", "direct"), True),  # dW: K > 4C
+        ((32, 8, 16, 16), (8, 8, 3, 3), {"padding": 1}, ("direct", "direct", "im2col"), ("direct", "direct"), True),  # dW: C < 16
+        ((2, 64, 8, 8), (64, 64, 3, 3), {"padding": 1}, ("direct", "direct", "winograd"), ("direct", "direct"), True),  # 32 tiles
+        ((1, 64, 8, 8), (64, 64, 3, 3), {"padding": 1}, ("direct", "direct", "batched"), ("direct", "direct"), True),  # 16 tiles
         ((32, 3, 32, 32), (16, 3, 3, 3), {"padding": 1}, ("direct", "direct", "im2col"), ("direct", "direct"), True),
         ((64, 1, 28, 28), (32, 1, 3, 3), {"padding": 1}, ("direct", "im2col", "im2col"), ("direct", "im2col"), True),  # dx of one channel
         ((32, 64, 32, 32), (64, 64, 3, 3), {"padding": 2, "dilation": 2}, ("direct", "direct", "im2col"), ("direct", "direct"), False),
@@ -222,7 +277,8 @@ def test_winograd_does_not_depend_on_thread_count(x_shape, k):
         ((100, 25, 1, 10), (25, 25, 1, 3), {"padding": (0, 1), "stride": (1, 2)}, ("direct", "batched", "batched"), ("direct", "im2col"), True),
         ((64, 6, 14, 14), (16, 6, 5, 5), {"padding": 0}, ("direct", "direct", "im2col"), ("direct", "direct"), True),  # LeNet: P = 100
         ((64, 1, 8, 8), (32, 1, 3, 3), {"padding": 1}, ("direct", "im2col", "im2col"), ("direct", "im2col"), True),  # depth 9, P = 64
-        ((64, 32, 4, 4), (64, 32, 3, 3), {"padding": 1}, ("batched", "batched", "batched"), ("direct", "direct"), True),  # rows of 4
+        ((64, 32, 4, 4), (64, 32, 3, 3), {"padding": 1}, ("batched", "batched", "winograd"), ("direct", "direct"), True),  # rows of 4
+        ((64, 16, 4, 4), (16, 16, 3, 3), {"padding": 2}, ("direct", "batched", "winograd"), ("direct", "direct"), True),  # out 6x6
     ],
 )  # fmt: skip
 def test_algorithm_choice(x_shape, w_shape, kwargs, expected, forced_direct, batched_applies):
@@ -230,8 +286,8 @@ def test_algorithm_choice(x_shape, w_shape, kwargs, expected, forced_direct, bat
     with C >= 48, K <= 2C and >= 128 tiles; else the direct path where it applies (horizontal stride 1 or 2;
     for dx both strides 1 and C/groups >= 3; not a 1x1 unpadded stride-1 convolution) to rows at least 5
     wide; else the batched path for outputs of <= 32 positions, or <= 64 with a depth of >= 16; else im2col.
-    dW is batched or im2col. Forcing an algorithm changes nothing where it does not apply (im2col there, or
-    the automatic choice for Winograd)."""
+    dW: Winograd for C >= 16, K <= 4C and >= 32 tiles, else batched or im2col. Forcing an algorithm changes
+    nothing where it does not apply (im2col there, or the automatic choice for Winograd)."""
     x, w = np.zeros(x_shape, np.float32), np.zeros(w_shape, np.float32)
     stride, padding = kwargs.get("stride", 1), kwargs["padding"]
     stride = stride if isinstance(stride, tuple) else (stride,) * 2
@@ -245,7 +301,7 @@ def test_algorithm_choice(x_shape, w_shape, kwargs, expected, forced_direct, bat
     assert _C.conv2d_algorithm(x, w, *args) == expected
     with conv_algorithm("winograd"):
         applies = kwargs.keys() == {"padding"} and w_shape[2:] == (3, 3)
-        assert _C.conv2d_algorithm(x, w, *args) == (("winograd",) * 2 + expected[2:] if applies else expected)
+        assert _C.conv2d_algorithm(x, w, *args) == (("winograd",) * 3 if applies else expected)
     with conv_algorithm("direct"):
         assert _C.conv2d_algorithm(x, w, *args) == (*forced_direct, "im2col")
     with conv_algorithm("batched"):

@@ -10,7 +10,8 @@ import tensorlite.nn.functional as F
 
 def test_winograd_propagates_inf_and_nan_as_the_direct_sum():
     """An inf or NaN in a Winograd-sized convolution's input (48 -> 48, 3x3) or in dy gives the same
-    non-finite outputs as im2col; Winograd's transforms alone gave NaN (inf - inf) in place of inf."""
+    non-finite outputs as im2col (y, dx, and dW from x's infs); Winograd's transforms alone gave NaN
+    (inf - inf) in place of inf."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal((1, 48, 8, 8)).astype(np.float32)
     x[0, 3, 4, 5], x[0, 7, 0, 0], x[0, 9, 6, 2] = np.inf, -np.inf, np.nan
@@ -21,14 +22,13 @@ def test_winograd_propagates_inf_and_nan_as_the_direct_sum():
     try:
         for algorithm in ("winograd", "im2col"):
             tl._C.set_conv2d_algorithm(algorithm)
-            assert tl._C.conv2d_algorithm(x, w, (1, 1), (1, 1), (1, 1), 1, (8, 8))[:2] == (
-                algorithm,
-                algorithm,
-            )
+            assert tl._C.conv2d_algorithm(x, w, (1, 1), (1, 1), (1, 1), 1, (8, 8)) == (algorithm,) * 3
             y = F.conv2d(tl.tensor(x), tl.tensor(w), padding=1)
             xt = tl.tensor(np.nan_to_num(x), requires_grad=True)
             F.conv2d(xt, tl.tensor(w), padding=1).backward(tl.tensor(dy))
-            results[algorithm] = (y.numpy(), xt.grad.numpy())
+            wt = tl.tensor(w, requires_grad=True)
+            F.conv2d(tl.tensor(x), wt, padding=1).backward(tl.tensor(np.nan_to_num(dy)))
+            results[algorithm] = (y.numpy(), xt.grad.numpy(), wt.grad.numpy())
     finally:
         tl._C.set_conv2d_algorithm("auto")
     for winograd, im2col in zip(results["winograd"], results["im2col"]):
