@@ -27,10 +27,17 @@ def test_models_take_the_same_training_step_in_both_libraries(name):
     assert len(params[0]) == len(params[1]) > 0
     for ours, theirs in zip(grads[0], grads[1]):
         np.testing.assert_allclose(ours, theirs, rtol=1e-3, atol=1e-6)
-    # Adam's first step moves each weight by about lr * sign(grad); where a gradient is ~0 float32 rounding
-    # decides the sign, so the updated weights agree to a small fraction of lr.
-    for ours, theirs in zip(params[0], params[1]):
-        np.testing.assert_allclose(ours, theirs, rtol=0, atol=2e-5)
+    # Adam's first step moves each weight by lr * g / (|g| + 1e-8): about lr * sign(g), where float32
+    # rounding of a near-zero g can still decide the sign, so the updated weights agree to a small fraction
+    # of lr. Where the exact gradient is 0 (dead ReLU channels meeting sparse max-pool gradients), PyTorch's
+    # direct sum gives exactly 0 but a Winograd dW leaves a rounding residue of ~1e-10, which that
+    # formula turns into a step of a few percent of lr: there only |step| <= lr is checked.
+    lr = 1e-3
+    initial = [p.detach().numpy() for p in train_models.build(tl, name)[0].parameters()]
+    for ours, theirs, grad, start in zip(params[0], params[1], grads[1], initial):
+        settled = np.abs(grad) > 1e-6
+        np.testing.assert_allclose(ours[settled], theirs[settled], rtol=0, atol=2e-5)
+        assert np.all(np.abs(ours - start) <= lr * (1 + 1e-3))
 
 
 def test_mnist1d_cnn_flattens_to_125_features():
