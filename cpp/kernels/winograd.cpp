@@ -127,15 +127,15 @@ inline void prefetch(const void* p, int64_t bytes) {
 }
 
 // v[e*stride + c*tiles + t] := (B^T d B)_e for tile t of the chunk and channel c, with d the 4x4 patch
-// of rows 2*th - pad_h + [0, 4) and columns 2*tw - pad_w + [0, 4). `scratch` holds 16 rows of chunk
+// of rows 2*th - pad_h + [0, 4) and columns 2*tw - pad_w + [0, 4). `scratch` holds 8 rows of chunk
 // width + 1: the even and odd columns of 4 input rows (input row ih in slot ih mod 4, so the next tile
-// row of the same image loads only its 2 new rows), then of the 4 rows of B^T d.
+// row of the same image loads only its 2 new rows).
 template <typename T>
 void transform_input(const T* x, const WinogradShape& s, const Plan& p, const Chunk& ch, T* v, int64_t stride,
                      T* scratch) {
     const int64_t tiles = ch.tiles(), width = ch.width();
     const int64_t ld = width + 1, plane_size = s.in_h * s.in_w;
-    auto even = [&](int64_t slot) { return scratch + 2 * slot * ld; };  // slots 0-3: d, slots 4-7: B^T d
+    auto even = [&](int64_t slot) { return scratch + 2 * slot * ld; };
     auto odd = [&](int64_t slot) { return scratch + (2 * slot + 1) * ld; };
     // The input rows the chunk reads, for prefetching a channel ahead (one block when within one image).
     const int64_t first_row = std::max<int64_t>(0, 2 * (ch.row0 % p.tiles_h) - s.pad_h);
@@ -157,35 +157,34 @@ void transform_input(const T* x, const WinogradShape& s, const Plan& p, const Ch
                                    2 * ch.tw0 - s.pad_w, ld, even(slot), odd(slot));
             }
             loaded_th = th;
-            // B^T d for a whole row of patches: t0 = d0 - d2, t1 = d1 + d2, t2 = d2 - d1, t3 = d1 - d3.
+            // B^T d B per tile, in one pass: the patch's rows q are (a0, a1, a2, a3) = (even[j], odd[j],
+            // even[j + 1], odd[j + 1]) of slot ih0 + q; B^T d has rows t0 = d0 - d2, t1 = d1 + d2,
+            // t2 = d2 - d1, t3 = d1 - d3, and each row (c0, c1, c2, c3) becomes c0 - c2, c1 + c2, c2 - c1,
+            // c1 - c3.
             const int64_t slot0 = ((ih0 % 4) + 4) % 4;
-            for (int half = 0; half < 2; ++half) {
-                const T* d0 = scratch + (2 * slot0 + half) * ld;
-                const T* d1 = scratch + (2 * ((slot0 + 1) % 4) + half) * ld;
-                const T* d2 = scratch + (2 * ((slot0 + 2) % 4) + half) * ld;
-                const T* d3 = scratch + (2 * ((slot0 + 3) % 4) + half) * ld;
-                T* t0 = scratch + (8 + half) * ld;
-                T *t1 = t0 + 2 * ld, *t2 = t0 + 4 * ld, *t3 = t0 + 6 * ld;
+            const T *e0 = even(slot0), *o0 = odd(slot0), *e1 = even((slot0 + 1) % 4), *o1 = odd((slot0 + 1) % 4);
+            const T *e2 = even((slot0 + 2) % 4), *o2 = odd((slot0 + 2) % 4);
+            const T *e3 = even((slot0 + 3) % 4), *o3 = odd((slot0 + 3) % 4);
+            T* out = v + c * tiles + (r - ch.row0) * width;
 #pragma omp simd
-                for (int64_t j = 0; j < ld; ++j) {
-                    t0[j] = d0[j] - d2[j];
-                    t1[j] = d1[j] + d2[j];
-                    t2[j] = d2[j] - d1[j];
-                    t3[j] = d1[j] - d3[j];
+            for (int64_t j = 0; j < width; ++j) {
+                const T d[4][4] = {{e0[j], o0[j], e0[j + 1], o0[j + 1]},
+                                   {e1[j], o1[j], e1[j + 1], o1[j + 1]},
+                                   {e2[j], o2[j], e2[j + 1], o2[j + 1]},
+                                   {e3[j], o3[j], e3[j + 1], o3[j + 1]}};
+                T t[4][4];
+                for (int col = 0; col < 4; ++col) {
+                    t[0][col] = d[0][col] - d[2][col];
+                    t[1][col] = d[1][col] + d[2][col];
+                    t[2][col] = d[2][col] - d[1][col];
+                    t[3][col] = d[1][col] - d[3][col];
                 }
-            }
-            // (B^T d) B: columns a0 - a2, a1 + a2, a2 - a1, a1 - a3 of row i, where the patch's columns
-            // are (a0, a1, a2, a3) = (even[j], odd[j], even[j + 1], odd[j + 1]).
-            for (int i = 0; i < 4; ++i) {
-                const T *e = even(4 + i), *o = odd(4 + i);
-                T* out = v + 4 * i * stride + c * tiles + (r - ch.row0) * width;
-                T *v0 = out, *v1 = out + stride, *v2 = out + 2 * stride, *v3 = out + 3 * stride;
-#pragma omp simd
-                for (int64_t j = 0; j < width; ++j) {
-                    v0[j] = e[j] - e[j + 1];
-                    v1[j] = o[j] + e[j + 1];
-                    v2[j] = e[j + 1] - o[j];
-                    v3[j] = o[j] - o[j + 1];
+                for (int i = 0; i < 4; ++i) {
+                    T* row = out + 4 * i * stride;
+                    row[j] = t[i][0] - t[i][2];
+                    row[stride + j] = t[i][1] + t[i][2];
+                    row[2 * stride + j] = t[i][2] - t[i][1];
+                    row[3 * stride + j] = t[i][1] - t[i][3];
                 }
             }
         }
@@ -194,7 +193,7 @@ void transform_input(const T* x, const WinogradShape& s, const Plan& p, const Ch
 
 // y := A^T M A + bias for every tile of the chunk, clipped to out_h x out_w, where
 // M_e[k, t] = m[e*stride + k*tiles + t]; returns false when an output is not finite.
-// `scratch` holds 8 rows of chunk width (A^T M: two rows of 4 columns).
+// `scratch` holds 2 rows of chunk width (a clipped second output row).
 template <typename T>
 bool transform_output(const T* m, int64_t stride, const T* bias, T* y, const WinogradShape& s, const Plan& p,
                       const Chunk& ch, T* scratch) {
@@ -206,41 +205,49 @@ bool transform_output(const T* m, int64_t stride, const T* bias, T* y, const Win
     T nonfinite = T(0);
     for (int64_t r = ch.row0; r < ch.row1; ++r) {
         const int64_t n = r / p.tiles_h, oh = 2 * (r % p.tiles_h);
+        const bool both_rows = oh + 1 < s.out_h;
         for (int64_t k = 0; k < s.out_channels; ++k) {
             const T* in = m + k * tiles + (r - ch.row0) * width;
-            // A^T M for column col: rows s0 = m0 + m1 + m2 and s1 = m1 - m2 - m3 of that column.
-            for (int col = 0; col < 4; ++col) {
-                const T *m0 = in + col * stride, *m1 = in + (4 + col) * stride;
-                const T *m2 = in + (8 + col) * stride, *m3 = in + (12 + col) * stride;
-                T *s0 = scratch + col * width, *s1 = scratch + (4 + col) * width;
-#pragma omp simd
-                for (int64_t j = 0; j < width; ++j) {
-                    s0[j] = m0[j] + m1[j] + m2[j];
-                    s1[j] = m1[j] - m2[j] - m3[j];
-                }
-            }
-            // (A^T M) A: outputs a0 + a1 + a2 and a1 - a2 - a3 of each row (a0..a3), plus the bias.
             const T b = bias ? bias[k] : T(0);
-            T* y0 = y + ((n * s.out_channels + k) * s.out_h + oh) * s.out_w + 2 * ch.tw0;
-            for (int row = 0; row < 2; ++row) {
-                if (oh + row >= s.out_h) break;
-                const T* a0 = scratch + 4 * row * width;
-                const T *a1 = a0 + width, *a2 = a0 + 2 * width, *a3 = a0 + 3 * width;
-                T* out = y0 + row * s.out_w;
-                T check = T(0);
+            T* out0 = y + ((n * s.out_channels + k) * s.out_h + oh) * s.out_w + 2 * ch.tw0;
+            // The second output row, or scratch when the tile row is clipped at the bottom.
+            T* out1 = both_rows ? out0 + s.out_w : scratch;
+            T check = T(0);
+            // A^T M A per tile: rows s0 = m0 + m1 + m2 and s1 = m1 - m2 - m3 of M's rows m0..m3, then of
+            // each row (a0..a3) the outputs a0 + a1 + a2 and a1 - a2 - a3, plus the bias.
+            auto tile = [&](int64_t j, T out[2][2]) {
+                T s0[4], s1[4];
+                for (int col = 0; col < 4; ++col) {
+                    const T m0 = in[col * stride + j], m1 = in[(4 + col) * stride + j];
+                    const T m2 = in[(8 + col) * stride + j], m3 = in[(12 + col) * stride + j];
+                    s0[col] = m0 + m1 + m2;
+                    s1[col] = m1 - m2 - m3;
+                }
+                out[0][0] = s0[0] + s0[1] + s0[2] + b;
+                out[0][1] = s0[1] - s0[2] - s0[3] + b;
+                out[1][0] = s1[0] + s1[1] + s1[2] + b;
+                out[1][1] = s1[1] - s1[2] - s1[3] + b;
+            };
 #pragma omp simd reduction(+ : check)
-                for (int64_t j = 0; j < full; ++j) {
-                    const T y0 = a0[j] + a1[j] + a2[j] + b, y1 = a1[j] - a2[j] - a3[j] + b;
-                    out[2 * j] = y0;
-                    out[2 * j + 1] = y1;
-                    check += (y0 + y1) * T(0);
-                }
-                if (full < width) {
-                    out[2 * full] = a0[full] + a1[full] + a2[full] + b;
-                    check += out[2 * full] * T(0);
-                }
-                nonfinite += check;
+            for (int64_t j = 0; j < full; ++j) {
+                T o[2][2];
+                tile(j, o);
+                out1[2 * j] = o[1][0];
+                out1[2 * j + 1] = o[1][1];
+                out0[2 * j] = o[0][0];
+                out0[2 * j + 1] = o[0][1];
+                check += (o[0][0] + o[0][1]) * T(0);
+                if (both_rows) check += (o[1][0] + o[1][1]) * T(0);
             }
+            if (full < width) {  // an odd out_w: the last tile's left column only
+                T o[2][2];
+                tile(full, o);
+                out1[2 * full] = o[1][0];
+                out0[2 * full] = o[0][0];
+                check += o[0][0] * T(0);
+                if (both_rows) check += o[1][0] * T(0);
+            }
+            nonfinite += check;
         }
     }
     return nonfinite == T(0);
