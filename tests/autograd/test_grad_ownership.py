@@ -99,7 +99,7 @@ def test_large_kernel_gradient_on_a_block_is_adopted_without_a_copy():
     xn = x.detach().numpy().astype(np.float64)
     xhat = (xn - xn.mean((0, 2, 3), keepdims=True)) / np.sqrt(xn.var((0, 2, 3), keepdims=True) + 1e-5)
     m = xn.size // 16
-    ref = (m * dy - dy.sum((0, 2, 3), keepdims=True) - xhat * (dy * xhat).sum((0, 2, 3), keepdims=True))
+    ref = m * dy - dy.sum((0, 2, 3), keepdims=True) - xhat * (dy * xhat).sum((0, 2, 3), keepdims=True)
     ref /= m * np.sqrt(xn.var((0, 2, 3), keepdims=True) + 1e-5)
     np.testing.assert_allclose(grad, ref, rtol=1e-3, atol=1e-5)
 
