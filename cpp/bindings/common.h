@@ -1,20 +1,25 @@
 // What every binding file shares. A binding runs the same steps each time: validate its arrays (dtype,
 // ndim, shape, and sizes whose products fit int64), make strided inputs contiguous, allocate the
-// outputs (here, holding the GIL, never inside a kernel's parallel region), release the GIL and call
-// the kernel. The helpers below are those steps; failures raise TypeError (wrong dtype) or ValueError
-// (wrong shape, layout or value) naming the operation, the argument and its value.
+// outputs (here, holding the GIL, never inside a kernel's parallel region; large ones on tensorlite's
+// cached blocks, block_cache.h), release the GIL and call the kernel. The helpers below are those steps;
+// failures raise TypeError (wrong dtype) or ValueError (wrong shape, layout or value) naming the
+// operation, the argument and its value.
 #pragma once
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "bindings/block_cache.h"
 
 namespace tl::bindings {
 
@@ -87,16 +92,40 @@ inline int64_t checked_numel(const char* op, const char* what, const Shape& shap
     return bytes / itemsize;
 }
 
+// A new uninitialized C-contiguous array of T with numel elements: of blocks::kMinBytes or more, on a
+// block of tensorlite's own (block_cache.h: reused from the bounded cache of freed blocks when one fits),
+// owned by a capsule that gives the block back when NumPy frees the array; smaller, from NumPy.
+template <typename T>
+py::array_t<T> new_array(const Shape& shape, int64_t numel) {
+    std::vector<py::ssize_t> dims(shape.begin(), shape.end());
+    const auto bytes = static_cast<std::size_t>(numel) * sizeof(T);
+    if (bytes < blocks::kMinBytes) return py::array_t<T>(dims);
+    auto holder = std::make_unique<blocks::Block>();
+    *holder = blocks::acquire(bytes);  // std::bad_alloc becomes MemoryError
+    py::capsule owner;
+    try {
+        owner = py::capsule(holder.get(), blocks::kCapsuleName, [](void* p) {
+            auto* b = static_cast<blocks::Block*>(p);
+            blocks::release(*b);
+            delete b;
+        });
+    } catch (...) {
+        blocks::release(*holder);
+        throw;
+    }
+    auto* data = static_cast<T*>(holder.release()->data);
+    return py::array_t<T>(dims, data, owner);  // writable: its base is the capsule, not an array
+}
+
 // An uninitialized output array of T, its size checked first.
 template <typename T>
 py::array_t<T> empty(const char* op, const Shape& shape) {
-    checked_numel(op, "output", shape, sizeof(T));
-    return py::array_t<T>(std::vector<py::ssize_t>(shape.begin(), shape.end()));
+    return new_array<T>(shape, checked_numel(op, "output", shape, sizeof(T)));
 }
 
 template <typename T>
 py::array_t<T> empty_like(const py::array& a) {
-    return py::array_t<T>(std::vector<py::ssize_t>(a.shape(), a.shape() + a.ndim()));
+    return new_array<T>(shape_of(a), static_cast<int64_t>(a.size()));
 }
 
 // An output the caller may not need: None and ptr = nullptr, or a new array and ptr to its data.

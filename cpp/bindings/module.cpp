@@ -16,4 +16,5 @@ PYBIND11_MODULE(_C, m) {
     tl::bindings::register_sample(m);
     tl::bindings::register_runtime(m);
     tl::bindings::register_autotune(m);
+    tl::bindings::register_block_cache(m);
 }

@@ -13,5 +13,6 @@ void register_rnn(pybind11::module_& m);
 void register_sample(pybind11::module_& m);
 void register_runtime(pybind11::module_& m);
 void register_autotune(pybind11::module_& m);
+void register_block_cache(pybind11::module_& m);
 
 }  // namespace tl::bindings

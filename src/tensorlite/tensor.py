@@ -5,7 +5,7 @@ import sys
 
 import numpy as np
 
-from tensorlite import _dtype, compat
+from tensorlite import _C, _dtype, compat
 from tensorlite._conversion import ConversionMethods
 from tensorlite._inplace import InplaceMethods, _refuse_grad_operand, _VersionCounter
 from tensorlite._new_methods import NewTensorMethods
@@ -33,9 +33,14 @@ def _sole_reference(array):
     if sys.getrefcount(array) > 4 or not array.flags.writeable:  # engine local, two arguments, getrefcount
         return False
     base = array.base
-    # A view's base is the array owning the memory (NumPy collapses chains of views); only the view may
-    # hold it (references: the view, `base`, getrefcount's argument).
-    return base is None or (type(base) is np.ndarray and base.base is None and sys.getrefcount(base) <= 3)
+    # The array owns its memory: NumPy's, or a kernel output's block whose capsule only this array holds.
+    if base is None or _C.is_block_owner(base):
+        return True
+    # A view's base is the array owning the memory (NumPy collapses chains of views, up to a kernel output
+    # whose base is its block's capsule); only the view may hold it (references: the view, `base`,
+    # getrefcount's argument).
+    owner = type(base) is np.ndarray and (base.base is None or _C.is_block_owner(base.base))
+    return owner and sys.getrefcount(base) <= 3
 
 
 class Tensor(ConversionMethods, InplaceMethods, NewTensorMethods):

@@ -83,3 +83,44 @@ def test_gradient_seen_by_a_hook_that_keeps_it_is_copied():
     _FreshGradient.apply(x).backward(tl.ones(2))
     x.grad.zero_()
     np.testing.assert_array_equal(seen[0].numpy(), [2.0, 2.0])
+
+
+def test_large_kernel_gradient_on_a_block_is_adopted_without_a_copy():
+    # dx of batch norm on (16, 16, 64, 64) float32 is 4 MiB: a C++ output on tensorlite's own block
+    # (cpp/bindings/block_cache.h), whose base is the block's capsule rather than None.
+    rng = np.random.default_rng(0)
+    x = tl.tensor(rng.standard_normal((16, 16, 64, 64)).astype(np.float32), requires_grad=True)
+    dy = rng.standard_normal((16, 16, 64, 64)).astype(np.float32)
+    tl.nn.functional.batch_norm(x, None, None, training=True).backward(tl.tensor(dy))
+    grad = x.grad.numpy()
+    owner = grad.base if grad.base is not None and grad.base.base is not None else grad
+    adopted = sys.modules["tensorlite.tensor"]._COUNTS_EVERY_REFERENCE
+    assert tl._C.is_block_owner(owner.base) == adopted
+    xn = x.detach().numpy().astype(np.float64)
+    xhat = (xn - xn.mean((0, 2, 3), keepdims=True)) / np.sqrt(xn.var((0, 2, 3), keepdims=True) + 1e-5)
+    m = xn.size // 16
+    ref = m * dy - dy.sum((0, 2, 3), keepdims=True) - xhat * (dy * xhat).sum((0, 2, 3), keepdims=True)
+    ref /= m * np.sqrt(xn.var((0, 2, 3), keepdims=True) + 1e-5)
+    np.testing.assert_allclose(grad, ref, rtol=1e-3, atol=1e-5)
+
+
+class _KeepsLargeKernelGradient(Function):
+    """z = relu(x) whose backward returns the C++ kernel's output (a block) and keeps a view of it."""
+
+    def forward(self, x):
+        self.saved = x
+        return tl._C.activation_forward(x, "relu")
+
+    def backward(self, grad):
+        dx = tl._C.activation_backward(self.saved, grad, "relu")
+        self.kept = dx[:1]
+        return (dx,)
+
+
+def test_large_kernel_gradient_kept_by_a_view_is_copied():
+    data = np.linspace(-1.0, 1.0, 1 << 20).astype(np.float32)  # 4 MiB: a block
+    x = tl.tensor(data, requires_grad=True)
+    y = _KeepsLargeKernelGradient.apply(x)
+    y.backward(tl.ones(1 << 20))
+    assert not np.shares_memory(x.grad.numpy(), y.grad_fn.kept)
+    np.testing.assert_array_equal(x.grad.numpy(), (data > 0).astype(np.float32))
