@@ -28,7 +28,8 @@ namespace {
 // transforms and the GEMMs while the GEMM's packed panels take the rest.
 constexpr int64_t kChunkBytes = 256 * 1024;
 // The weight gradient's V + Z bytes per chunk: its GEMMs run over the chunk's tiles (their depth) and
-// update a K x C partial sum each, so longer chunks update those sums less often.
+// update a K x C partial sum each, so longer chunks update those sums less often. Measured 2 threads,
+// 64 -> 64 on 32 32x32 images: dW 8.4 ms with 256 KiB, 7.2 with 1 MiB, 7.5 with 2 MiB.
 constexpr int64_t kGradientChunkBytes = 1024 * 1024;
 // Tiles per chunk at least (one 16-wide microkernel panel), over the byte budget where channels are many:
 // each GEMM reads all of U_e (K x C) for the chunk's tiles, and fewer tiles cannot pay for that (measured,
