@@ -11,6 +11,9 @@
 // thread count, and neither does any sum, so the result is the same for any number of threads.
 // Each thread's V, M and transform scratch are slices of buffers allocated before the parallel region.
 // The output transform also reports whether every output is finite (see winograd.h).
+// The weight gradient runs the same chunks: per chunk V from x and Z from dy, then 16 GEMMs adding
+// Z_e V_e^T into the thread's partial sums, which are summed and transformed back into 3x3 filters at
+// the end.
 #include "kernels/winograd.h"
 
 #include <algorithm>
@@ -325,6 +328,34 @@ bool transform_weight_gradient(const T* m, int64_t slice, int team, int64_t filt
     return nonfinite == T(0);
 }
 
+// V_e and M_e (or Z_e) start kStagger elements (a cache line) apart beyond their size: with sizes of a
+// multiple of 4 KiB the 16 matrices would map to one L1 set, and the transforms touch all 16 at once.
+template <typename T>
+constexpr int64_t kStagger = 64 / sizeof(T);
+
+// How the chunks of plan p run: OpenMP over the chunks by `size` threads where there are enough chunks
+// and work, each thread's GEMMs single-threaded; else (size 1) one chunk after another, each GEMM using
+// the threads. Each thread's slice of scratch holds V (16 x C x tiles), the operand on the output-channel
+// side (16 x K x tiles: M, or the weight gradient's Z) and the transforms' scratch (8 rows of a chunk
+// row's width + 1).
+struct ChunkTeam {
+    int size;
+    int64_t v_size, k_size, slice;
+};
+
+template <typename T>
+ChunkTeam chunk_team(const WinogradShape& s, const Plan& p) {
+    const int64_t max_tiles = p.chunk_rows * p.segment;
+    const int64_t work = s.batch * p.tiles_h * p.tiles_w * 16 * s.in_channels * s.out_channels;
+    const int threads = get_num_threads();
+    ChunkTeam team;
+    team.size = threads > 1 && p.chunks >= threads && work >= kWinogradParallelMinWork ? threads : 1;
+    team.v_size = 16 * (s.in_channels * max_tiles + kStagger<T>);
+    team.k_size = 16 * (s.out_channels * max_tiles + kStagger<T>);
+    team.slice = team.v_size + team.k_size + 8 * (p.segment + 1);
+    return team;
+}
+
 }  // namespace
 
 template <typename T>
@@ -370,32 +401,20 @@ void winograd_weight(const T* w, int64_t out_channels, int64_t in_channels, bool
 template <typename T>
 bool winograd_conv2d(const T* x, const T* u, const T* bias, T* y, const WinogradShape& s) {
     const Plan p = make_plan(s, sizeof(T));
-    // V_e and M_e start kStagger elements (a cache line) apart beyond their size: with sizes of a multiple
-    // of 4 KiB the 16 matrices would map to one L1 set, and the transforms touch all 16 at once.
-    constexpr int64_t kStagger = 64 / sizeof(T);
-    const int64_t max_tiles = p.chunk_rows * p.segment;
-    const int64_t work = s.batch * p.tiles_h * p.tiles_w * 16 * s.in_channels * s.out_channels;
-    const int threads = get_num_threads();
-    // With fewer chunks than threads the chunks run one after another and each GEMM uses the threads.
-    const bool over_chunks = threads > 1 && p.chunks >= threads && work >= kWinogradParallelMinWork;
-    const int team = over_chunks ? threads : 1;
-    const int64_t v_size = 16 * (s.in_channels * max_tiles + kStagger);
-    const int64_t m_size = 16 * (s.out_channels * max_tiles + kStagger);
-    const int64_t scratch_size = 16 * (p.segment + 1);
-    const int64_t slice = v_size + m_size + scratch_size;
-    std::unique_ptr<T[]> buffers = scratch_buffer<T>(team, slice);
+    const ChunkTeam team = chunk_team<T>(s, p);
+    std::unique_ptr<T[]> buffers = scratch_buffer<T>(team.size, team.slice);
     ParallelErrors errors;
     bool finite = true;
-#pragma omp parallel num_threads(team) if (over_chunks) reduction(&& : finite)
+#pragma omp parallel num_threads(team.size) if (team.size > 1) reduction(&& : finite)
     {
-        T* v = buffers.get() + thread_index() * slice;
-        T *m = v + v_size, *scratch = m + m_size;
+        T* v = buffers.get() + thread_index() * team.slice;
+        T *m = v + team.v_size, *scratch = m + team.k_size;
 #pragma omp for schedule(static)
         for (int64_t index = 0; index < p.chunks; ++index) errors.run([&] {
             const Chunk ch = chunk_at(p, index);
             const int64_t tiles = ch.tiles();
-            const int64_t v_stride = s.in_channels * tiles + kStagger;
-            const int64_t m_stride = s.out_channels * tiles + kStagger;
+            const int64_t v_stride = s.in_channels * tiles + kStagger<T>;
+            const int64_t m_stride = s.out_channels * tiles + kStagger<T>;
             transform_input(x, s, p, ch, v, v_stride, scratch);
             for (int e = 0; e < 16; ++e)
                 gemm<T>(false, false, s.out_channels, tiles, s.in_channels, T(1),
@@ -412,30 +431,22 @@ template <typename T>
 bool winograd_weight_gradient(const T* x, const T* dy, T* dw, const WinogradShape& s) {
     const int64_t filters = s.out_channels * s.in_channels;
     const Plan p = make_plan(s, sizeof(T), kGradientChunkBytes);
-    constexpr int64_t kStagger = 64 / sizeof(T);  // as in winograd_conv2d
-    const int64_t max_tiles = p.chunk_rows * p.segment;
-    const int64_t work = s.batch * p.tiles_h * p.tiles_w * 16 * filters;
-    const int threads = get_num_threads();
-    const bool over_chunks = threads > 1 && p.chunks >= threads && work >= kWinogradParallelMinWork;
-    const int team = over_chunks ? threads : 1;
-    const int64_t v_size = 16 * (s.in_channels * max_tiles + kStagger);
-    const int64_t z_size = 16 * (s.out_channels * max_tiles + kStagger);
-    const int64_t scratch_size = 16 * (p.segment + 1);
-    const int64_t slice = v_size + z_size + scratch_size;
-    std::unique_ptr<T[]> buffers = scratch_buffer_uninitialized<T>(team, slice);
-    std::unique_ptr<T[]> partials = scratch_buffer<T>(team, 16 * filters);  // zeroed: a thread may get no chunk
+    const ChunkTeam team = chunk_team<T>(s, p);
+    std::unique_ptr<T[]> buffers = scratch_buffer_uninitialized<T>(team.size, team.slice);
+    // Zeroed: a thread may get no chunk.
+    std::unique_ptr<T[]> partials = scratch_buffer<T>(team.size, 16 * filters);
     ParallelErrors errors;
-#pragma omp parallel num_threads(team) if (over_chunks)
+#pragma omp parallel num_threads(team.size) if (team.size > 1)
     {
-        T* v = buffers.get() + thread_index() * slice;
-        T *z = v + v_size, *scratch = z + z_size;
+        T* v = buffers.get() + thread_index() * team.slice;
+        T *z = v + team.v_size, *scratch = z + team.k_size;
         T* m = partials.get() + thread_index() * 16 * filters;
 #pragma omp for schedule(static)
         for (int64_t index = 0; index < p.chunks; ++index) errors.run([&] {
             const Chunk ch = chunk_at(p, index);
             const int64_t tiles = ch.tiles();
-            const int64_t v_stride = s.in_channels * tiles + kStagger;
-            const int64_t z_stride = s.out_channels * tiles + kStagger;
+            const int64_t v_stride = s.in_channels * tiles + kStagger<T>;
+            const int64_t z_stride = s.out_channels * tiles + kStagger<T>;
             transform_input(x, s, p, ch, v, v_stride, scratch);
             transform_output_gradient(dy, s, p, ch, z, z_stride, scratch);
             for (int e = 0; e < 16; ++e)
@@ -445,9 +456,9 @@ bool winograd_weight_gradient(const T* x, const T* dy, T* dw, const WinogradShap
     }
     errors.rethrow();
     bool finite = true;
-#pragma omp parallel for schedule(static) reduction(&& : finite) if (over_chunks && filters >= 4096)
+#pragma omp parallel for schedule(static) reduction(&& : finite) if (team.size > 1 && filters >= 4096)
     for (int64_t block = 0; block < filters; block += 256)
-        finite = transform_weight_gradient(partials.get(), 16 * filters, team, filters, block,
+        finite = transform_weight_gradient(partials.get(), 16 * filters, team.size, filters, block,
                                            std::min(filters, block + 256), dw) && finite;
     return finite;
 }

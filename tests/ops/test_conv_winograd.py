@@ -142,9 +142,7 @@ def test_winograd_forward_and_backward_match_the_reference(n, c, k, h, w, pads, 
     dy = rng.standard_normal((n, k, h + top + bottom - 2, w + left + right - 2)).astype(dtype)
     with conv_algorithm("winograd"):
         out_size = dy.shape[2:]
-        assert (
-            _C.conv2d_algorithm(x, weight, (1, 1), (top, left), (1, 1), 1, out_size) == ("winograd",) * 3
-        )
+        assert _C.conv2d_algorithm(x, weight, (1, 1), (top, left), (1, 1), 1, out_size) == ("winograd",) * 3
         check_winograd_conv(x, weight, bias, dy, ((top, bottom), (left, right)))
 
 
@@ -187,7 +185,9 @@ def test_winograd_is_chosen_by_itself_and_differs_from_im2col_only_by_rounding()
     np.testing.assert_array_equal(wt.grad.numpy(), dw)
     with conv_algorithm("im2col"):
         y_im2col = backend.conv2d(x, w, b, (1, 1), (1, 1), (1, 1), 1, (15, 17))
-        dx_im2col, dw_im2col, _ = backend.conv2d_backward(x, w, dy, (1, 1), (1, 1), (1, 1), 1, True, True, False)
+        dx_im2col, dw_im2col, _ = backend.conv2d_backward(
+            x, w, dy, (1, 1), (1, 1), (1, 1), 1, True, True, False
+        )
     for ours, theirs in ((y, y_im2col), (dx, dx_im2col), (dw, dw_im2col)):
         assert not np.array_equal(ours, theirs)
         np.testing.assert_allclose(ours, theirs, rtol=1e-3, atol=1e-3 * np.abs(theirs).max())
