@@ -236,7 +236,7 @@ py::tuple layernorm_forward(py::array x, OptionalArray weight, OptionalArray bia
         using T = decltype(t);
         const NormInput<T> in = norm_input<T>(op, x, weight, bias);
         auto y = empty_like<T>(x);
-        py::array_t<T> mean({in.n, groups}), rstd({in.n, groups});
+        auto mean = empty<T>(op, {in.n, groups}), rstd = empty<T>(op, {in.n, groups});
         T *yp = y.mutable_data(), *mp = mean.mutable_data(), *rp = rstd.mutable_data();
         with_gil_released([&] {
             tl::layernorm_forward<T>(in.x.data(), in.w(), in.b(), yp, mp, rp, in.n, in.c, in.s, groups, eps);

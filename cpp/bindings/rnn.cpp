@@ -55,7 +55,8 @@ py::tuple lstm_cell_forward(py::array xw, py::array hw, OptionalArray b_ih, Opti
     return dispatch_float(op, xw, [&](auto t) -> py::tuple {
         using T = decltype(t);
         const CellInput<T> in = cell_input<T>(op, 4, xw, hw, b_ih, b_hh, "c_prev", c_prev);
-        py::array_t<T> h({in.batch, in.hidden}), c({in.batch, in.hidden}), gates({in.batch, 4 * in.hidden});
+        auto h = empty<T>(op, {in.batch, in.hidden}), c = empty<T>(op, {in.batch, in.hidden});
+        auto gates = empty<T>(op, {in.batch, 4 * in.hidden});
         T *ho = h.mutable_data(), *co = c.mutable_data(), *go = gates.mutable_data();
         with_gil_released([&] {
             tl::lstm_cell_forward<T>(in.xw.data(), in.hw.data(), data_or_null(in.b_ih), data_or_null(in.b_hh),
@@ -86,7 +87,7 @@ py::tuple lstm_cell_backward(py::array gates, py::array c_prev, py::array c, py:
         const SavedGates<T> g = saved_gates<T>(op, "gates", gates);
         auto cpc = checked<T>(op, "c_prev", c_prev, g.state()), cc = checked<T>(op, "c", c, g.state());
         auto dhc = checked<T>(op, "dh", dh, g.state()), dcc = checked<T>(op, "dc", dc, g.state());
-        py::array_t<T> dgates({g.batch, 4 * g.hidden}), dc_prev({g.batch, g.hidden});
+        auto dgates = empty<T>(op, {g.batch, 4 * g.hidden}), dc_prev = empty<T>(op, {g.batch, g.hidden});
         T *dgo = dgates.mutable_data(), *dco = dc_prev.mutable_data();
         with_gil_released([&] {
             tl::lstm_cell_backward<T>(g.array.data(), cpc.data(), cc.data(), dhc.data(), data_or_null(dcc), dgo,
@@ -101,7 +102,7 @@ py::tuple gru_cell_forward(py::array xw, py::array hw, OptionalArray b_ih, Optio
     return dispatch_float(op, xw, [&](auto t) -> py::tuple {
         using T = decltype(t);
         const CellInput<T> in = cell_input<T>(op, 3, xw, hw, b_ih, b_hh, "h_prev", h_prev);
-        py::array_t<T> h({in.batch, in.hidden}), saved({in.batch, 4 * in.hidden});
+        auto h = empty<T>(op, {in.batch, in.hidden}), saved = empty<T>(op, {in.batch, 4 * in.hidden});
         T *ho = h.mutable_data(), *so = saved.mutable_data();
         with_gil_released([&] {
             tl::gru_cell_forward<T>(in.xw.data(), in.hw.data(), data_or_null(in.b_ih), data_or_null(in.b_hh),
@@ -117,7 +118,8 @@ py::tuple gru_cell_backward(py::array saved, py::array h_prev, py::array dh) {
         using T = decltype(t);
         const SavedGates<T> g = saved_gates<T>(op, "saved", saved);
         auto hpc = checked<T>(op, "h_prev", h_prev, g.state()), dhc = checked<T>(op, "dh", dh, g.state());
-        py::array_t<T> dxg({g.batch, 3 * g.hidden}), dhg({g.batch, 3 * g.hidden}), dh_prev({g.batch, g.hidden});
+        auto dxg = empty<T>(op, {g.batch, 3 * g.hidden}), dhg = empty<T>(op, {g.batch, 3 * g.hidden});
+        auto dh_prev = empty<T>(op, {g.batch, g.hidden});
         T *dxo = dxg.mutable_data(), *dho = dhg.mutable_data(), *dpo = dh_prev.mutable_data();
         with_gil_released([&] {
             tl::gru_cell_backward<T>(g.array.data(), hpc.data(), dhc.data(), dxo, dho, dpo, g.batch, g.hidden);

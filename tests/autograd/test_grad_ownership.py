@@ -124,3 +124,28 @@ def test_large_kernel_gradient_kept_by_a_view_is_copied():
     y.backward(tl.ones(1 << 20))
     assert not np.shares_memory(x.grad.numpy(), y.grad_fn.kept)
     np.testing.assert_array_equal(x.grad.numpy(), (data > 0).astype(np.float32))
+
+
+class _LargeKernelGradient(Function):
+    """z = relu(x) whose backward returns the C++ kernel's output itself (its base is the block's capsule,
+    not an array), recording only its address."""
+
+    def forward(self, x):
+        self.saved = x
+        return tl._C.activation_forward(x, "relu")
+
+    def backward(self, grad):
+        dx = tl._C.activation_backward(self.saved, grad, "relu")
+        assert tl._C.is_block_owner(dx.base)
+        self.address = data_address(dx)
+        return (dx,)
+
+
+def test_large_kernel_output_itself_is_adopted_without_a_copy():
+    data = np.linspace(-1.0, 1.0, 1 << 20).astype(np.float32)  # 4 MiB: a block
+    x = tl.tensor(data, requires_grad=True)
+    y = _LargeKernelGradient.apply(x)
+    y.backward(tl.ones(1 << 20))
+    adopted = sys.modules["tensorlite.tensor"]._COUNTS_EVERY_REFERENCE
+    assert (data_address(x.grad.numpy()) == y.grad_fn.address) == adopted
+    np.testing.assert_array_equal(x.grad.numpy(), (data > 0).astype(np.float32))

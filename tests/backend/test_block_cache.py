@@ -196,3 +196,22 @@ def test_process_exits_cleanly_with_cached_and_live_blocks():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["ok", str(float(1 << 21))]
+
+
+def test_recurrent_cell_and_norm_statistic_outputs_use_blocks_too():
+    # Every binding's new outputs go through empty(): the recurrent cells' (B, 4H) gates and their
+    # gradients, and layer norm's per-row statistics, are training-step outputs like any other.
+    b, h = 1024, 512  # (B, 3H) float32 is 6 MiB, (B, 4H) 8 MiB, (B, H) 2 MiB
+    rng = np.random.default_rng(0)
+    xw, hw = (rng.standard_normal((b, 4 * h)).astype(np.float32) for _ in range(2))
+    state = rng.standard_normal((b, h)).astype(np.float32)
+    _, c, gates = _C.lstm_cell_forward(xw, hw, None, None, state)
+    dgates, _ = _C.lstm_cell_backward(gates, state, c, state, None)
+    _, saved = _C.gru_cell_forward(xw[:, : 3 * h], hw[:, : 3 * h], None, None, state)
+    dxg, dhg, _ = _C.gru_cell_backward(saved, state, state)
+    for a in (gates, dgates, saved, dxg, dhg):
+        assert a.nbytes >= MIN_BYTES and _C.is_block_owner(a.base)
+    rows = elements(MIN_BYTES)
+    _, mean, rstd = _C.layernorm_forward(np.ones((rows, 2, 1), np.float32), None, None, 1, 1e-5)
+    for a in (mean, rstd):
+        assert a.nbytes >= MIN_BYTES and _C.is_block_owner(a.base)

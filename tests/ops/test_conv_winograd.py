@@ -233,8 +233,8 @@ def test_winograd_does_not_depend_on_thread_count(x_shape, k):
 
 @pytest.mark.parametrize("threads", [1, 2])
 def test_winograd_weight_gradient_sums_the_threads_partial_sums(threads):
-    """dW by Winograd over 3 images in 4 chunks: with 2 threads each sums its chunks and the partial sums are
-    added at the end; within the error bound either way, and equal up to rounding."""
+    """dW by Winograd over 3 images in 5 chunks (of 5 tile rows): with 2 threads each sums its chunks and the
+    partial sums are added at the end; within the error bound either way, and equal up to rounding."""
     rng = np.random.default_rng(8)
     x = rng.standard_normal((3, 16, 13, 13)).astype(np.float32)
     w = rng.standard_normal((16, 16, 3, 3)).astype(np.float32)
