@@ -9,7 +9,6 @@
 #include <limits>
 #include <mutex>
 #include <new>
-#include <vector>
 
 #if defined(__unix__) || defined(__APPLE__)
 #include <sys/mman.h>
@@ -108,24 +107,30 @@ Block acquire(std::size_t bytes) {
     return Block{map(capacity), capacity};  // outside the lock: faults and syscalls block nobody
 }
 
-void release(Block block) {
-    std::vector<Block> evicted;
-    {
-        Cache& c = cache();
-        std::lock_guard<std::mutex> lock(c.mutex);
-        if (c.closed || block.capacity > kMaxCachedBytes) {
-            evicted.push_back(block);
-        } else {
+void release(Block block) noexcept {
+    // Runs in the capsule's destructor (a C callback), so nothing may throw: a cache entry that cannot be
+    // allocated means the block is unmapped instead, and evicted blocks are unmapped under the lock (a
+    // syscall, no allocation).
+    Cache& c = cache();
+    std::lock_guard<std::mutex> lock(c.mutex);
+    bool cached = false;
+    if (!c.closed && block.capacity <= kMaxCachedBytes) {
+        try {
             c.free.push_back(block);
-            c.bytes += block.capacity;
-            while (c.free.size() > kMaxCachedBlocks || c.bytes > kMaxCachedBytes) {
-                evicted.push_back(c.free.front());
-                c.bytes -= c.free.front().capacity;
-                c.free.pop_front();
-            }
+            cached = true;
+        } catch (...) {
         }
     }
-    for (const Block& b : evicted) unmap(b);
+    if (!cached) {
+        unmap(block);
+        return;
+    }
+    c.bytes += block.capacity;
+    while (c.free.size() > kMaxCachedBlocks || c.bytes > kMaxCachedBytes) {
+        unmap(c.free.front());
+        c.bytes -= c.free.front().capacity;
+        c.free.pop_front();
+    }
 }
 
 Stats stats() {

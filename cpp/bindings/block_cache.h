@@ -40,8 +40,8 @@ struct Block {
 // Throws std::bad_alloc when the system has no memory (or the size cannot be rounded).
 Block acquire(std::size_t bytes);
 
-// Gives a block back: cached (evicting the oldest beyond the bounds) or unmapped.
-void release(Block block);
+// Gives a block back: cached (evicting the oldest beyond the bounds) or unmapped. Never throws.
+void release(Block block) noexcept;
 
 struct Stats {
     std::size_t blocks, bytes;  // now in the cache
