@@ -28,16 +28,19 @@ def test_models_take_the_same_training_step_in_both_libraries(name):
     for ours, theirs in zip(grads[0], grads[1]):
         np.testing.assert_allclose(ours, theirs, rtol=1e-3, atol=1e-6)
     # Adam's first step moves each weight by lr * g / (|g| + 1e-8): about lr * sign(g), where float32
-    # rounding of a near-zero g can still decide the sign, so the updated weights agree to a small fraction
-    # of lr. Where the exact gradient is 0 (dead ReLU channels meeting sparse max-pool gradients), PyTorch's
-    # direct sum gives exactly 0 but a Winograd dW leaves a rounding residue of ~1e-10, which that
-    # formula turns into a step of a few percent of lr: there only |step| <= lr is checked.
+    # rounding of a near-zero g can still decide the sign. Where the exact gradient is 0 (dead ReLU channels
+    # meeting sparse max-pool gradients), PyTorch's direct sum gives exactly 0 but a Winograd dW leaves a
+    # rounding residue of ~1e-10, which that formula turns into a step of a few percent of lr. So: each
+    # library's step is that formula of its own gradient, and where the gradient is not near zero the
+    # updated weights agree across libraries to a small fraction of lr.
     lr = 1e-3
     initial = [p.detach().numpy() for p in train_models.build(tl, name)[0].parameters()]
-    for ours, theirs, grad, start in zip(params[0], params[1], grads[1], initial):
-        settled = np.abs(grad) > 1e-6
+    for ours, theirs, our_grad, their_grad, start in zip(params[0], params[1], grads[0], grads[1], initial):
+        for updated, grad in ((ours, our_grad), (theirs, their_grad)):
+            expected = start - lr * grad.astype(np.float64) / (np.abs(grad) + 1e-8)
+            np.testing.assert_allclose(updated, expected, rtol=0, atol=1e-6)
+        settled = np.abs(their_grad) > 1e-6
         np.testing.assert_allclose(ours[settled], theirs[settled], rtol=0, atol=2e-5)
-        assert np.all(np.abs(ours - start) <= lr * (1 + 1e-3))
 
 
 def test_mnist1d_cnn_flattens_to_125_features():
