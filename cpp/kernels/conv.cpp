@@ -397,8 +397,8 @@ void conv2d_forward_by(ConvAlgorithm algorithm, const T* x, const T* w, const T*
 }
 
 template <typename T>
-void conv2d_backward_by(ConvAlgorithm dx_algorithm, const T* x, const T* w, const T* dy, T* dx, T* dw, T* db,
-                        const ConvGeometry& g) {
+void conv2d_backward_by(ConvAlgorithm dx_algorithm, ConvAlgorithm dw_algorithm, const T* x, const T* w,
+                        const T* dy, T* dx, T* dw, T* db, const ConvGeometry& g) {
     if (g.batch == 0 || g.out_channels == 0 || g.out_h == 0 || g.out_w == 0) {  // dy is empty: zero gradients
         if (dx) std::fill(dx, dx + g.batch * g.in_channels * g.in_h * g.in_w, T(0));
         if (dw) std::fill(dw, dw + g.out_channels * (g.in_channels / g.groups) * g.kernel_h * g.kernel_w, T(0));
@@ -435,11 +435,11 @@ void conv2d_backward_by(ConvAlgorithm dx_algorithm, const T* x, const T* w, cons
     }
     T* dw_batched = nullptr;
     if (dw) {
-        ConvAlgorithm algorithm = conv2d_algorithm(g, ConvPass::backward_weight);
+        ConvAlgorithm algorithm = dw_algorithm;
         if (algorithm == ConvAlgorithm::winograd && !winograd_backward_weight(x, dy, dw, g))
             algorithm = conv2d_fallback_algorithm(g, ConvPass::backward_weight);
         if (algorithm == ConvAlgorithm::batched) dw_batched = dw;
-        if (algorithm != ConvAlgorithm::im2col) dw = nullptr;
+        if (algorithm == ConvAlgorithm::winograd || algorithm == ConvAlgorithm::batched) dw = nullptr;
     }
     if (dx_batched || dw_batched) conv2d_backward_batched(x, w, dy, dx_batched, dw_batched, g);
     if (!dx_cols && !dw) return;
@@ -526,9 +526,9 @@ template void conv2d_forward_by<float>(ConvAlgorithm, const float*, const float*
                                        const ConvGeometry&);
 template void conv2d_forward_by<double>(ConvAlgorithm, const double*, const double*, const double*, double*,
                                         const ConvGeometry&);
-template void conv2d_backward_by<float>(ConvAlgorithm, const float*, const float*, const float*, float*,
-                                        float*, float*, const ConvGeometry&);
-template void conv2d_backward_by<double>(ConvAlgorithm, const double*, const double*, const double*, double*,
-                                         double*, double*, const ConvGeometry&);
+template void conv2d_backward_by<float>(ConvAlgorithm, ConvAlgorithm, const float*, const float*, const float*,
+                                        float*, float*, float*, const ConvGeometry&);
+template void conv2d_backward_by<double>(ConvAlgorithm, ConvAlgorithm, const double*, const double*,
+                                         const double*, double*, double*, double*, const ConvGeometry&);
 
 }  // namespace tl

@@ -13,8 +13,9 @@
 // For stride 1, dilation 1, one group and 3x3 kernels with enough channels, the forward pass and dX
 // run Winograd F(2x2, 3x3) instead (winograd.h), dX as the adjoint convolution
 //   dx = conv2d(dy, w') with w'[c, k, i, j] = w[k, c, 2 - i, 2 - j] and padding 2 - pad;
-// dW runs Winograd's transpose, F(3x3, 2x2), where that pays, else im2col + GEMM. For small images every pass may instead build the columns of several images
-// side by side and run one GEMM per block of images (the batched path, conv_batched.cpp).
+// dW runs Winograd's transpose, F(3x3, 2x2), where that pays, else im2col + GEMM. For small images every
+// pass may instead build the columns of several images side by side and run one GEMM per block of images
+// (the batched path, conv_batched.cpp).
 // conv2d_algorithm says which one a pass takes.
 #pragma once
 #include <cstdint>
@@ -102,17 +103,18 @@ template <typename T>
 void conv2d_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeometry& g);
 
 // Gradients of conv2d given dy (N x K x out_h x out_w). dx, dw and db may each be null (not needed);
-// the ones given are overwritten. Tuned as conv2d_forward is (dX's algorithm and the variant of all GEMMs).
+// the ones given are overwritten. Tuned as conv2d_forward is (dX's and dW's algorithms and the variant of
+// all GEMMs).
 template <typename T>
 void conv2d_backward(const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, const ConvGeometry& g);
 
-// The two passes by a given algorithm for y / dX (one of conv2d_candidates; a non-finite Winograd result
-// still reruns by conv2d_fallback_algorithm).
+// The two passes by given algorithms for y, dX and dW (each one of conv2d_candidates of its pass; a
+// non-finite Winograd result still reruns by conv2d_fallback_algorithm).
 template <typename T>
 void conv2d_forward_by(ConvAlgorithm algorithm, const T* x, const T* w, const T* bias, T* y,
                        const ConvGeometry& g);
 template <typename T>
-void conv2d_backward_by(ConvAlgorithm dx_algorithm, const T* x, const T* w, const T* dy, T* dx, T* dw, T* db,
-                        const ConvGeometry& g);
+void conv2d_backward_by(ConvAlgorithm dx_algorithm, ConvAlgorithm dw_algorithm, const T* x, const T* w,
+                        const T* dy, T* dx, T* dw, T* db, const ConvGeometry& g);
 
 }  // namespace tl

@@ -4,9 +4,10 @@
 // not tune themselves), later calls run the winner under its variant.
 //
 // Tuning stays off where a choice is forced (set_conv2d_algorithm, set_gemm_kernel: forcing wins), inside
-// a parallel region or a GemmKernelScope, and for empty work. Backward is tuned as one call: dX's
-// algorithm and the variant of every GEMM in it (dX's and dW's); with dX not needed only the variant.
-// dW's algorithm is the rule's (conv2d_algorithm).
+// a parallel region or a GemmKernelScope, and for empty work. Backward is tuned as one call, its choice
+// the pair (dX's algorithm, dW's algorithm), named "dx+dw", and the variant of every GEMM in it. Its
+// candidates are each of dX's algorithms with dW's rule choice and the rule's dX with each of dW's
+// algorithms (not every pair: the first call would time up to 12 pairs per variant).
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,22 +36,23 @@ std::vector<std::pair<std::string, int64_t>> geometry_sizes(const ConvGeometry& 
             {"out_w", g.out_w}};
 }
 
-// Runs `run(algorithm)` (the whole pass, overwriting its outputs) by the measured pair of configuration `e`
-// (op and sizes filled in), measuring every pair of `algorithms` x the kernel variants on this call when the
-// configuration is new (or its cached choice cannot run here: a stale file).
-template <typename T, typename Run>
-void run_tuned(autotune::Entry e, const std::vector<ConvAlgorithm>& algorithms, const Run& run) {
+// Runs `run(choice)` (the whole pass, overwriting its outputs) by the measured (choice, kernel variant) pair
+// of configuration `e` (op and sizes filled in), measuring every pair of `choices` x the kernel variants on
+// this call when the configuration is new (or its cached choice cannot run here: a stale file). `name`
+// gives a choice's name, stored as the entry's algorithm.
+template <typename T, typename Choice, typename Name, typename Run>
+void run_tuned(autotune::Entry e, const std::vector<Choice>& choices, const Name& name, const Run& run) {
     e.dtype = sizeof(T) == 8 ? "float64" : "float32";
     e.threads = get_num_threads();
     const std::vector<std::string> kernels = gemm_tuning_candidates();
-    std::vector<std::pair<ConvAlgorithm, std::string>> pairs;
-    for (const ConvAlgorithm a : algorithms)
-        for (const std::string& k : kernels) pairs.emplace_back(a, k);
+    std::vector<std::pair<Choice, std::string>> pairs;
+    for (const Choice& c : choices)
+        for (const std::string& k : kernels) pairs.emplace_back(c, k);
     if (autotune::lookup(e)) {
-        for (const auto& [a, k] : pairs) {
-            if (conv_algorithm_name(a) == e.algorithm && k == e.kernel) {
+        for (const auto& [c, k] : pairs) {
+            if (name(c) == e.algorithm && k == e.kernel) {
                 GemmKernelScope scope(k);
-                return run(a);
+                return run(c);
             }
         }
     }
@@ -62,13 +64,34 @@ void run_tuned(autotune::Entry e, const std::vector<ConvAlgorithm>& algorithms, 
             run(pairs[i].first);
         },
         {}, seconds);
-    e.algorithm = conv_algorithm_name(pairs[best].first);
+    e.algorithm = name(pairs[best].first);
     e.kernel = pairs[best].second;
-    for (size_t i = 0; i < pairs.size(); ++i) {
-        const std::string label = std::string(conv_algorithm_name(pairs[i].first)) + "/" + pairs[i].second;
-        e.seconds.emplace_back(label, seconds[i]);
-    }
+    for (size_t i = 0; i < pairs.size(); ++i)
+        e.seconds.emplace_back(name(pairs[i].first) + "/" + pairs[i].second, seconds[i]);
     autotune::store(e);
+}
+
+// The backward pass's choice: dX's and dW's algorithms (each unused when its gradient is not wanted).
+struct BackwardChoice {
+    ConvAlgorithm dx, dw;
+};
+
+std::string backward_name(const BackwardChoice& c) {
+    return std::string(conv_algorithm_name(c.dx)) + "+" + conv_algorithm_name(c.dw);
+}
+
+// The rule's pair first, then each other dX algorithm with the rule's dW and each other dW algorithm with the
+// rule's dX (only the wanted gradients' alternatives).
+std::vector<BackwardChoice> backward_candidates(const ConvGeometry& g, const BackwardChoice& rule, bool dx,
+                                                bool dw) {
+    std::vector<BackwardChoice> out = {rule};
+    if (dx)
+        for (const ConvAlgorithm a : conv2d_candidates(g, ConvPass::backward_data))
+            if (a != rule.dx) out.push_back({a, rule.dw});
+    if (dw)
+        for (const ConvAlgorithm a : conv2d_candidates(g, ConvPass::backward_weight))
+            if (a != rule.dw) out.push_back({rule.dx, a});
+    return out;
 }
 
 }  // namespace
@@ -80,25 +103,25 @@ void conv2d_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeome
     e.op = "conv2d_forward";
     e.sizes = geometry_sizes(g);
     e.sizes.emplace_back("bias", bias != nullptr);
-    run_tuned<T>(e, conv2d_candidates(g, ConvPass::forward),
-                 [&](ConvAlgorithm a) { conv2d_forward_by(a, x, w, bias, y, g); });
+    run_tuned<T>(
+        e, conv2d_candidates(g, ConvPass::forward),
+        [](ConvAlgorithm a) { return std::string(conv_algorithm_name(a)); },
+        [&](ConvAlgorithm a) { conv2d_forward_by(a, x, w, bias, y, g); });
 }
 
 template <typename T>
 void conv2d_backward(const T* x, const T* w, const T* dy, T* dx, T* dw, T* db, const ConvGeometry& g) {
-    const ConvAlgorithm rule = conv2d_algorithm(g, ConvPass::backward_data);
-    if (!conv_tunes(g) || (!dx && !dw)) return conv2d_backward_by(rule, x, w, dy, dx, dw, db, g);
+    const BackwardChoice rule{conv2d_algorithm(g, ConvPass::backward_data),
+                              conv2d_algorithm(g, ConvPass::backward_weight)};
+    if (!conv_tunes(g) || (!dx && !dw)) return conv2d_backward_by(rule.dx, rule.dw, x, w, dy, dx, dw, db, g);
     autotune::Entry e;
     e.op = "conv2d_backward";
     e.sizes = geometry_sizes(g);
     e.sizes.emplace_back("dx", dx != nullptr);
     e.sizes.emplace_back("dw", dw != nullptr);
     e.sizes.emplace_back("db", db != nullptr);
-    // Without dX, only dW runs, by the rule's algorithm: the variant is what is tuned.
-    run_tuned<T>(e,
-                 dx ? conv2d_candidates(g, ConvPass::backward_data)
-                    : std::vector<ConvAlgorithm>{ConvAlgorithm::im2col},
-                 [&](ConvAlgorithm a) { conv2d_backward_by(a, x, w, dy, dx, dw, db, g); });
+    run_tuned<T>(e, backward_candidates(g, rule, dx != nullptr, dw != nullptr), backward_name,
+                 [&](const BackwardChoice& c) { conv2d_backward_by(c.dx, c.dw, x, w, dy, dx, dw, db, g); });
 }
 
 template void conv2d_forward<float>(const float*, const float*, const float*, float*, const ConvGeometry&);

@@ -132,14 +132,25 @@ def run_conv(x, wt, bias, stride, pad, groups, out, dy=None):
     return y, grads
 
 
-def applicable(algorithm, op, kernel, stride, groups):
-    """Where each algorithm can run (conv.h): Winograd 3x3 stride 1 one group, direct horizontal stride 1 or
-    2 (both strides 1 for dX), batched columns for small images (all of these), im2col everywhere."""
+def applicable(algorithm, conv_pass, kernel, stride, groups):
+    """Where each algorithm can run (conv.h) for conv_pass "forward", "dx" or "dw": Winograd 3x3 stride 1 one
+    group, direct horizontal stride 1 or 2 (both strides 1 for dX, never dW), batched columns for small images
+    (all of these), im2col everywhere."""
     if algorithm == "winograd":
         return kernel == (3, 3) and stride == (1, 1) and groups == 1
     if algorithm == "direct":
-        return stride[1] <= 2 if op == "conv2d_forward" else stride == (1, 1)
+        return {"forward": stride[1] <= 2, "dx": stride == (1, 1), "dw": False}[conv_pass]
     return algorithm in ("batched", "im2col")
+
+
+def applicable_choice(label, op, kernel, stride, groups):
+    """Whether a measured "algorithm/variant" label can run: conv2d_forward's algorithm, or conv2d_backward's
+    pair "dx+dw" of dX's and dW's algorithms."""
+    choice = label.split("/")[0]
+    if op == "conv2d_forward":
+        return applicable(choice, "forward", kernel, stride, groups)
+    dx, dw = choice.split("+")
+    return applicable(dx, "dx", kernel, stride, groups) and applicable(dw, "dw", kernel, stride, groups)
 
 
 @settings(max_examples=10)
@@ -184,8 +195,7 @@ def test_tuned_conv_matches_reference_untuned_and_applicable_choice(
     for e in choices:
         assert e["kernel"] in _C.gemm_kernel_variants()
         for label in e["seconds"]:
-            algorithm = label.split("/")[0]
-            assert applicable(algorithm, e["op"], kernel, stride, groups), (label, e)
+            assert applicable_choice(label, e["op"], kernel, stride, groups), (label, e)
         assert f"{e['algorithm']}/{e['kernel']}" == min(e["seconds"], key=e["seconds"].get)
         assert e["sizes"]["stride_w"] == stride[1] and e["sizes"]["groups"] == groups
 
@@ -201,6 +211,7 @@ def test_tuned_conv_matches_reference_untuned_and_applicable_choice(
         ),  # dX direct with one input channel: only tuning tries it
         ((2, 3, 6, 9), (4, 3, 3, 3), (1, 1), (0, 1)),
         ((3, 2, 1, 12), (5, 2, 1, 5), (1, 2), (0, 0)),
+        ((2, 16, 8, 8), (16, 16, 3, 3), (1, 1), (1, 1)),  # dW by Winograd, batched or im2col
     ],
 )
 def test_every_conv_candidate_is_correct(tuning, geometry):
@@ -229,6 +240,24 @@ def test_every_conv_candidate_is_correct(tuning, geometry):
                 assert_close(got, want, np.float64)
             (used,) = [e for e in cpu.benchmark_choices() if e["op"] == entry["op"]]  # loaded, not measured
             assert (used["algorithm"], used["kernel"], used["seconds"]) == (algorithm, kernel, {})
+
+
+def test_tuned_backward_times_each_dx_and_each_dw_algorithm_against_the_rules_other(tuning):
+    """conv2d_backward's candidates: the rule's (dX, dW) pair, each other dX algorithm with the rule's dW, and
+    the rule's dX with each other dW algorithm, every one under every kernel variant."""
+    rng = np.random.default_rng(6)
+    x, wt, dy = (rng.standard_normal(s) for s in ((2, 16, 8, 8), (16, 16, 3, 3), (2, 16, 8, 8)))
+    _, rule_dx, rule_dw = _C.conv2d_algorithm(x, wt, (1, 1), (1, 1), (1, 1), 1, (8, 8))
+    assert (rule_dx, rule_dw) == ("direct", "winograd")
+    _C.conv2d_backward(x, wt, dy, (1, 1), (1, 1), (1, 1), 1, True, True, False)
+    (entry,) = entries("conv2d_backward")
+    measured = {label.split("/")[0] for label in entry["seconds"]}
+    expected = {f"{dx}+{rule_dw}" for dx in ("winograd", "direct", "batched", "im2col")}
+    expected |= {f"{rule_dx}+{dw}" for dw in ("winograd", "batched", "im2col")}
+    assert measured == expected
+    kernels = {label.split("/")[1] for label in entry["seconds"]}
+    assert kernels <= set(_C.gemm_kernel_variants()) and len(entry["seconds"]) == len(expected) * len(kernels)
+    assert entry["algorithm"] in expected
 
 
 def test_forced_conv_algorithm_and_gemm_kernel_win_over_tuning(tuning):

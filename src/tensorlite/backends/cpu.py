@@ -50,8 +50,8 @@ def get_cpu_capability():
 def benchmark_choices():
     """The measured choices: one dict per configuration with "op" ("gemm", "gemm_batched",
     "conv2d_forward", "conv2d_backward"), "dtype", "sizes" (dict), "threads", "algorithm" (conv only, else
-    None), "kernel" (the GEMM kernel variant) and "seconds" (each candidate's best time; empty when loaded
-    from a file)."""
+    None; for conv2d_backward the pair "dx+dw" of dX's and dW's algorithms), "kernel" (the GEMM kernel
+    variant) and "seconds" (each candidate's best time; empty when loaded from a file)."""
     return _C.autotune_entries()
 
 
