@@ -6,7 +6,10 @@ purpose (each subclass is its own deterministic test).
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+import tensorlite as tl
 
 settings.register_profile(
     "tensorlite",
@@ -18,3 +21,19 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.differing_executors],
 )
 settings.load_profile("tensorlite")
+
+
+@pytest.fixture
+def threads_restored():
+    """The test may call tl.set_num_threads; the thread count is put back after it."""
+    before = tl.get_num_threads()
+    yield
+    tl.set_num_threads(before)
+
+
+@pytest.fixture(params=tl._C.gemm_kernel_variants())
+def gemm_variant(request):
+    """Run the test with every GEMM forced onto one kernel variant, restoring the choice per shape after."""
+    tl._C.set_gemm_kernel(request.param)
+    yield request.param
+    tl._C.set_gemm_kernel("auto")

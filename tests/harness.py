@@ -55,25 +55,24 @@ def quiet_numpy():
 
 
 @contextlib.contextmanager
+def _using_build(get, set_build, name):
+    """Select kernel build `name` (generic, avx2, avx512) with set_build inside the block, then the previous."""
+    previous = get()
+    set_build(name)
+    try:
+        yield
+    finally:
+        set_build(previous)
+
+
 def using_optim_isa(name):
     """Run the fused optimizer kernels on build `name` (generic, avx2, avx512) inside the block."""
-    previous = tl._C.optim_isa()
-    tl._C.set_optim_isa(name)
-    try:
-        yield
-    finally:
-        tl._C.set_optim_isa(previous)
+    return _using_build(tl._C.optim_isa, tl._C.set_optim_isa, name)
 
 
-@contextlib.contextmanager
 def using_batchnorm_isa(name):
     """Run the batch-norm loops on build `name` (generic, avx2, avx512) inside the block."""
-    previous = tl._C.batchnorm_isa()
-    tl._C.set_batchnorm_isa(name)
-    try:
-        yield
-    finally:
-        tl._C.set_batchnorm_isa(previous)
+    return _using_build(tl._C.batchnorm_isa, tl._C.set_batchnorm_isa, name)
 
 
 class OpTestCase:

@@ -12,23 +12,6 @@ from hypothesis import strategies as st
 import tensorlite as tl
 from tensorlite import _C
 
-VARIANTS = _C.gemm_kernel_variants()
-
-
-@pytest.fixture(params=VARIANTS)
-def isa(request):
-    """Run the test with every GEMM forced onto one kernel variant, restoring the choice per shape after."""
-    _C.set_gemm_kernel(request.param)
-    yield request.param
-    _C.set_gemm_kernel("auto")
-
-
-@pytest.fixture
-def threads_restored():
-    before = tl.get_num_threads()
-    yield
-    tl.set_num_threads(before)
-
 
 def operand(rng, rows, cols, layout, dtype):
     """A random matrix with logical shape rows x cols, laid out in memory as `layout` says:
@@ -87,7 +70,7 @@ def op(x, transposed):
 @settings(max_examples=12, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_gemm_isa_matches_numpy(isa, dtype, data):
+def test_gemm_isa_matches_numpy(gemm_variant, dtype, data):
     cfg = _C.gemm_config()[np.dtype(dtype).name]
     # Sizes reach past two cache blocks in m and k, past the A-packing threshold (4 NR) in n, and in k past
     # the depth up to which A read in place (not packed) runs as one slice.
@@ -111,7 +94,7 @@ def test_gemm_isa_matches_numpy(isa, dtype, data):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("m, n, k", [(1, 300, 257), (300, 1, 257), (1, 1, 1000), (7, 300, 513), (300, 9, 40)])
-def test_gemm_isa_gemv_and_thin_shapes(isa, dtype, m, n, k):
+def test_gemm_isa_gemv_and_thin_shapes(gemm_variant, dtype, m, n, k):
     rng = np.random.default_rng(m * 7 + n * 3 + k)
     for trans_a in (False, True):
         for trans_b in (False, True):
@@ -124,7 +107,7 @@ def test_gemm_isa_gemv_and_thin_shapes(isa, dtype, m, n, k):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_gemm_isa_one_and_two_threads_agree(isa, dtype, threads_restored):
+def test_gemm_isa_one_and_two_threads_agree(gemm_variant, dtype, threads_restored):
     """Each element's summation order is independent of the thread split, so results are bit-identical."""
     rng = np.random.default_rng(5)
     # Each case is big enough for two threads (GEMM: > 2^18 multiply-adds, GEMV: > 2^20), except the
@@ -142,7 +125,9 @@ def test_gemm_isa_one_and_two_threads_agree(isa, dtype, threads_restored):
         ((1500, 800), (800, 1), True),
         ((40, 30), (30, 20), True),
     ]
-    if "-" in isa:  # a tile variant: the two deep cases test how threads share packed B, the same driver code
+    if (
+        "-" in gemm_variant
+    ):  # a tile variant: the two deep cases test how threads share packed B, the same driver code
         cases = [case for case in cases if case[2]]  # for every tile, and most of this file's time
     for a_shape, b_shape, batched in cases:
         a = rng.standard_normal(a_shape).astype(dtype)
@@ -180,7 +165,7 @@ def assert_both_layouts_on_one_and_two_threads(a, b, c):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("n", [1, 3, 4, 6, 19, 100])
-def test_gemm_isa_narrow_last_micro_panel(isa, dtype, n, threads_restored):
+def test_gemm_isa_narrow_last_micro_panel(gemm_variant, dtype, n, threads_restored):
     """The last micro-panel of B when it is narrow: up to 4 columns, the dot-form tail (A row-major, read in
     place; k % 8 != 0 leaves a remainder) or the axpy-form tail (A transposed, whole blocks of rows, the
     rest on tall tiles); up to half a micro-panel, the tall tiles. Ragged row tiles, alpha and beta, 1 and 2
@@ -195,7 +180,7 @@ def test_gemm_isa_narrow_last_micro_panel(isa, dtype, n, threads_restored):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("m, n", [(2, 300), (5, 1801), (11, 100), (23, 37), (30, 64), (47, 10)])
-def test_gemm_isa_few_row_panels_read_b_in_place(isa, dtype, m, n, threads_restored):
+def test_gemm_isa_few_row_panels_read_b_in_place(gemm_variant, dtype, m, n, threads_restored):
     """With only a few row panels of C and A packed, whole micro-panels of B are read in place, row by row
     through a table of offsets (a last partial micro-panel is packed): A stored transposed, or A row-major
     with a wide B; k over three kc slices; B a strided view with contiguous rows; ragged rows, alpha and
@@ -212,7 +197,7 @@ def test_gemm_isa_few_row_panels_read_b_in_place(isa, dtype, m, n, threads_resto
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("m, n, k", [(1, 40, 30), (40, 1, 30), (37, 41, 300)])
-def test_gemm_isa_nan_and_inf_propagate(isa, dtype, m, n, k):
+def test_gemm_isa_nan_and_inf_propagate(gemm_variant, dtype, m, n, k):
     rng = np.random.default_rng(11)
     for trans_a in (False, True):
         op_a = rng.standard_normal((m, k)).astype(dtype)
@@ -233,7 +218,7 @@ def test_gemm_isa_nan_and_inf_propagate(isa, dtype, m, n, k):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("m, n, k", [(1, 33, 20), (33, 1, 20), (50, 60, 70), (50, 60, 0)])
-def test_gemm_isa_beta_zero_ignores_nan_in_c(isa, dtype, m, n, k):
+def test_gemm_isa_beta_zero_ignores_nan_in_c(gemm_variant, dtype, m, n, k):
     rng = np.random.default_rng(3)
     a = rng.standard_normal((m, k)).astype(dtype)
     b = rng.standard_normal((k, n)).astype(dtype)
@@ -244,7 +229,7 @@ def test_gemm_isa_beta_zero_ignores_nan_in_c(isa, dtype, m, n, k):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_gemm_isa_alpha_zero_scales_c_only(isa, dtype):
+def test_gemm_isa_alpha_zero_scales_c_only(gemm_variant, dtype):
     """BLAS semantics: alpha == 0 leaves A and B unread, C := beta * C."""
     a = np.full((20, 30), np.nan, dtype)
     b = np.ones((30, 40), dtype)
@@ -254,7 +239,7 @@ def test_gemm_isa_alpha_zero_scales_c_only(isa, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_gemm_isa_batched_small_and_broadcast(isa, dtype, threads_restored):
+def test_gemm_isa_batched_small_and_broadcast(gemm_variant, dtype, threads_restored):
     rng = np.random.default_rng(8)
     tl.set_num_threads(2)
     a = rng.standard_normal((64, 5, 7)).astype(dtype)

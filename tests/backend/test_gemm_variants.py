@@ -19,14 +19,6 @@ from reference.conv import conv2d_backward_reference, conv2d_reference
 VARIANTS = _C.gemm_kernel_variants()
 
 
-@pytest.fixture(params=VARIANTS)
-def variant(request):
-    """Every GEMM forced onto one variant for the test, then the choice per shape again."""
-    _C.set_gemm_kernel(request.param)
-    yield request.param
-    _C.set_gemm_kernel("auto")
-
-
 def test_variants_hold_every_available_isa_and_are_unique():
     assert _C.gemm_kernel() == "auto"
     assert len(set(VARIANTS)) == len(VARIANTS) and VARIANTS[-1] == "generic"
@@ -36,11 +28,11 @@ def test_variants_hold_every_available_isa_and_are_unique():
     assert _C.gemm_config()["variants"] == VARIANTS
 
 
-def test_forced_variant_is_reported_with_its_tile(variant):
+def test_forced_variant_is_reported_with_its_tile(gemm_variant):
     cfg = _C.gemm_config()
-    assert _C.gemm_kernel() == cfg["kernel"] == variant
-    if "-" in variant:  # "avx512-MRxNR" names its float32 tile; float64 has half the columns
-        mr, nr = map(int, variant.split("-")[1].split("x"))
+    assert _C.gemm_kernel() == cfg["kernel"] == gemm_variant
+    if "-" in gemm_variant:  # "avx512-MRxNR" names its float32 tile; float64 has half the columns
+        mr, nr = map(int, gemm_variant.split("-")[1].split("x"))
         assert (cfg["float32"]["mr"], cfg["float32"]["nr"]) == (mr, nr)
         assert (cfg["float64"]["mr"], cfg["float64"]["nr"]) == (mr, nr // 2)
     for dtype in ("float32", "float64"):
@@ -93,7 +85,7 @@ CONV_CASES = [
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("x_shape, w_shape, pad, algorithm", CONV_CASES)
-def test_conv_forward_and_backward_on_every_variant(variant, x_shape, w_shape, pad, algorithm, dtype):
+def test_conv_forward_and_backward_on_every_variant(gemm_variant, x_shape, w_shape, pad, algorithm, dtype):
     rng = np.random.default_rng(x_shape[1] * 100 + w_shape[0])
     x, w, b = rng.standard_normal(x_shape), rng.standard_normal(w_shape), rng.standard_normal(w_shape[0])
     expected = conv2d_reference(x, w, b, (1, 1), ((pad, pad), (pad, pad)), (1, 1), 1)

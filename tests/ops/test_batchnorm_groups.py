@@ -112,21 +112,17 @@ def test_layer_modes_on_large_input(isa):
         )
 
 
-def test_large_input_results_are_identical_at_one_and_two_threads():
+def test_large_input_results_are_identical_at_one_and_two_threads(threads_restored):
     rng = np.random.default_rng(7)
     x = tl.tensor(rng.standard_normal((8, 3, 11000)).astype(np.float32) + 5, requires_grad=True)
     dy = tl.tensor(rng.standard_normal(x.shape).astype(np.float32))
-    before = tl.get_num_threads()
     results = []
-    try:
-        for threads in (1, 2):
-            tl.set_num_threads(threads)
-            x.grad = None
-            y = tl.batch_norm(x, None, None, training=True)
-            y.backward(dy)
-            results.append((y.detach().numpy(), x.grad.numpy()))
-    finally:
-        tl.set_num_threads(before)
+    for threads in (1, 2):
+        tl.set_num_threads(threads)
+        x.grad = None
+        y = tl.batch_norm(x, None, None, training=True)
+        y.backward(dy)
+        results.append((y.detach().numpy(), x.grad.numpy()))
     np.testing.assert_array_equal(results[0][0], results[1][0])
     np.testing.assert_array_equal(results[0][1], results[1][1])
 

@@ -101,7 +101,9 @@ def test_each_algorithm_matches_the_reference(geometry, algorithm, dtype, seed):
         ((9, 64, 10, 10), (64, 64, 3, 3), (1, 1), (1, 1)),  # 4 images a block: 3 blocks
     ],
 )
-def test_batched_blocks_over_threads_match_the_reference(x_shape, w_shape, stride, padding, threads):
+def test_batched_blocks_over_threads_match_the_reference(
+    x_shape, w_shape, stride, padding, threads, threads_restored
+):
     """Batches large enough to be split into several blocks of images, shared by the threads (dW summed
     over the threads' partial sums), float32 against the float64 reference."""
     rng = np.random.default_rng(x_shape[0])
@@ -109,10 +111,6 @@ def test_batched_blocks_over_threads_match_the_reference(x_shape, w_shape, strid
     dy = rng.standard_normal(
         (x_shape[0], w_shape[0], *output_size(x_shape, w_shape, stride, padding, (1, 1)))
     )
-    previous = tl.get_num_threads()
-    try:
-        tl.set_num_threads(threads)
-        with conv_algorithm("batched"):
-            check_against_reference(x, w, b, dy, stride, padding, (1, 1), 1, np.float32)
-    finally:
-        tl.set_num_threads(previous)
+    tl.set_num_threads(threads)
+    with conv_algorithm("batched"):
+        check_against_reference(x, w, b, dy, stride, padding, (1, 1), 1, np.float32)

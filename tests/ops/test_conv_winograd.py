@@ -232,23 +232,19 @@ def test_winograd_does_not_depend_on_thread_count(x_shape, k):
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-def test_winograd_weight_gradient_sums_the_threads_partial_sums(threads):
+def test_winograd_weight_gradient_sums_the_threads_partial_sums(threads, threads_restored):
     """dW by Winograd over 3 images in 5 chunks (of 5 tile rows): with 2 threads each sums its chunks and the
     partial sums are added at the end; within the error bound either way, and equal up to rounding."""
     rng = np.random.default_rng(8)
     x = rng.standard_normal((3, 16, 13, 13)).astype(np.float32)
     w = rng.standard_normal((16, 16, 3, 3)).astype(np.float32)
     dy = rng.standard_normal((3, 16, 13, 13)).astype(np.float32)
-    saved = tl.get_num_threads()
-    try:
-        tl.set_num_threads(threads)
-        with conv_algorithm("winograd"):
-            _, _, dw = check_winograd_conv(x, w, None, dy, ((1, 1), (1, 1)))
-        tl.set_num_threads(1)
-        with conv_algorithm("winograd"):
-            one = backend.conv2d_backward(x, w, dy, (1, 1), (1, 1), (1, 1), 1, False, True, False)[1]
-    finally:
-        tl.set_num_threads(saved)
+    tl.set_num_threads(threads)
+    with conv_algorithm("winograd"):
+        _, _, dw = check_winograd_conv(x, w, None, dy, ((1, 1), (1, 1)))
+    tl.set_num_threads(1)
+    with conv_algorithm("winograd"):
+        one = backend.conv2d_backward(x, w, dy, (1, 1), (1, 1), (1, 1), 1, False, True, False)[1]
     np.testing.assert_allclose(dw, one, rtol=1e-5, atol=1e-5 * np.abs(one).max())
 
 
